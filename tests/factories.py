@@ -19,14 +19,25 @@ _unit_numbers = itertools.count(1)
 _cpr_numbers = itertools.count(1)
 
 
-def make_unit(name: str, parent: OrgUnit | None = None, *, kind: str | None = None,
-              gln: str | None = None, **extra: Any) -> OrgUnit:
+def make_unit(
+    name: str,
+    parent: OrgUnit | None = None,
+    *,
+    kind: str | None = None,
+    gln: str | None = None,
+    **extra: Any,
+) -> OrgUnit:
     number = next(_unit_numbers)
     if kind is None:
         kind = OrgUnit.Kind.MUNICIPALITY if parent is None else OrgUnit.Kind.UNIT
     return services.org_unit_create(
-        actor=SYSTEM, code=extra.pop("code", f"U{number:05d}"), name=name, parent=parent,
-        kind=kind, gln=gln if gln is not None else make_gln(f"579800{number:06d}"), **extra,
+        actor=SYSTEM,
+        code=extra.pop("code", f"U{number:05d}"),
+        name=name,
+        parent=parent,
+        kind=kind,
+        gln=gln if gln is not None else make_gln(f"579800{number:06d}"),
+        **extra,
     )
 
 
@@ -75,10 +86,19 @@ class EmploymentFactory(factory.django.DjangoModelFactory):
     is_manager = False
 
 
-def make_user(username: str, *, person: Person | None = None,
-              roles: list[tuple[str, OrgUnit]] = (), password: str = "Korrekt-hest-42") -> User:  # type: ignore[assignment]
-    user = User.objects.create_user(username=username, password=password, person=person,
-                                    first_name=person.first_name if person else username)
+def make_user(
+    username: str,
+    *,
+    person: Person | None = None,
+    roles: list[tuple[str, OrgUnit]] = (),
+    password: str = "Korrekt-hest-42",
+) -> User:  # type: ignore[assignment]
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        person=person,
+        first_name=person.first_name if person else username,
+    )
     for role, unit in roles:
         RoleAssignment.objects.create(user=user, role=role, unit=unit)
     return user

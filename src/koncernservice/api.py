@@ -47,10 +47,20 @@ api = NinjaAPI(
 )
 
 
-def problem(request: HttpRequest, status: int, title: str, *, errors: list[Any] | None = None,
-            code: str = "error") -> HttpResponse:
-    body: dict[str, Any] = {"type": f"about:blank#{code}", "title": title, "status": status,
-                            "instance": request.path}
+def problem(
+    request: HttpRequest,
+    status: int,
+    title: str,
+    *,
+    errors: list[Any] | None = None,
+    code: str = "error",
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": f"about:blank#{code}",
+        "title": title,
+        "status": status,
+        "instance": request.path,
+    }
     if errors:
         body["errors"] = errors
     response = api.create_response(request, body, status=status)
@@ -61,15 +71,19 @@ def problem(request: HttpRequest, status: int, title: str, *, errors: list[Any] 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     code = "forbidden" if exc.status == 403 else "invalid"
-    return problem(request, exc.status, str(exc.message), code=code,
-                   errors=[e.as_dict() for e in exc.errors])
+    return problem(
+        request, exc.status, str(exc.message), code=code, errors=[e.as_dict() for e in exc.errors]
+    )
 
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
-        {"field": ".".join(str(p) for p in err.get("loc", [])[1:]) or None,
-         "message": err.get("msg", ""), "code": err.get("type", "invalid")}
+        {
+            "field": ".".join(str(p) for p in err.get("loc", [])[1:]) or None,
+            "message": err.get("msg", ""),
+            "code": err.get("type", "invalid"),
+        }
         for err in exc.errors
     ]
     return problem(request, 422, _("The request is not valid."), errors=errors, code="invalid")

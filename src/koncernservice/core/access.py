@@ -10,7 +10,7 @@ all go through it, so later apps get scoping for free by declaring ``scope_q``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -18,8 +18,6 @@ from django.utils.translation import gettext as _
 
 from koncernservice.core.errors import AccessDenied
 from koncernservice.core.models import Role, RoleAssignment
-
-M = TypeVar("M", bound=models.Model)
 
 VIEW_ORG = "view_orgunit"
 CHANGE_ORG = "change_orgunit"
@@ -52,8 +50,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.MANAGER: frozenset({VIEW_ORG, VIEW_PERSON, VIEW_EMPLOYMENT}),
     Role.CASEWORKER: frozenset({VIEW_ORG, VIEW_PERSON, VIEW_EMPLOYMENT}),
     Role.HR: frozenset(
-        {VIEW_ORG, VIEW_PERSON, CHANGE_PERSON, VIEW_CPR, VIEW_EMPLOYMENT, CHANGE_EMPLOYMENT,
-         IMPORT_DATA}
+        {
+            VIEW_ORG,
+            VIEW_PERSON,
+            CHANGE_PERSON,
+            VIEW_CPR,
+            VIEW_EMPLOYMENT,
+            CHANGE_EMPLOYMENT,
+            IMPORT_DATA,
+        }
     ),
     Role.FINANCE: frozenset({VIEW_ORG}),
     Role.PROCUREMENT: frozenset({VIEW_ORG}),
@@ -119,7 +124,9 @@ def has_permission_anywhere(user: Any, permission: str) -> bool:
     return bool(scope_paths(user, permission))
 
 
-def restrict(queryset: models.QuerySet[M], user: Any, permission: str) -> models.QuerySet[M]:
+def restrict[M: models.Model](
+    queryset: models.QuerySet[M], user: Any, permission: str
+) -> models.QuerySet[M]:
     """Narrow ``queryset`` to the rows ``user`` may act on with ``permission``."""
     if not _is_active_user(user):
         return queryset.none()
@@ -143,8 +150,8 @@ def can(user: Any, permission: str, obj: models.Model) -> bool:
 
 def require(user: Any, permission: str, obj: models.Model | None = None) -> None:
     """Raise :class:`AccessDenied` unless the user holds the permission (on ``obj``)."""
-    allowed = can(user, permission, obj) if obj is not None else has_permission_anywhere(
-        user, permission
+    allowed = (
+        can(user, permission, obj) if obj is not None else has_permission_anywhere(user, permission)
     )
     if not allowed:
         raise AccessDenied(_("You do not have access to do this."))

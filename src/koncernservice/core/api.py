@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from koncernservice.core import selectors, services
@@ -107,7 +107,9 @@ def get_unit(request: HttpRequest, unit_id: int) -> OrgUnit:
 def unit_employments(request: HttpRequest, unit_id: int, include_subunits: bool = False):  # type: ignore[no-untyped-def]
     unit = selectors.unit_get(user=request.auth, pk=unit_id)  # type: ignore[attr-defined]
     return selectors.unit_employments(
-        user=request.auth, unit=unit, include_subunits=include_subunits  # type: ignore[attr-defined]
+        user=request.auth,
+        unit=unit,
+        include_subunits=include_subunits,  # type: ignore[attr-defined]
     ).order_by("pk")
 
 
@@ -116,7 +118,9 @@ def unit_employments(request: HttpRequest, unit_id: int, include_subunits: bool 
 def list_people(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-def]
     people = selectors.people_visible(user=request.auth)  # type: ignore[attr-defined]
     for term in q.split()[:5]:
-        people = people.filter(last_name__icontains=term) | people.filter(first_name__icontains=term)
+        people = people.filter(last_name__icontains=term) | people.filter(
+            first_name__icontains=term
+        )
     return people.order_by("last_name", "first_name", "pk")
 
 
@@ -130,7 +134,7 @@ def create_person(request: HttpRequest, payload: PersonIn):  # type: ignore[no-u
         person=payload.dict(exclude={"employment"}),
         employment=payload.employment.dict(exclude={"unit_id"}),
     )
-    return 201, person
+    return Status(201, person)
 
 
 @router.get("/people/{person_id}", response=PersonOut, tags=["people"])
@@ -155,7 +159,7 @@ def create_employment(request: HttpRequest, payload: EmploymentIn):  # type: ign
     unit = selectors.unit_get(user=user, pk=payload.unit_id)
     person = selectors.person_get(user=user, pk=payload.person_id)
     data = payload.dict(exclude={"person_id", "unit_id"})
-    return 201, services.employment_create(actor=user, person=person, unit=unit, **data)
+    return Status(201, services.employment_create(actor=user, person=person, unit=unit, **data))
 
 
 @router.post("/employments/{employment_id}/end", response=EmploymentOut, tags=["people"])

@@ -32,7 +32,7 @@ class AuditContext:
     request_id: str = ""
 
 
-_context: ContextVar[AuditContext] = ContextVar("ks_audit_context", default=AuditContext())
+_context: ContextVar[AuditContext] = ContextVar("ks_audit_context", default=AuditContext())  # noqa: B039 (frozen)
 
 
 def current_context() -> AuditContext:
@@ -79,7 +79,10 @@ def _plain(value: Any) -> Any:
 def _values(instance: AuditedModel) -> dict[str, Any]:
     values = {}
     for field in instance._meta.concrete_fields:
-        if field.attname in instance.audit_ignored_fields or field.name in instance.audit_ignored_fields:
+        if (
+            field.attname in instance.audit_ignored_fields
+            or field.name in instance.audit_ignored_fields
+        ):
             continue
         if field.attname in instance.get_deferred_fields():
             continue
@@ -127,7 +130,9 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kw
         return
     after = _values(instance)
     if created:
-        changes = {k: [None, _mask(instance, k, v)] for k, v in after.items() if v not in (None, "")}
+        changes = {
+            k: [None, _mask(instance, k, v)] for k, v in after.items() if v not in (None, "")
+        }
         _entry(instance, AuditEntry.Action.CREATE, changes).save()
     else:
         before = getattr(instance, "_audit_loaded", None) or {}
@@ -164,7 +169,9 @@ def record_bulk_create(instances: Iterable[AuditedModel], *, batch_size: int = 2
     entries = []
     for instance in instances:
         values = _values(instance)
-        changes = {k: [None, _mask(instance, k, v)] for k, v in values.items() if v not in (None, "")}
+        changes = {
+            k: [None, _mask(instance, k, v)] for k, v in values.items() if v not in (None, "")
+        }
         entries.append(_entry(instance, AuditEntry.Action.CREATE, changes))
     AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
     return len(entries)

@@ -48,7 +48,7 @@ def _client_ip(request: Any) -> str | None:
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
     action = forms.ChoiceField(
-        label=_("Action"), required=False, choices=[("", _("All"))] + AuditEntry.Action.choices
+        label=_("Action"), required=False, choices=[("", _("All")), *AuditEntry.Action.choices]
     )
     content_type = forms.ChoiceField(
         label=_("Object type"),

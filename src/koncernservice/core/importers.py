@@ -52,14 +52,25 @@ EMPLOYEE_COLUMNS = {
     "is_manager": ("is_manager", "leder"),
 }
 EMPLOYEE_REQUIRED = (
-    "cpr", "first_name", "last_name", "employee_number", "unit_code", "position_title",
-    "job_category", "weekly_hours", "start_date",
+    "cpr",
+    "first_name",
+    "last_name",
+    "employee_number",
+    "unit_code",
+    "position_title",
+    "job_category",
+    "weekly_hours",
+    "start_date",
 )
 
 KIND_ALIASES = {
-    "municipality": OrgUnit.Kind.MUNICIPALITY, "kommune": OrgUnit.Kind.MUNICIPALITY,
-    "administration": OrgUnit.Kind.ADMINISTRATION, "forvaltning": OrgUnit.Kind.ADMINISTRATION,
-    "unit": OrgUnit.Kind.UNIT, "enhed": OrgUnit.Kind.UNIT, "": OrgUnit.Kind.UNIT,
+    "municipality": OrgUnit.Kind.MUNICIPALITY,
+    "kommune": OrgUnit.Kind.MUNICIPALITY,
+    "administration": OrgUnit.Kind.ADMINISTRATION,
+    "forvaltning": OrgUnit.Kind.ADMINISTRATION,
+    "unit": OrgUnit.Kind.UNIT,
+    "enhed": OrgUnit.Kind.UNIT,
+    "": OrgUnit.Kind.UNIT,
 }
 
 
@@ -86,12 +97,16 @@ class ImportResult:
 # --- Reading files ----------------------------------------------------------------------------
 
 
-def read_rows(path: Path, columns: dict[str, tuple[str, ...]]) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_rows(
+    path: Path, columns: dict[str, tuple[str, ...]]
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (spreadsheet row number, {canonical column: value}) for a CSV or .xlsx file."""
     source = str(path)
     if not path.exists():
-        raise DomainError(_("File not found: %(f)s") % {"f": source},
-                          [ErrorDetail(_("File not found."), source=source, code="not_found")])
+        raise DomainError(
+            _("File not found: %(f)s") % {"f": source},
+            [ErrorDetail(_("File not found."), source=source, code="not_found")],
+        )
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         raw = _xlsx_rows(path)
@@ -105,13 +120,16 @@ def read_rows(path: Path, columns: dict[str, tuple[str, ...]]) -> Iterator[tuple
     try:
         header = next(raw)
     except StopIteration:
-        raise DomainError(_("The file is empty."),
-                          [ErrorDetail(_("The file is empty."), source=source, row=1)]) from None
+        raise DomainError(
+            _("The file is empty."), [ErrorDetail(_("The file is empty."), source=source, row=1)]
+        ) from None
     mapping = _map_header(header, columns, source)
     for number, values in enumerate(raw, start=2):
         if not any(str(v or "").strip() for v in values):
             continue
-        row = {key: values[index] if index < len(values) else None for key, index in mapping.items()}
+        row = {
+            key: values[index] if index < len(values) else None for key, index in mapping.items()
+        }
         yield number, row
 
 
@@ -119,7 +137,9 @@ def _normalise(name: Any) -> str:
     return str(name or "").strip().lower().replace(" ", "_")
 
 
-def _map_header(header: list[Any], columns: dict[str, tuple[str, ...]], source: str) -> dict[str, int]:
+def _map_header(
+    header: list[Any], columns: dict[str, tuple[str, ...]], source: str
+) -> dict[str, int]:
     positions = {_normalise(name): index for index, name in enumerate(header)}
     mapping: dict[str, int] = {}
     for key, aliases in columns.items():
@@ -166,14 +186,24 @@ def _missing_columns(rows: Any, required: tuple[str, ...], source: str) -> None:
     if missing:
         raise DomainError(
             _("Missing columns: %(c)s") % {"c": ", ".join(missing)},
-            [ErrorDetail(_("The column is missing."), field=c, row=1, source=source,
-                         code="missing_column") for c in missing],
+            [
+                ErrorDetail(
+                    _("The column is missing."),
+                    field=c,
+                    row=1,
+                    source=source,
+                    code="missing_column",
+                )
+                for c in missing
+            ],
         )
 
 
 def _row_error(exc: DomainError, row: int, source: str) -> list[ErrorDetail]:
-    return [ErrorDetail(e.message, field=e.field, code=e.code, row=row, source=source)
-            for e in (exc.errors or [ErrorDetail(exc.message)])]
+    return [
+        ErrorDetail(e.message, field=e.field, code=e.code, row=row, source=source)
+        for e in (exc.errors or [ErrorDetail(exc.message)])
+    ]
 
 
 def _finish(errors: list[ErrorDetail], skip_bad_rows: bool, result: ImportResult) -> None:
@@ -188,9 +218,10 @@ def _finish(errors: list[ErrorDetail], skip_bad_rows: bool, result: ImportResult
 
 def _limit(rows: list[Any], source: str) -> None:
     if len(rows) > settings.KS_IMPORT_MAX_ROWS:
-        raise DomainError(_("The file has too many rows (at most %(n)d).")
-                          % {"n": settings.KS_IMPORT_MAX_ROWS},
-                          [ErrorDetail(_("Too many rows."), source=source, code="too_many")])
+        raise DomainError(
+            _("The file has too many rows (at most %(n)d).") % {"n": settings.KS_IMPORT_MAX_ROWS},
+            [ErrorDetail(_("Too many rows."), source=source, code="too_many")],
+        )
 
 
 def _cell(value: Any) -> str:
@@ -219,8 +250,12 @@ def import_org(path: Path, *, actor: Any, skip_bad_rows: bool = False) -> Import
         row = {k: _cell(v) for k, v in raw.items()}
         problems: list[ErrorDetail] = []
 
-        def fail(message: str, field_name: str, number: int = number,
-                 problems: list[ErrorDetail] = problems) -> None:
+        def fail(
+            message: str,
+            field_name: str,
+            number: int = number,
+            problems: list[ErrorDetail] = problems,
+        ) -> None:
             problems.append(ErrorDetail(message, field=field_name, row=number, source=source))
 
         if not row.get("code"):
@@ -237,9 +272,11 @@ def import_org(path: Path, *, actor: Any, skip_bad_rows: bool = False) -> Import
         except DomainError as exc:
             problems.extend(_row_error(exc, number, source))
         parent_code = row.get("parent_code", "")
-        if parent_code and parent_code not in existing and parent_code not in {
-            _cell(r.get("code")) for _n, r in rows
-        }:
+        if (
+            parent_code
+            and parent_code not in existing
+            and parent_code not in {_cell(r.get("code")) for _n, r in rows}
+        ):
             fail(_("Unknown parent unit: %(c)s") % {"c": parent_code}, "parent_code")
         if not parent_code and kind != OrgUnit.Kind.MUNICIPALITY:
             fail(_("Only the municipality may be without a parent unit."), "parent_code")
@@ -252,7 +289,10 @@ def import_org(path: Path, *, actor: Any, skip_bad_rows: bool = False) -> Import
             valid.append((number, row))
     ordered = _parents_first(valid, existing, errors, source)
     _finish(errors, skip_bad_rows, result)
-    with transaction.atomic(), audit_context(actor=actor, reason=_("Import from %(f)s") % {"f": source}):
+    with (
+        transaction.atomic(),
+        audit_context(actor=actor, reason=_("Import from %(f)s") % {"f": source}),
+    ):
         for number, row in ordered:
             try:
                 with transaction.atomic():
@@ -264,20 +304,36 @@ def import_org(path: Path, *, actor: Any, skip_bad_rows: bool = False) -> Import
     return result
 
 
-def _parents_first(valid: list[tuple[int, dict[str, Any]]], existing: dict[str, OrgUnit],
-                   errors: list[ErrorDetail], source: str) -> list[tuple[int, dict[str, Any]]]:
+def _parents_first(
+    valid: list[tuple[int, dict[str, Any]]],
+    existing: dict[str, OrgUnit],
+    errors: list[ErrorDetail],
+    source: str,
+) -> list[tuple[int, dict[str, Any]]]:
     """Order rows so every parent comes before its children; report cycles and orphans."""
     pending = list(valid)
     placed: set[str] = set(existing)
     ordered: list[tuple[int, dict[str, Any]]] = []
     while pending:
-        ready = [(n, r) for n, r in pending if not r["parent_code"] or r["parent_code"] in placed
-                 and r["parent_code"] not in {p["code"] for _m, p in pending if p is not r}]
+        ready = [
+            (n, r)
+            for n, r in pending
+            if not r["parent_code"]
+            or (
+                r["parent_code"] in placed
+                and r["parent_code"] not in {p["code"] for _m, p in pending if p is not r}
+            )
+        ]
         if not ready:
             for number, _row in pending:
-                errors.append(ErrorDetail(
-                    _("The parent unit is in a cycle or in a row with errors."),
-                    field="parent_code", row=number, source=source))
+                errors.append(
+                    ErrorDetail(
+                        _("The parent unit is in a cycle or in a row with errors."),
+                        field="parent_code",
+                        row=number,
+                        source=source,
+                    )
+                )
             break
         for item in ready:
             ordered.append(item)
@@ -296,26 +352,36 @@ def _cost_centre(row: dict[str, Any]) -> CostCentre | None:
     return centre
 
 
-def _upsert_unit(row: dict[str, Any], existing: dict[str, OrgUnit], actor: Any,
-                 result: ImportResult) -> None:
+def _upsert_unit(
+    row: dict[str, Any], existing: dict[str, OrgUnit], actor: Any, result: ImportResult
+) -> None:
     parent = existing.get(row["parent_code"]) if row["parent_code"] else None
     centre = _cost_centre(row)
     unit = existing.get(row["code"])
     if unit is None:
         unit = services.org_unit_create(
-            actor=actor, code=row["code"], name=row["name"], parent=parent, kind=row["kind"],
-            abbreviation=row.get("abbreviation", ""), gln=row["gln"], cost_centre=centre,
+            actor=actor,
+            code=row["code"],
+            name=row["name"],
+            parent=parent,
+            kind=row["kind"],
+            abbreviation=row.get("abbreviation", ""),
+            gln=row["gln"],
+            cost_centre=centre,
         )
         existing[unit.code] = unit
         result.created += 1
         return
     if (unit.parent.code if unit.parent_id else "") != row["parent_code"]:
-        raise DomainError.single(_("Moving a unit to another parent is not supported by import."),
-                                 field="parent_code")
+        raise DomainError.single(
+            _("Moving a unit to another parent is not supported by import."), field="parent_code"
+        )
     changes = {
         name: value
         for name, value in {
-            "name": row["name"], "abbreviation": row.get("abbreviation", ""), "gln": row["gln"],
+            "name": row["name"],
+            "abbreviation": row.get("abbreviation", ""),
+            "gln": row["gln"],
             "cost_centre": centre,
         }.items()
         if getattr(unit, name) != value
@@ -343,43 +409,77 @@ def import_employees(path: Path, *, actor: Any, skip_bad_rows: bool = False) -> 
     seen_numbers: dict[str, int] = {}
     seen_cpr: dict[str, tuple[int, dict[str, Any]]] = {}
     for number, raw in rows:
-        row = {k: _cell(v) if k not in {"weekly_hours", "start_date", "end_date"} else v
-               for k, v in raw.items()}
+        row = {
+            k: _cell(v) if k not in {"weekly_hours", "start_date", "end_date"} else v
+            for k, v in raw.items()
+        }
         row_errors: list[ErrorDetail] = []
         person = employment = None
         try:
             person = services.person_fields(
-                first_name=row.get("first_name"), last_name=row.get("last_name"),
-                cpr=row.get("cpr"), email=row.get("email", ""))
+                first_name=row.get("first_name"),
+                last_name=row.get("last_name"),
+                cpr=row.get("cpr"),
+                email=row.get("email", ""),
+            )
         except DomainError as exc:
             row_errors.extend(_row_error(exc, number, source))
         try:
             employment = services.employment_fields(
-                employee_number=row.get("employee_number"), position_title=row.get("position_title"),
-                job_category=row.get("job_category"), weekly_hours=row.get("weekly_hours"),
-                start_date=row.get("start_date"), end_date=row.get("end_date"),
-                is_manager=row.get("is_manager"))
+                employee_number=row.get("employee_number"),
+                position_title=row.get("position_title"),
+                job_category=row.get("job_category"),
+                weekly_hours=row.get("weekly_hours"),
+                start_date=row.get("start_date"),
+                end_date=row.get("end_date"),
+                is_manager=row.get("is_manager"),
+            )
         except DomainError as exc:
             row_errors.extend(_row_error(exc, number, source))
         unit = units.get(row.get("unit_code", ""))
         if unit is None:
-            row_errors.append(ErrorDetail(_("Unknown unit: %(c)s") % {"c": row.get("unit_code")},
-                                          field="unit_code", row=number, source=source))
+            row_errors.append(
+                ErrorDetail(
+                    _("Unknown unit: %(c)s") % {"c": row.get("unit_code")},
+                    field="unit_code",
+                    row=number,
+                    source=source,
+                )
+            )
         elif not access.holds_on_path(actor, access.CHANGE_EMPLOYMENT, unit.path):
-            row_errors.append(ErrorDetail(_("You do not have access to this unit."),
-                                          field="unit_code", row=number, source=source,
-                                          code="forbidden"))
+            row_errors.append(
+                ErrorDetail(
+                    _("You do not have access to this unit."),
+                    field="unit_code",
+                    row=number,
+                    source=source,
+                    code="forbidden",
+                )
+            )
         if employment and employment["employee_number"] in seen_numbers:
-            row_errors.append(ErrorDetail(
-                _("The employee number is also used in row %(r)d.")
-                % {"r": seen_numbers[employment["employee_number"]]},
-                field="employee_number", row=number, source=source))
+            row_errors.append(
+                ErrorDetail(
+                    _("The employee number is also used in row %(r)d.")
+                    % {"r": seen_numbers[employment["employee_number"]]},
+                    field="employee_number",
+                    row=number,
+                    source=source,
+                )
+            )
         if person and person["cpr"] in seen_cpr:
             other_row, other = seen_cpr[person["cpr"]]
-            if (other["first_name"], other["last_name"]) != (person["first_name"], person["last_name"]):
-                row_errors.append(ErrorDetail(
-                    _("The same CPR number has another name in row %(r)d.") % {"r": other_row},
-                    field="cpr", row=number, source=source))
+            if (other["first_name"], other["last_name"]) != (
+                person["first_name"],
+                person["last_name"],
+            ):
+                row_errors.append(
+                    ErrorDetail(
+                        _("The same CPR number has another name in row %(r)d.") % {"r": other_row},
+                        field="cpr",
+                        row=number,
+                        source=source,
+                    )
+                )
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -388,18 +488,24 @@ def import_employees(path: Path, *, actor: Any, skip_bad_rows: bool = False) -> 
         seen_cpr.setdefault(person["cpr"], (number, person))
         parsed.append((number, person, employment, unit))
     _finish(errors, skip_bad_rows, result)
-    with transaction.atomic(), audit_context(actor=actor, reason=_("Import from %(f)s") % {"f": source}):
+    with (
+        transaction.atomic(),
+        audit_context(actor=actor, reason=_("Import from %(f)s") % {"f": source}),
+    ):
         _write_employees(parsed, result)
     return result
 
 
-def _write_employees(parsed: list[tuple[int, dict[str, Any], dict[str, Any], OrgUnit]],
-                     result: ImportResult) -> None:
+def _write_employees(
+    parsed: list[tuple[int, dict[str, Any], dict[str, Any], OrgUnit]], result: ImportResult
+) -> None:
     """Bulk-create what is new, save (audited) what changed, leave the rest alone."""
     cprs = {person["cpr"] for _n, person, _e, _u in parsed}
     people = {p.cpr: p for p in _in_chunks(Person.objects, "cpr", cprs)}
     numbers = {employment["employee_number"] for _n, _p, employment, _u in parsed}
-    employments = {e.employee_number: e for e in _in_chunks(Employment.objects, "employee_number", numbers)}
+    employments = {
+        e.employee_number: e for e in _in_chunks(Employment.objects, "employee_number", numbers)
+    }
     new_people: list[Person] = []
     for _n, data, _e, _u in parsed:
         person = people.get(data["cpr"])
@@ -449,7 +555,7 @@ def _apply(obj: Any, data: dict[str, Any]) -> bool:
 def _in_chunks(manager: Any, field_name: str, values: set[str], size: int = 900) -> Iterator[Any]:
     ordered = sorted(values)
     for start in range(0, len(ordered), size):
-        yield from manager.filter(**{f"{field_name}__in": ordered[start:start + size]})
+        yield from manager.filter(**{f"{field_name}__in": ordered[start : start + size]})
 
 
 IMPORTERS: dict[str, Callable[..., ImportResult]] = {

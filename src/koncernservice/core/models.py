@@ -49,8 +49,8 @@ class AuditedModel(models.Model):
         abstract = True
 
     @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, *args, **kwargs):  # type: ignore[no-untyped-def]
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
         instance._audit_loaded = dict(zip(field_names, values, strict=False))
         return instance
 
@@ -134,7 +134,9 @@ class OrgUnit(AuditedModel, TimeStampedModel):
                 raise ValidationError({"gln": _("The GLN/EAN number is not valid.")}) from exc
 
     def audit_scope_path(self) -> str:
-        return self.path
+        # Computed rather than read: at its first save a new unit still has a temporary path.
+        parent_path = self.parent.path if self.parent_id else "/"
+        return f"{parent_path}{self.pk}/"
 
     @property
     def ancestor_ids(self) -> list[int]:
@@ -288,6 +290,9 @@ class User(AuditedModel, AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def __str__(self) -> str:
+        return self.username
+
     def audit_scope_path(self) -> str:
         first = self.role_assignments.select_related("unit").order_by("unit__depth").first()
         return first.unit.path if first else ""
@@ -353,6 +358,9 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("failed login")
         verbose_name_plural = _("failed logins")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"
 
 
 # --- Audit trail ------------------------------------------------------------------------------

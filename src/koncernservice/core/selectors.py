@@ -61,17 +61,24 @@ def _current(on: dt.date | None = None) -> Q:
     return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
-def unit_employments(*, user: Any, unit: OrgUnit, include_subunits: bool = False,
-                     current_only: bool = True) -> QuerySet[Employment]:
+def unit_employments(
+    *, user: Any, unit: OrgUnit, include_subunits: bool = False, current_only: bool = True
+) -> QuerySet[Employment]:
     qs = access.restrict(Employment.objects.all(), user, access.VIEW_EMPLOYMENT)
-    qs = qs.filter(subtree_q("unit__path", [unit.path])) if include_subunits else qs.filter(unit=unit)
+    qs = (
+        qs.filter(subtree_q("unit__path", [unit.path]))
+        if include_subunits
+        else qs.filter(unit=unit)
+    )
     if current_only:
         qs = qs.filter(_current())
     return qs.select_related("person", "unit")
 
 
 def unit_headcount(*, unit: OrgUnit) -> int:
-    return Employment.objects.filter(subtree_q("unit__path", [unit.path])).filter(_current()).count()
+    return (
+        Employment.objects.filter(subtree_q("unit__path", [unit.path])).filter(_current()).count()
+    )
 
 
 def people_visible(*, user: Any) -> QuerySet[Person]:

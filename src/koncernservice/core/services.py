@@ -123,7 +123,7 @@ def _collect(*checks: Any) -> list[Any]:
 
 
 def _path_for(unit: OrgUnit) -> str:
-    parent_path = unit.parent.path if unit.parent_id else "/"
+    parent_path = unit.parent.path if unit.parent is not None else "/"
     return f"{parent_path}{unit.pk}/"
 
 
@@ -181,7 +181,10 @@ def org_unit_update(*, actor: Any, unit: OrgUnit, reason: str = "", **changes: A
         changes["name"] = _required(changes["name"], "name", 200)
     if "gln" in changes:
         changes["gln"] = clean_gln(changes["gln"])
-        if changes["gln"] and OrgUnit.objects.filter(gln=changes["gln"]).exclude(pk=unit.pk).exists():
+        if (
+            changes["gln"]
+            and OrgUnit.objects.filter(gln=changes["gln"]).exclude(pk=unit.pk).exists()
+        ):
             raise DomainError.single(_("Another unit already has this GLN number."), field="gln")
     for name, value in changes.items():
         setattr(unit, name, value)
@@ -217,15 +220,22 @@ def person_create(*, actor: Any, unit: OrgUnit, **fields: Any) -> Person:
     data = person_fields(**fields)
     if Person.objects.filter(cpr=data["cpr"]).exists():
         raise DomainError.single(_("A person with this CPR number already exists."), field="cpr")
+    person = Person(**data)
+    person._audit_scope = unit.path  # type: ignore[attr-defined]
     with audit_context(actor=actor):
-        return Person.objects.create(**data)
+        person.save()
+    return person
 
 
 @transaction.atomic
 def person_update(*, actor: Any, person: Person, reason: str = "", **changes: Any) -> Person:
     access.require(actor, access.CHANGE_PERSON, person)
-    current = {"first_name": person.first_name, "last_name": person.last_name,
-               "cpr": person.cpr, "email": person.email}
+    current = {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "cpr": person.cpr,
+        "email": person.email,
+    }
     unknown = set(changes) - set(current)
     if unknown:
         raise DomainError.single(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -258,7 +268,9 @@ def employment_fields(
         lambda: clean_date(end_date, field="end_date", required=False),
     )
     if start and end and end < start:
-        raise DomainError.single(_("The end date cannot be before the start date."), field="end_date")
+        raise DomainError.single(
+            _("The end date cannot be before the start date."), field="end_date"
+        )
     return {
         "employee_number": number,
         "position_title": title,
@@ -306,7 +318,9 @@ def employment_end(
 ) -> Employment:
     access.require(actor, access.CHANGE_EMPLOYMENT, employment)
     if end_date < employment.start_date:
-        raise DomainError.single(_("The end date cannot be before the start date."), field="end_date")
+        raise DomainError.single(
+            _("The end date cannot be before the start date."), field="end_date"
+        )
     employment.end_date = end_date
     with audit_context(actor=actor, reason=reason):
         employment.save()
@@ -317,7 +331,9 @@ def employment_end(
 
 
 @transaction.atomic
-def role_grant(*, actor: Any, user: User, role: str, unit: OrgUnit, reason: str = "") -> RoleAssignment:
+def role_grant(
+    *, actor: Any, user: User, role: str, unit: OrgUnit, reason: str = ""
+) -> RoleAssignment:
     access.require_on_unit_path(actor, access.MANAGE_ACCESS, unit.path)
     if role not in Role.values:
         raise DomainError.single(_("Unknown role: %(r)s") % {"r": role}, field="role")
@@ -356,8 +372,11 @@ def api_token_create(
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=_required(name, "name", 100), prefix=prefix,
-        key_hash=_hash_token(secret), expires_at=expires_at,
+        user=user,
+        name=_required(name, "name", 100),
+        prefix=prefix,
+        key_hash=_hash_token(secret),
+        expires_at=expires_at,
     )
     with audit_context(actor=actor):
         record_event(user, "api_token.created", data={"name": token.name, "prefix": prefix})
@@ -378,12 +397,12 @@ def api_token_authenticate(raw: str) -> User | None:
     """The active user behind a bearer token, or None."""
     if not raw.startswith(TOKEN_PREFIX) or raw.count("_") < 2:
         return None
-    prefix, _sep, secret = raw[len(TOKEN_PREFIX):].partition("_")
+    prefix, _sep, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     token = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at=None).first()
     if token is None or not secrets.compare_digest(token.key_hash, _hash_token(secret)):
         return None
     now = timezone.now()
-    if token.expires_at and token.expires_at <= now or not token.user.is_active:
+    if (token.expires_at and token.expires_at <= now) or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -405,4 +424,3 @@ def login_failed(*, username: str, ip_address: str | None) -> None:
 
 def login_succeeded(*, username: str) -> None:
     LoginFailure.objects.filter(username__iexact=username).delete()
-

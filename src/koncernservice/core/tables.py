@@ -20,7 +20,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
-
 RESERVED = {"q", "sort", "page", "export"}
 
 
@@ -116,8 +115,9 @@ class Table:
 
     def extra_query(self) -> str:
         """The page's other filters (``&sub=1``), kept in sort, page and export links."""
-        others = [(k, v) for k, values in self.request.GET.lists() if k not in RESERVED
-                  for v in values]
+        others = [
+            (k, v) for k, values in self.request.GET.lists() if k not in RESERVED for v in values
+        ]
         return "&" + urlencode(others) if others else ""
 
     def export(self) -> HttpResponse:

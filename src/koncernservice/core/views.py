@@ -26,7 +26,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _render_table(request: HttpRequest, template: str, table: Table, **context: Any) -> HttpResponse:
+def _render_table(
+    request: HttpRequest, template: str, table: Table, **context: Any
+) -> HttpResponse:
     if table.wants_export:
         return table.export()
     context.update(table.context())
@@ -85,8 +87,13 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             selectors.unit_employments(user=request.user, unit=unit, include_subunits=include_sub),
             employment_columns()
             + ([Column("unit__name", _("Unit"), "unit__name")] if include_sub else []),
-            search_fields=["person__first_name", "person__last_name", "position_title",
-                           "employee_number", "job_category"],
+            search_fields=[
+                "person__first_name",
+                "person__last_name",
+                "position_title",
+                "employee_number",
+                "job_category",
+            ],
             default_sort="person__full_name",
             title=f"Medarbejdere {unit.name}",
         )
@@ -154,9 +161,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             Column("actor_label", _("Actor"), "actor_label"),
             Column("action", _("Action"), "action", value=lambda e: e.get_action_display()),
             Column("event", _("Event"), "event"),
-            Column("content_type", _("Object type"), None,
-                   value=lambda e: e.content_type.model_class()._meta.verbose_name
-                   if e.content_type.model_class() else e.content_type.model),
+            Column(
+                "content_type",
+                _("Object type"),
+                None,
+                value=lambda e: (
+                    e.content_type.model_class()._meta.verbose_name
+                    if e.content_type.model_class()
+                    else e.content_type.model
+                ),
+            ),
             Column("object_repr", _("Object"), "object_repr"),
             Column("changes", _("Changes"), None, value=_format_changes),
             Column("reason", _("Reason"), None),
@@ -173,7 +187,9 @@ def _format_changes(entry: Any) -> str:
     for name, pair in (entry.changes or {}).items():
         if isinstance(pair, list) and len(pair) == 2:
             before, after = pair
-            parts.append(f"{name}: {'' if before is None else before} → {'' if after is None else after}")
+            parts.append(
+                f"{name}: {'' if before is None else before} → {'' if after is None else after}"
+            )
         else:
             parts.append(f"{name}: {pair}")
     return "; ".join(parts)
@@ -195,7 +211,11 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/calendar_list.html",
-        {"calendars": calendars, "holidays": holidays, "year": year, "form": form,
-         "result": result},
+        {
+            "calendars": calendars,
+            "holidays": holidays,
+            "year": year,
+            "form": form,
+            "result": result,
+        },
     )
-

@@ -32,9 +32,7 @@ def landing_figures(*, user: Any) -> dict[str, Any]:
         figures["by_unit"] = by_admin
         figures["max_by_unit"] = max((row["count"] for row in by_admin), default=0) or 1
         figures["job_categories"] = list(
-            current_employments.values("job_category")
-            .annotate(n=Count("id"))
-            .order_by("-n")[:8]
+            current_employments.values("job_category").annotate(n=Count("id")).order_by("-n")[:8]
         )
     if access.has_permission_anywhere(user, access.VIEW_AUDIT):
         figures["recent_audit"] = list(selectors.audit_entries(user=user)[:8])

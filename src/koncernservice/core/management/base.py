@@ -28,8 +28,10 @@ class KsCommand(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
         if self.acts_as_user:
             parser.add_argument(
-                "--as", dest="as_user", metavar="USER",
-                help="Act as this user (checked against their roles); default: the system operator.",
+                "--as",
+                dest="as_user",
+                metavar="USER",
+                help="Act as this user (checked against their roles); default: system operator.",
             )
         self.add_command_arguments(parser)
 
@@ -44,8 +46,11 @@ class KsCommand(BaseCommand):
 
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
-            raise DomainError.single(_("Unknown or inactive user: %(u)s") % {"u": username},
-                                     field="--as", code="unknown_user")
+            raise DomainError.single(
+                _("Unknown or inactive user: %(u)s") % {"u": username},
+                field="--as",
+                code="unknown_user",
+            )
         return user
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -41,7 +41,9 @@ def parse_cpr(value: str, *, today: dt.date | None = None) -> CprInfo:
         raise IdentifierError("cpr_date", "The CPR number holds no valid birth date.") from exc
     if birth_date > (today or dt.date.today()):
         raise IdentifierError("cpr_future", "The CPR number's birth date lies in the future.")
-    return CprInfo(number=number, birth_date=birth_date, legal_sex="M" if int(number[9]) % 2 else "F")
+    return CprInfo(
+        number=number, birth_date=birth_date, legal_sex="M" if int(number[9]) % 2 else "F"
+    )
 
 
 def mask_cpr(number: str) -> str:

@@ -39,7 +39,8 @@ class Command(KsCommand):
             spec = selectors.calendar_spec(options["calendar"])
         except LookupError:
             raise DomainError.single(
-                _("Unknown calendar: %(c)s") % {"c": options["calendar"]}, field="--calendar",
+                _("Unknown calendar: %(c)s") % {"c": options["calendar"]},
+                field="--calendar",
                 code="unknown_calendar",
             ) from None
         start = parse_instant(options["start"], "--start", spec.tz)
@@ -74,7 +75,8 @@ def parse_hours(text: str) -> Decimal:
         ) from None
     if not hours.is_finite() or hours < 0 or hours > 1_000_000:
         raise DomainError.single(
-            _("Business hours must be between 0 and 1,000,000."), field="--business-hours",
+            _("Business hours must be between 0 and 1,000,000."),
+            field="--business-hours",
             code="range",
         )
     return hours

@@ -19,17 +19,21 @@ class Command(KsCommand):
         parser.add_argument("kind", choices=sorted(IMPORTERS), help="What the file holds.")
         parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--skip-bad-rows", action="store_true",
+            "--skip-bad-rows",
+            action="store_true",
             help="Import the good rows and list the skipped ones (default: all or nothing).",
         )
 
     def run(self, **options: Any) -> tuple[dict[str, Any], str]:
         importer = IMPORTERS[options["kind"]]
-        result = importer(options["file"], actor=self.actor(options),
-                          skip_bad_rows=options["skip_bad_rows"])
+        result = importer(
+            options["file"], actor=self.actor(options), skip_bad_rows=options["skip_bad_rows"]
+        )
         lines = [
-            _("%(file)s: %(rows)d rows, %(created)d created, %(updated)d updated, "
-              "%(unchanged)d unchanged, %(skipped)d skipped.")
+            _(
+                "%(file)s: %(rows)d rows, %(created)d created, %(updated)d updated, "
+                "%(unchanged)d unchanged, %(skipped)d skipped."
+            )
             % {**result.as_dict(), "skipped": len(result.skipped)}
         ]
         lines += [f"  {_('Skipped')}: {error}" for error in result.skipped]

@@ -1,0 +1,93 @@
+"""End to end in Debian's Chromium through Playwright: a manager sees their own unit only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("KS_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "Korrekt-hest-42"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("KS_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}")
+        pytest.skip("Chromium is not installed (./dev test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context(locale="da-DK")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Brugernavn").fill(username)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base_url}/")
+
+
+def test_manager_sees_own_unit_and_gets_404_outside(live_server, live_world, page) -> None:
+    base = live_server.url
+    log_in(page, base, "leder")
+    assert page.locator("html").get_attribute("lang") == "da"
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role(
+        "link", name="Organisation"
+    ).click()
+    page.get_by_role("link", name="Husum Skole", exact=True).click()
+    page.wait_for_url(f"{base}/organisation/{live_world.school.pk}/")
+    table = page.get_by_role("table")
+    assert table.get_by_role("link", name="Lars Lærer").is_visible()
+    assert "Sofie" not in page.content()
+    response = page.goto(f"{base}/organisation/{live_world.nursing_home.pk}/")
+    assert response.status == 404
+    assert "Sølund" not in page.content()
+
+
+def test_keyboard_user_reaches_content_by_skip_link(live_server, live_world, page) -> None:
+    log_in(page, live_server.url, "leder")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Gå til indhold"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_search_filters_the_employee_table(live_server, live_world, page) -> None:
+    log_in(page, live_server.url, "leder")
+    page.goto(f"{live_server.url}/organisation/{live_world.school.pk}/")
+    page.get_by_label("Søg").fill("Mette")
+    page.get_by_role("button", name="Søg").click()
+    page.wait_for_url("**q=Mette**")
+    rows = page.get_by_role("table").locator("tbody tr")
+    assert rows.count() == 1
+    assert "Mette Leder" in rows.first.text_content()
