@@ -92,3 +92,17 @@ def test_no_cpr_reaches_the_log(caplog) -> None:
     )
     MaskCprFilter().filter(record)
     assert record.getMessage() == "Person 010190-**** oprettet"
+
+
+def test_committed_openapi_schema_matches_the_code() -> None:
+    """The API schema is committed (docs/api/openapi.json) so that changes show in review."""
+    import json
+
+    from koncernservice.api import api
+
+    committed = json.loads((ROOT / "docs" / "api" / "openapi.json").read_text(encoding="utf-8"))
+    current = json.loads(json.dumps(api.get_openapi_schema(), sort_keys=True))
+    assert current == committed, (
+        "Regenerate: ./dev ks export_openapi_schema --api koncernservice.api.api "
+        "--output docs/api/openapi.json --indent 2 --sorted"
+    )
