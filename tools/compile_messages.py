@@ -96,8 +96,9 @@ def describe_diff(
     if expected[0] != actual[0]:
         for name in RUNTIME_HEADERS:
             if expected[0][name] != actual[0][name]:
-                lines.append(f"header {name} differs: .po {expected[0][name]!r}, "
-                             f".mo {actual[0][name]!r}")
+                lines.append(
+                    f"header {name} differs: .po {expected[0][name]!r}, .mo {actual[0][name]!r}"
+                )
     exp, act = expected[1], actual[1]
     for key in sorted(exp.keys() - act.keys(), key=str)[:limit]:
         lines.append(f"missing from .mo: {key[1]!r}")
@@ -126,8 +127,10 @@ def check(paths: list[Path]) -> int:
             else:
                 diff = describe_diff(expected_catalogue(po), actual_catalogue(mo))
                 if diff:
-                    print(f"{rel(mo_path)}: out of date with {po_path.name}; "
-                          "run tools/compile_messages.py")
+                    print(
+                        f"{rel(mo_path)}: out of date with {po_path.name}; "
+                        "run tools/compile_messages.py"
+                    )
                     for line in diff:
                         print(f"  {line}")
                     failed = True

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 
 @dataclass
 class ErrorDetail:
@@ -33,9 +35,9 @@ class ErrorDetail:
         if self.source:
             where.append(str(self.source))
         if self.row is not None:
-            where.append(f"række {self.row}")
+            where.append(gettext("row %(n)d") % {"n": self.row})
         if self.field:
-            where.append(f"felt '{self.field}'")
+            where.append(gettext("field '%(f)s'") % {"f": self.field})
         prefix = ", ".join(where)
         return f"{prefix}: {self.message}" if prefix else str(self.message)
 
@@ -58,8 +60,10 @@ class DomainError(Exception):
         return cls(message, [ErrorDetail(message=message, field=field, code=code)], status=status)
 
     def __str__(self) -> str:
-        lines = [str(self.message)] + [f"  - {e}" for e in self.errors if str(e) != self.message]
-        return "\n".join(lines)
+        """One line for one error (with where it is), else a heading and one line per error."""
+        if len(self.errors) == 1:
+            return str(self.errors[0])
+        return "\n".join([str(self.message), *(f"  - {e}" for e in self.errors)])
 
 
 class AccessDenied(DomainError):

@@ -10,6 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
+def names(text: str) -> tuple[str, ...]:
+    """A tuple of names from a comma-separated block of text (keeps long lists compact)."""
+    return tuple(" ".join(name.split()) for name in text.split(",") if name.strip())
+
+
+def weighted(text: str) -> tuple[tuple[str, float], ...]:
+    """``"Nielsen 245, Jensen 243"`` → ``(("Nielsen", 245.0), ("Jensen", 243.0))``."""
+    pairs = (name.rsplit(maxsplit=1) for name in names(text))
+    return tuple((name, float(weight)) for name, weight in pairs)
+
+
 # --- Jobs -------------------------------------------------------------------------------------
 
 
@@ -497,6 +509,14 @@ class Administration:
     director_title: str = "Administrerende direktør"
 
 
+CITY = names(
+    """
+    Amager, Valby, Vanløse, Nørrebro, Østerbro, Vesterbro, Bispebjerg, Brønshøj, Sydhavn, Indre By,
+    Ørestad, Husum, Christianshavn, Nordvest, Kongens Enghave, Islands Brygge, Sundby, Tingbjerg,
+    Emdrup, Nordhavn
+    """
+)  # Copenhagen neighbourhoods, for units that exist all over the city
+
 SCHOOL_SUB_UNITS = (
     ("Indskolingen", "school_dept"),
     ("Mellemtrinnet", "school_dept"),
@@ -526,21 +546,47 @@ JOBCENTRE_SUB_UNITS = (
     ("Team Ressourceforløb", "jobcentre"),
     ("Virksomhedsservice", "jobcentre"),
 )
+SOCIAL_CASE_SUB_UNITS = (
+    ("Team 0-6 år", "social_case"),
+    ("Team 7-13 år", "social_case"),
+    ("Team 14-17 år", "social_case"),
+    ("Team Voksne", "social_case"),
+    ("Team Handicap", "social_case"),
+    ("Familiebehandlingen", "social_case"),
+)
+LANGUAGE_SUB_UNITS = (
+    ("Danskuddannelse 1", "language_school"),
+    ("Danskuddannelse 2", "language_school"),
+    ("Danskuddannelse 3", "language_school"),
+    ("Jobrettet dansk", "language_school"),
+)
 
 DAYCARE = UnitKind(
-    ("Børnehuset {s}", "Vuggestuen {s}", "Børnehaven {s}", "Daginstitutionen {s}",
-     "Naturbørnehaven {s}", "Børnehuset {s} ({n})"),
-    "daycare", "daycare", 62, DAYCARE_SUB_UNITS, 0.15,
+    (
+        "Børnehuset {s}",
+        "Vuggestuen {s}",
+        "Børnehaven {s}",
+        "Daginstitutionen {s}",
+        "Naturbørnehaven {s}",
+        "Børnehuset {s} ({n})",
+    ),
+    "daycare",
+    "daycare",
+    62,
+    DAYCARE_SUB_UNITS,
+    0.15,
 )
-YOUTH_CLUB = UnitKind(("Fritidscenter {n}", "Klubben {s}", "Ungdomsklubben {s}"), "daycare",
-                      "youth_club", 8)
+YOUTH_CLUB = UnitKind(
+    ("Fritidscenter {n}", "Klubben {s}", "Ungdomsklubben {s}"), "daycare", "youth_club", 8
+)
 
 BUF_AREAS = (
     Area(
-        "Område Nørrebro/Bispebjerg", ("Nørrebro", "Bispebjerg", "Nordvest", "Utterslev"),
+        "Område Nørrebro/Bispebjerg",
+        ("Nørrebro", "Bispebjerg", "Nordvest", "Utterslev"),
         (
             DAYCARE,
-            UnitKind(("{s}",), "schools_north", "school", 6, SCHOOL_SUB_UNITS, 0.8),
+            UnitKind(("{s}",), "schools_north", "school", 10, SCHOOL_SUB_UNITS, 0.8),
             YOUTH_CLUB,
         ),
         anchors=(Anchor("Børnehuset Solsikken", "daycare", key="leder"),),
@@ -548,10 +594,11 @@ BUF_AREAS = (
         core=True,
     ),
     Area(
-        "Område Brønshøj/Husum/Vanløse", ("Brønshøj", "Husum", "Vanløse", "Tingbjerg"),
+        "Område Brønshøj/Husum/Vanløse",
+        ("Brønshøj", "Husum", "Vanløse", "Tingbjerg"),
         (
             DAYCARE,
-            UnitKind(("{s}",), "schools_west", "school", 6, SCHOOL_SUB_UNITS, 0.8),
+            UnitKind(("{s}",), "schools_west", "school", 10, SCHOOL_SUB_UNITS, 0.8),
             YOUTH_CLUB,
         ),
         anchors=(Anchor("Husum Skole", "school"),),
@@ -561,15 +608,16 @@ BUF_AREAS = (
         ("Valby", "Vesterbro", "Kongens Enghave", "Sydhavn", "Carlsberg Byen"),
         (
             DAYCARE,
-            UnitKind(("{s}",), "schools_southwest", "school", 6, SCHOOL_SUB_UNITS, 0.8),
+            UnitKind(("{s}",), "schools_southwest", "school", 10, SCHOOL_SUB_UNITS, 0.8),
             YOUTH_CLUB,
         ),
     ),
     Area(
-        "Område Amager", ("Amager Øst", "Amager Vest", "Sundby", "Ørestad", "Islands Brygge"),
+        "Område Amager",
+        ("Amager Øst", "Amager Vest", "Sundby", "Ørestad", "Islands Brygge"),
         (
             DAYCARE,
-            UnitKind(("{s}",), "schools_amager", "school", 6, SCHOOL_SUB_UNITS, 0.8),
+            UnitKind(("{s}",), "schools_amager", "school", 10, SCHOOL_SUB_UNITS, 0.8),
             YOUTH_CLUB,
         ),
         weight=1.1,
@@ -579,20 +627,21 @@ BUF_AREAS = (
         ("Østerbro", "Indre By", "Christianshavn", "Nordhavn"),
         (
             DAYCARE,
-            UnitKind(("{s}",), "schools_central", "school", 6, SCHOOL_SUB_UNITS, 0.8),
+            UnitKind(("{s}",), "schools_central", "school", 10, SCHOOL_SUB_UNITS, 0.8),
             YOUTH_CLUB,
         ),
     ),
     Area(
-        "Tandplejen", ("Amager", "Valby", "Vanløse", "Nørrebro", "Østerbro", "Vesterbro",
-                       "Bispebjerg", "Brønshøj", "Sydhavn", "Indre By", "Ørestad", "Husum"),
+        "Tandplejen",
+        CITY,
         (UnitKind(("Tandklinik {n}", "Tandplejen {n}", "Ortodontiklinik {n}"), "", "dental", 1),),
         anchors=(Anchor("Tandklinik Amager", "dental"),),
         weight=0.12,
         manager_title="Overtandlæge",
     ),
     Area(
-        "Sundhedsplejen og PPR", ("Nord", "Syd", "Øst", "Vest", "Centrum", "Amager"),
+        "Sundhedsplejen og PPR",
+        CITY,
         (
             UnitKind(("Sundhedsplejen {n}",), "", "health_visitor", 2),
             UnitKind(("PPR {n}",), "", "ppr", 1),
@@ -601,7 +650,8 @@ BUF_AREAS = (
         manager_title="Centerchef",
     ),
     Area(
-        "Center for Policy og Administration", (),
+        "Center for Policy og Administration",
+        (),
         (UnitKind(("{s}",), "buf_offices", "office", 1),),
         weight=0.05,
         manager_title="Centerchef",
@@ -610,14 +660,31 @@ BUF_AREAS = (
 
 SUF_AREAS = (
     Area(
-        "Lokalområde Østerbro/Indre By", ("Østerbro", "Indre By", "Nordhavn", "Christianshavn"),
+        "Lokalområde Østerbro/Indre By",
+        ("Østerbro", "Indre By", "Nordhavn", "Christianshavn"),
         (
-            UnitKind(("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"), "care",
-                     "care_home", 5, CARE_HOME_SUB_UNITS, 0.5),
-            UnitKind(("Hjemmeplejen {n}", "Hjemmeplejen {n} {s}"), "districts", "home_care", 4,
-                     HOME_CARE_SUB_UNITS, 0.3),
-            UnitKind(("Hjemmesygeplejen {n}", "Sygeplejen {n} {s}"), "districts", "home_nursing",
-                     1.5),
+            UnitKind(
+                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
+                "care",
+                "care_home",
+                5,
+                CARE_HOME_SUB_UNITS,
+                0.5,
+            ),
+            UnitKind(
+                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
+                "districts",
+                "home_care",
+                4,
+                HOME_CARE_SUB_UNITS,
+                0.3,
+            ),
+            UnitKind(
+                ("Hjemmesygeplejen {n}", "Sygeplejen {n}, distrikt {s}"),
+                "districts",
+                "home_nursing",
+                1.5,
+            ),
         ),
         anchors=(Anchor("Plejecenter Sølund", "care_home", key="leder2"),),
         weight=1.0,
@@ -627,53 +694,116 @@ SUF_AREAS = (
         "Lokalområde Valby/Vesterbro/Kongens Enghave",
         ("Valby", "Vesterbro", "Kongens Enghave", "Sydhavn"),
         (
-            UnitKind(("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"), "care",
-                     "care_home", 5, CARE_HOME_SUB_UNITS, 0.5),
-            UnitKind(("Hjemmeplejen {n}", "Hjemmeplejen {n} {s}"), "districts", "home_care", 4,
-                     HOME_CARE_SUB_UNITS, 0.3),
-            UnitKind(("Hjemmesygeplejen {n}", "Sygeplejen {n} {s}"), "districts", "home_nursing",
-                     1.5),
+            UnitKind(
+                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
+                "care",
+                "care_home",
+                5,
+                CARE_HOME_SUB_UNITS,
+                0.5,
+            ),
+            UnitKind(
+                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
+                "districts",
+                "home_care",
+                4,
+                HOME_CARE_SUB_UNITS,
+                0.3,
+            ),
+            UnitKind(
+                ("Hjemmesygeplejen {n}", "Sygeplejen {n}, distrikt {s}"),
+                "districts",
+                "home_nursing",
+                1.5,
+            ),
         ),
         anchors=(Anchor("Hjemmeplejen Valby", "home_care"),),
         weight=1.0,
     ),
     Area(
-        "Lokalområde Bispebjerg/Nørrebro", ("Bispebjerg", "Nørrebro", "Nordvest", "Emdrup"),
+        "Lokalområde Bispebjerg/Nørrebro",
+        ("Bispebjerg", "Nørrebro", "Nordvest", "Emdrup"),
         (
-            UnitKind(("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"), "care",
-                     "care_home", 5, CARE_HOME_SUB_UNITS, 0.5),
-            UnitKind(("Hjemmeplejen {n}", "Hjemmeplejen {n} {s}"), "districts", "home_care", 4,
-                     HOME_CARE_SUB_UNITS, 0.3),
-            UnitKind(("Hjemmesygeplejen {n}", "Sygeplejen {n} {s}"), "districts", "home_nursing",
-                     1.5),
+            UnitKind(
+                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
+                "care",
+                "care_home",
+                5,
+                CARE_HOME_SUB_UNITS,
+                0.5,
+            ),
+            UnitKind(
+                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
+                "districts",
+                "home_care",
+                4,
+                HOME_CARE_SUB_UNITS,
+                0.3,
+            ),
+            UnitKind(
+                ("Hjemmesygeplejen {n}", "Sygeplejen {n}, distrikt {s}"),
+                "districts",
+                "home_nursing",
+                1.5,
+            ),
         ),
         weight=1.0,
     ),
     Area(
-        "Lokalområde Brønshøj/Husum/Vanløse", ("Brønshøj", "Husum", "Vanløse", "Tingbjerg"),
+        "Lokalområde Brønshøj/Husum/Vanløse",
+        ("Brønshøj", "Husum", "Vanløse", "Tingbjerg"),
         (
-            UnitKind(("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"), "care",
-                     "care_home", 5, CARE_HOME_SUB_UNITS, 0.5),
-            UnitKind(("Hjemmeplejen {n}", "Hjemmeplejen {n} {s}"), "districts", "home_care", 4,
-                     HOME_CARE_SUB_UNITS, 0.3),
+            UnitKind(
+                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
+                "care",
+                "care_home",
+                5,
+                CARE_HOME_SUB_UNITS,
+                0.5,
+            ),
+            UnitKind(
+                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
+                "districts",
+                "home_care",
+                4,
+                HOME_CARE_SUB_UNITS,
+                0.3,
+            ),
         ),
         weight=0.9,
     ),
     Area(
-        "Lokalområde Amager", ("Amager Øst", "Amager Vest", "Sundby", "Ørestad"),
+        "Lokalområde Amager",
+        ("Amager Øst", "Amager Vest", "Sundby", "Ørestad"),
         (
-            UnitKind(("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"), "care",
-                     "care_home", 5, CARE_HOME_SUB_UNITS, 0.5),
-            UnitKind(("Hjemmeplejen {n}", "Hjemmeplejen {n} {s}"), "districts", "home_care", 4,
-                     HOME_CARE_SUB_UNITS, 0.3),
-            UnitKind(("Hjemmesygeplejen {n}", "Sygeplejen {n} {s}"), "districts", "home_nursing",
-                     1.5),
+            UnitKind(
+                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
+                "care",
+                "care_home",
+                5,
+                CARE_HOME_SUB_UNITS,
+                0.5,
+            ),
+            UnitKind(
+                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
+                "districts",
+                "home_care",
+                4,
+                HOME_CARE_SUB_UNITS,
+                0.3,
+            ),
+            UnitKind(
+                ("Hjemmesygeplejen {n}", "Sygeplejen {n}, distrikt {s}"),
+                "districts",
+                "home_nursing",
+                1.5,
+            ),
         ),
         weight=1.0,
     ),
     Area(
         "Center for Sundhed og Rehabilitering",
-        ("Vesterbro", "Nørrebro", "Amager", "Valby", "Østerbro", "Bispebjerg", "Indre By"),
+        CITY,
         (
             UnitKind(("Sundhedshus {n}", "Forebyggelsescenter {n}"), "", "health_centre", 2),
             UnitKind(("Rehabiliteringscenter {n}", "Træningscenter {n}"), "", "rehab", 2),
@@ -686,10 +816,21 @@ SUF_AREAS = (
 
 SOF_AREAS = (
     Area(
-        "Center for Udsatte Voksne", ("Vesterbro", "Nørrebro", "Amager", "Indre By", "Valby"),
+        "Center for Udsatte Voksne",
+        CITY,
         (
-            UnitKind(("Herberget {s}", "Forsorgshjemmet {s}", "Natcafé {n}", "Værestedet {s}",
-                      "Botilbuddet {s}"), "social", "social_outreach", 1),
+            UnitKind(
+                (
+                    "Herberget {s}",
+                    "Forsorgshjemmet {s}",
+                    "Natcafé {n}",
+                    "Værestedet {s}",
+                    "Botilbuddet {s}",
+                ),
+                "social",
+                "social_outreach",
+                1,
+            ),
         ),
         anchors=(Anchor("Herberget Hillerødgade", "social_outreach"),),
         weight=1.0,
@@ -698,38 +839,64 @@ SOF_AREAS = (
     ),
     Area(
         "Borgercenter Børn og Unge",
-        ("Amager", "Nørrebro", "Bispebjerg", "Valby", "Vesterbro", "Østerbro", "Brønshøj",
-         "Indre By", "Vanløse", "Sydhavn"),
+        CITY,
         (
-            UnitKind(("Børnefamilier {n}", "Familiecenter {n}", "Ungeenheden {n}"), "",
-                     "social_case", 2),
-            UnitKind(("Døgninstitutionen {s}", "Opholdsstedet {s}"), "social",
-                     "social_residential", 1),
+            UnitKind(
+                ("Børnefamilier {n}", "Familiecenter {n}", "Ungeenheden {n}"),
+                "",
+                "social_case",
+                2,
+                SOCIAL_CASE_SUB_UNITS[:3] + SOCIAL_CASE_SUB_UNITS[5:],
+                0.4,
+            ),
+            UnitKind(
+                ("Døgninstitutionen {s}", "Opholdsstedet {s}"), "social", "social_residential", 1
+            ),
         ),
         anchors=(Anchor("Børnefamilier Amager", "social_case"),),
         weight=1.2,
         manager_title="Centerchef",
     ),
     Area(
-        "Borgercenter Voksne", ("Nord", "Syd", "Øst", "Vest", "Centrum", "Amager"),
-        (UnitKind(("Myndighedsenhed {n}", "Socialcenter {n}"), "", "social_case", 1),),
+        "Borgercenter Voksne",
+        CITY,
+        (
+            UnitKind(
+                ("Myndighedsenhed {n}", "Socialcenter {n}"),
+                "",
+                "social_case",
+                1,
+                SOCIAL_CASE_SUB_UNITS[3:],
+                0.4,
+            ),
+        ),
         weight=0.6,
         manager_title="Centerchef",
     ),
     Area(
-        "Borgercenter Handicap", ("Brønshøj", "Valby", "Amager", "Østerbro", "Vanløse"),
+        "Borgercenter Handicap",
+        CITY,
         (
-            UnitKind(("Bofællesskabet {s}", "Bostedet {s}", "Aktivitetscentret {s}"), "social",
-                     "social_residential", 1),
+            UnitKind(
+                ("Bofællesskabet {s}", "Bostedet {s}", "Aktivitetscentret {s}"),
+                "social",
+                "social_residential",
+                1,
+            ),
         ),
         weight=1.0,
         manager_title="Centerchef",
     ),
     Area(
-        "Center for Socialpsykiatri", ("Nørrebro", "Vesterbro", "Amager", "Bispebjerg"),
+        "Center for Socialpsykiatri",
+        CITY,
         (
-            UnitKind(("Socialpsykiatrisk botilbud {s}", "Støttecenter {n}", "Kontaktstedet {s}"),
-                     "social", "social_residential", 1),
+            UnitKind(
+                ("Socialpsykiatrisk botilbud {s}", "Støttecenter {n}", "Kontaktstedet {s}"),
+                "social",
+                "social_residential",
+                1,
+            ),
         ),
         weight=0.6,
         manager_title="Centerchef",
@@ -738,10 +905,15 @@ SOF_AREAS = (
 
 TMF_AREAS = (
     Area(
-        "Byens Drift", ("Nord", "Syd", "Øst", "Vest", "Centrum", "Amager", "Valby", "Nørrebro"),
+        "Byens Drift",
+        CITY,
         (
-            UnitKind(("Parker og Natur {n}", "Driftsområde {n}", "Kirkegårdene {s}"), "cemeteries",
-                     "parks", 3),
+            UnitKind(
+                ("Parker og Natur {n}", "Driftsområde {n}", "Kirkegårdene {s}"),
+                "cemeteries",
+                "parks",
+                3,
+            ),
             UnitKind(("Renhold {n}", "Gaderenhold {n}", "Renovation {n}"), "", "city_cleaning", 3),
             UnitKind(("Materielgården {s}",), "depots", "parks", 0.5),
         ),
@@ -751,21 +923,26 @@ TMF_AREAS = (
         manager_title="Centerchef",
     ),
     Area(
-        "Byens Udvikling", (),
+        "Byens Udvikling",
+        (),
         (UnitKind(("{s}",), "tmf_offices", "engineering", 1),),
         weight=0.8,
         manager_title="Centerchef",
     ),
     Area(
-        "Center for Miljøbeskyttelse", (),
+        "Center for Miljøbeskyttelse",
+        (),
         (UnitKind(("{s}",), "env_offices", "environment", 1),),
         weight=0.4,
         manager_title="Centerchef",
     ),
     Area(
-        "Byens Anvendelse", ("Nord", "Syd", "Øst", "Vest", "Centrum"),
-        (UnitKind(("Parkeringskontrol {n}",), "", "parking", 1),
-         UnitKind(("{s}",), "tmf_offices", "engineering", 0.5)),
+        "Byens Anvendelse",
+        CITY,
+        (
+            UnitKind(("Parkeringskontrol {n}",), "", "parking", 1),
+            UnitKind(("{s}",), "city_use_offices", "engineering", 0.5),
+        ),
         weight=0.5,
         manager_title="Centerchef",
     ),
@@ -774,9 +951,7 @@ TMF_AREAS = (
 KFF_AREAS = (
     Area(
         "Københavns Biblioteker",
-        ("Valby", "Vanløse", "Husum", "Brønshøj", "Bispebjerg", "Nørrebro", "Østerbro",
-         "Vesterbro", "Sundby", "Ørestad", "Christianshavn", "Islands Brygge", "Sydhavn",
-         "Tingbjerg", "Utterslev", "Kongens Enghave", "Amager Øst", "Emdrup"),
+        CITY,
         (UnitKind(("{n} Bibliotek", "Kulturhus og Bibliotek {n}"), "", "library", 1),),
         anchors=(Anchor("Hovedbiblioteket", "library"),),
         weight=1.3,
@@ -785,20 +960,26 @@ KFF_AREAS = (
     ),
     Area(
         "Idræt og Fritid",
-        ("Valby", "Vanløse", "Amager", "Nørrebro", "Østerbro", "Vesterbro", "Brønshøj",
-         "Sundby", "Bispebjerg", "Husum", "Sydhavn", "Ørestad", "Emdrup"),
-        (UnitKind(("{n} Svømmehal", "{n} Idrætsanlæg", "Idrætshuset {n}", "{n} Skøjtehal"), "",
-                  "sports", 1),),
+        CITY,
+        (
+            UnitKind(
+                ("{n} Svømmehal", "{n} Idrætsanlæg", "Idrætshuset {n}", "{n} Skøjtehal"),
+                "",
+                "sports",
+                1,
+            ),
+        ),
         anchors=(Anchor("Valby Idrætspark", "sports"),),
         weight=1.0,
         manager_title="Centerchef",
     ),
     Area(
         "Kulturhuse og Borgerservice",
-        ("Valby", "Vanløse", "Amager", "Nørrebro", "Østerbro", "Vesterbro", "Indre By",
-         "Christianshavn", "Bispebjerg", "Sydhavn", "Brønshøj", "Islands Brygge"),
-        (UnitKind(("Kulturhuset {n}", "Medborgerhuset {n}"), "", "culture", 1.5),
-         UnitKind(("Borgerservice {n}",), "", "citizen_service", 1)),
+        CITY,
+        (
+            UnitKind(("Kulturhuset {n}", "Medborgerhuset {n}"), "", "culture", 1.5),
+            UnitKind(("Borgerservice {n}",), "", "citizen_service", 1),
+        ),
         weight=0.8,
         manager_title="Centerchef",
     ),
@@ -807,32 +988,50 @@ KFF_AREAS = (
 BIF_AREAS = (
     Area(
         "Jobcenter København",
-        ("Amager", "Nørrebro", "Valby", "Vesterbro", "Østerbro", "Bispebjerg", "Brønshøj",
-         "Vanløse", "Indre By", "Sydhavn"),
-        (UnitKind(("Jobcenter {n}", "Jobcenter {n} – {s}"), "jobcentre_teams", "jobcentre", 1,
-                  JOBCENTRE_SUB_UNITS, 0.35),),
+        CITY,
+        (
+            UnitKind(
+                ("Jobcenter {n}", "Jobcenter {n} – {s}"),
+                "jobcentre_teams",
+                "jobcentre",
+                1,
+                JOBCENTRE_SUB_UNITS,
+                0.35,
+            ),
+        ),
         anchors=(Anchor("Jobcenter København – Ydelsescentret", "jobcentre"),),
         weight=2.0,
         core=True,
         manager_title="Jobcenterchef",
     ),
     Area(
-        "Ungdommens Uddannelsesvejledning", ("Nord", "Syd", "Øst", "Vest", "Centrum", "Amager"),
+        "Ungdommens Uddannelsesvejledning",
+        CITY,
         (UnitKind(("UU {n}", "UU-vejledningen {n}"), "", "guidance", 1),),
         weight=0.4,
         manager_title="Centerchef",
     ),
     Area(
-        "Integration og Sprog", ("Nørrebro", "Amager", "Vesterbro", "Bispebjerg", "Valby"),
-        (UnitKind(("Københavns Sprogcenter {n}", "Integrationshuset {n}"), "", "language_school",
-                  1),),
+        "Integration og Sprog",
+        CITY,
+        (
+            UnitKind(
+                ("Københavns Sprogcenter {n}", "Integrationshuset {n}"),
+                "",
+                "language_school",
+                1,
+                LANGUAGE_SUB_UNITS,
+                0.5,
+            ),
+        ),
         weight=0.6,
         manager_title="Centerchef",
     ),
 )
 
 KONCERNSERVICE = Area(
-    "Koncernservice", (),
+    "Koncernservice",
+    (),
     (
         UnitKind(("Lønteam {s}",), "teams", "ks_payroll", 3),
         UnitKind(("Kreditorteam {s}", "Bogholderiteam {s}"), "teams", "ks_finance", 2),
@@ -858,7 +1057,8 @@ KONCERNSERVICE = Area(
 OKF_AREAS = (
     KONCERNSERVICE,
     Area(
-        "Center for Økonomi", (),
+        "Center for Økonomi",
+        (),
         (UnitKind(("{s}",), "okf_offices", "office", 1),),
         anchors=(Anchor("Intern Kontrol og Revision", "audit", key="revisor"),),
         weight=0.6,
@@ -866,13 +1066,15 @@ OKF_AREAS = (
         manager_title="Centerchef",
     ),
     Area(
-        "Koncern-IT", (),
+        "Koncern-IT",
+        (),
         (UnitKind(("IT-team {s}",), "teams", "it", 1),),
         weight=0.5,
         manager_title="IT-direktør",
     ),
     Area(
-        "Center for Byudvikling", (),
+        "Center for Byudvikling",
+        (),
         (UnitKind(("{s}",), "okf_city_offices", "office", 1),),
         weight=0.3,
         manager_title="Centerchef",
@@ -894,164 +1096,225 @@ ROOT_NAME = "Københavns Kommune"
 
 # --- Name stems for generated units -----------------------------------------------------------
 
+# Stems that name one place each: within an administration a stem is reused (under another
+# prefix) only when all are used. The other stems are qualifiers (Nord, BUF, 1 ...).
+DISTINCT_STEMS = frozenset({"daycare", "care", "social", "cemeteries", "depots"})
+
 STEMS: dict[str, tuple[str, ...]] = {
-    "daycare": (
-        "Solsikken", "Mælkebøtten", "Regnbuen", "Egetræet", "Myretuen", "Troldehøjen",
-        "Bikuben", "Mariehønen", "Humlebien", "Spiren", "Kastanjen", "Søstjernen", "Havfruen",
-        "Fuglereden", "Krudtuglen", "Guldklumpen", "Bøgen", "Lærkereden", "Spurvereden",
-        "Musehullet", "Kløverløkken", "Tusindfryd", "Valmuen", "Anemonen", "Hasselnødden",
-        "Æblehaven", "Pilehuset", "Rønnebærret", "Skovmusen", "Stjerneskud", "Månestrålen",
-        "Solstrålen", "Vindmøllen", "Fyrtårnet", "Ankeret", "Bølgen", "Delfinen", "Pindsvinet",
-        "Egernet", "Trylleskoven", "Rosenhaven", "Lindehuset", "Birkebo", "Ahornet",
-        "Kildevæld", "Eventyrhuset", "Gøgeungen", "Kornblomsten", "Blåklokken", "Hyldebærret",
-        "Nøddebo", "Sommerfuglen", "Græshoppen", "Frøen", "Elverhøj", "Trætoppen", "Oasen",
-        "Lysningen", "Kompasset", "Globussen", "Perlen", "Skattekisten", "Karavanen",
-        "Rumraketten", "Drømmehuset", "Tumlingen", "Himmelblå", "Grønnegården", "Kernehuset",
-        "Baunehøj", "Lupinen", "Vibereden", "Hønsehuset", "Kirsebærhaven", "Svalen",
-        "Stæreksen", "Ugleredet", "Pilen", "Ellehuset", "Tranehøj", "Mosehuset", "Lyngbakken",
+    "daycare": names(
+        """
+        Solsikken, Mælkebøtten, Regnbuen, Egetræet, Myretuen, Troldehøjen, Bikuben, Mariehønen,
+        Humlebien, Spiren, Kastanjen, Søstjernen, Havfruen, Fuglereden, Krudtuglen, Guldklumpen,
+        Bøgen, Lærkereden, Spurvereden, Musehullet, Kløverløkken, Tusindfryd, Valmuen, Anemonen,
+        Hasselnødden, Æblehaven, Pilehuset, Rønnebærret, Skovmusen, Stjerneskud, Månestrålen,
+        Solstrålen, Vindmøllen, Fyrtårnet, Ankeret, Bølgen, Delfinen, Pindsvinet, Egernet,
+        Trylleskoven, Rosenhaven, Lindehuset, Birkebo, Ahornet, Kildevæld, Eventyrhuset, Gøgeungen,
+        Kornblomsten, Blåklokken, Hyldebærret, Nøddebo, Sommerfuglen, Græshoppen, Frøen, Elverhøj,
+        Trætoppen, Oasen, Lysningen, Kompasset, Globussen, Perlen, Skattekisten, Karavanen,
+        Rumraketten, Drømmehuset, Tumlingen, Himmelblå, Grønnegården, Kernehuset, Baunehøj, Lupinen,
+        Vibereden, Hønsehuset, Kirsebærhaven, Svalen, Stæreksen, Ugleredet, Pilen, Ellehuset,
+        Tranehøj, Mosehuset, Lyngbakken
+        """
     ),
-    "schools_north": (
-        "Nørrebro Park Skole", "Blågård Skole", "Rådmandsgades Skole", "Bispebjerg Skole",
-        "Utterslev Skole", "Tagensbo Skole", "Holberg Skole", "Heibergskolen",
-        "Hyltebjerg Skole", "Bellahøj Skole", "Emdrup Skole", "Skolen ved Bulowsvej",
+    "schools_north": names(
+        """
+        Nørrebro Park Skole, Blågård Skole, Rådmandsgades Skole, Bispebjerg Skole, Utterslev Skole,
+        Tagensbo Skole, Holberg Skole, Heibergskolen, Hyltebjerg Skole, Bellahøj Skole,
+        Emdrup Skole, Skolen ved Bulowsvej, Ryparken Skole, Bispeengen Skole, Degnegårdens Skole,
+        Lundehusskolen, Nordvest Skole
+        """
     ),
-    "schools_west": (
-        "Tingbjerg Skole", "Korsager Skole", "Brønshøj Skole", "Vanløse Skole",
-        "Rødkilde Skole", "Katrinedals Skole", "Ålholm Skole", "Kirkebjerg Skole",
-        "Sankt Annæ Skole Vest", "Husum Vest Skole", "Grøndalsvængets Skole",
+    "schools_west": names(
+        """
+        Tingbjerg Skole, Korsager Skole, Brønshøj Skole, Vanløse Skole, Rødkilde Skole,
+        Katrinedals Skole, Ålholm Skole, Kirkebjerg Skole, Sankt Annæ Skole Vest, Husum Vest Skole,
+        Grøndalsvængets Skole, Tingbjerg Heldagsskole, Vanløse Nord Skole, Brønshøj Torv Skole,
+        Husumvold Skole
+        """
     ),
-    "schools_southwest": (
-        "Vigerslev Allés Skole", "Lykkebo Skole", "Valby Skole", "Vesterbro Ny Skole",
-        "Gasværksvejens Skole", "Oehlenschlægersgades Skole", "Ellebjerg Skole",
-        "Sydhavn Skole", "Skolen på Carlsberg", "Bavnehøj Skole", "Sankt Jørgens Skole",
+    "schools_southwest": names(
+        """
+        Vigerslev Allés Skole, Lykkebo Skole, Valby Skole, Vesterbro Ny Skole, Gasværksvejens Skole,
+        Oehlenschlægersgades Skole, Ellebjerg Skole, Sydhavn Skole, Skolen på Carlsberg,
+        Bavnehøj Skole, Sankt Jørgens Skole, Kongens Enghave Skole, Valby Langgade Skole,
+        Mozarts Plads Skole, Enghave Plads Skole
+        """
     ),
-    "schools_amager": (
-        "Amager Fælled Skole", "Sundbyøster Skole", "Lergravsparkens Skole", "Dyvekeskolen",
-        "Ørestad Skole", "Skolen ved Sundet", "Skolen på Islands Brygge", "Tårnby Torv Skole",
-        "Bryggens Skole", "Kirkebakkeskolen", "Sønderbro Skole", "Amagerbro Skole",
+    "schools_amager": names(
+        """
+        Amager Fælled Skole, Sundbyøster Skole, Lergravsparkens Skole, Dyvekeskolen, Ørestad Skole,
+        Skolen ved Sundet, Skolen på Islands Brygge, Tårnby Torv Skole, Bryggens Skole,
+        Kirkebakkeskolen, Sønderbro Skole, Amagerbro Skole, Holmbladsgade Skole, Sundholm Skole,
+        Kastrupvej Skole, Ørestad Syd Skole
+        """
     ),
-    "schools_central": (
-        "Christianshavns Skole", "Sølvgades Skole", "Kildevældsskolen", "Strandvejsskolen",
-        "Øster Farimagsgades Skole", "Nordhavn Skole", "Randersgades Skole",
-        "Gerbrandskolen", "Holmens Skole", "Langelinieskolen", "Klostervængets Skole",
+    "schools_central": names(
+        """
+        Christianshavns Skole, Sølvgades Skole, Kildevældsskolen, Strandvejsskolen,
+        Øster Farimagsgades Skole, Nordhavn Skole, Randersgades Skole, Gerbrandskolen,
+        Holmens Skole, Langelinieskolen, Klostervængets Skole, Østerbrohus Skole, Nyboder Skole,
+        Kastelsvej Skole, Trianglen Skole
+        """
     ),
-    "buf_offices": (
-        "Fagligt Center", "Pladsanvisningen", "Økonomi og Styring", "Juridisk Kontor",
-        "Skoleudvikling", "Dagtilbudsudvikling", "Digitalisering og Data", "Bygninger og Drift",
-        "Kommunikation", "Rådgivning og Tilsyn", "Specialundervisning", "Ungeindsatsen",
+    "buf_offices": names(
+        """
+        Fagligt Center, Pladsanvisningen, Økonomi og Styring, Juridisk Kontor, Skoleudvikling,
+        Dagtilbudsudvikling, Digitalisering og Data, Bygninger og Drift, Kommunikation,
+        Rådgivning og Tilsyn, Specialundervisning, Ungeindsatsen
+        """
     ),
-    "care": (
-        "Sølund", "Bryggergården", "Kastanjegården", "Sundbygården", "Lindehuset", "Slottet",
-        "Solgaven", "Hjortegården", "Egebjerggård", "Rosenborgcentret", "Kærbo", "Frydenholm",
-        "Valbygården", "Vigerslevhus", "Aldershvile", "Sundholm", "Tingbjerghus", "Nørrebo",
-        "Skovbo", "Bomi-Hus", "Ingeborggården", "Hvidovrehus", "Klarahus", "Damsøhus",
-        "Langebjerg", "Sankt Joseph", "Kirkebakken", "Lærkehøj", "Stævnen", "Hjemmet Øster",
-        "Akaciegården", "Bispebjerghus", "Sølyst", "Nørrehus", "Havnehuset", "Strandlund",
+    "care": names(
+        """
+        Sølund, Bryggergården, Kastanjegården, Sundbygården, Lindehuset, Slottet, Solgaven,
+        Hjortegården, Egebjerggård, Rosenborgcentret, Kærbo, Frydenholm, Valbygården, Vigerslevhus,
+        Aldershvile, Sundholm, Tingbjerghus, Nørrebo, Skovbo, Bomi-Hus, Ingeborggården, Hvidovrehus,
+        Klarahus, Damsøhus, Langebjerg, Sankt Joseph, Kirkebakken, Lærkehøj, Stævnen, Hjemmet Øster,
+        Akaciegården, Bispebjerghus, Sølyst, Nørrehus, Havnehuset, Strandlund, Rosenhaven,
+        Birkegården, Egehjemmet, Fælledgården, Grøndalshus, Hørgården, Kildegården, Lindegården,
+        Mågevej, Nordlyset, Parkhuset, Rønnebærhuset, Skjulhøj, Søndervang, Tårnhuset, Ulvsbo,
+        Vanløsehjemmet, Østervang, Ålekistehus, Engholm, Fredensborghus, Gyldenhøj, Humlehaven,
+        Kongshøj, Lyngbyhus, Møllehuset, Pilegården, Rødkildehus, Sundvænget, Tranehaven
+        """
     ),
-    "districts": (
-        "Nord", "Syd", "Øst", "Vest", "Centrum", "1", "2", "3", "4", "5", "6", "7", "8",
+    "districts": names(
+        """
+        1, 2, 3, 4, 5, 6
+        """
     ),
-    "social": (
-        "Hillerødgade", "Mændenes Hjem", "Sundholm", "Lindevangen", "Skovgården", "Fenris",
-        "Nørrebrohuset", "Kvisten", "Ankerhuset", "Hørgården", "Stjernen", "Kompasset",
-        "Lygten", "Valmuen", "Skibet", "Kastellet", "Baunen", "Pilegården", "Egely",
-        "Spurvehuset", "Broen", "Havnestuen", "Kirkehøj", "Lysthuset", "Moseholm", "Stubben",
-        "Ørnereden", "Humlehuset", "Åbyen", "Nordlyset", "Solhjem", "Tårnet",
+    "social": names(
+        """
+        Hillerødgade, Mændenes Hjem, Sundholm, Lindevangen, Skovgården, Fenris, Nørrebrohuset,
+        Kvisten, Ankerhuset, Hørgården, Stjernen, Kompasset, Lygten, Valmuen, Skibet, Kastellet,
+        Baunen, Pilegården, Egely, Spurvehuset, Broen, Havnestuen, Kirkehøj, Lysthuset, Moseholm,
+        Stubben, Ørnereden, Humlehuset, Åbyen, Nordlyset, Solhjem, Tårnet
+        """
     ),
-    "cemeteries": (
-        "Assistens", "Bispebjerg", "Vestre", "Sundby", "Brønshøj", "Valby", "Husum",
+    "cemeteries": names(
+        """
+        Assistens, Bispebjerg, Vestre, Sundby, Brønshøj, Valby, Husum
+        """
     ),
-    "depots": ("Sydhavn", "Amager", "Vanløse", "Bispebjerg", "Valby"),
-    "tmf_offices": (
-        "Byplan", "Trafik og Mobilitet", "Anlæg og Veje", "Byggesag", "Cykelsekretariatet",
-        "Klimatilpasning", "Landinspektørkontoret", "Vejmyndighed", "Bydesign",
-        "Planlægning og Data", "Byfornyelse", "Ejendomsdata", "Lokalplaner", "Gadedesign",
+    "depots": names(
+        """
+        Sydhavn, Amager, Vanløse, Bispebjerg, Valby
+        """
     ),
-    "env_offices": (
-        "Miljøtilsyn", "Jord og Affald", "Vand og Spildevand", "Luft og Støj",
-        "Miljøplanlægning", "Virksomhedstilsyn", "Klimasekretariatet", "Grønne Partnerskaber",
+    "tmf_offices": names(
+        """
+        Byplan, Trafik og Mobilitet, Anlæg og Veje, Byggesag, Cykelsekretariatet, Klimatilpasning,
+        Landinspektørkontoret, Vejmyndighed, Bydesign, Planlægning og Data, Byfornyelse,
+        Ejendomsdata, Lokalplaner, Gadedesign, Broer og Kajer, Kollektiv Trafik, Vejregulering,
+        Trafiksikkerhed, Bygningsfornyelse, Almene Boliger, Byggeri og Projektledelse,
+        Geodata og Kortlægning, Anlægsøkonomi, Byrumsdrift, Havneudvikling, Regnvand og Skybrud
+        """
     ),
-    "teams": (
-        "Nord", "Syd", "Øst", "Vest", "Centrum", "BUF", "SUF", "SOF", "TMF", "KFF", "BIF",
-        "ØKF", "Drift", "Udvikling", "Support", "Data", "1", "2", "3", "4", "5", "6", "7",
-        "8", "9", "10", "11", "12",
+    "env_offices": names(
+        """
+        Miljøtilsyn, Jord og Affald, Vand og Spildevand, Luft og Støj, Miljøplanlægning,
+        Virksomhedstilsyn, Klimasekretariatet, Grønne Partnerskaber, Jordforurening,
+        Byens Træer, Natur og Biodiversitet, Energi og Ressourcer, Miljødata, Kemikalietilsyn
+        """
     ),
-    "okf_offices": (
-        "Budget og Analyse", "Regnskab", "Finansiering og Betalinger", "Skat og Moms",
-        "Styring og Controlling", "Økonomisk Politik", "Digital Økonomi", "Risikostyring",
-        "Økonomisystemer", "Lønstyring",
+    "teams": names(
+        """
+        Nord, Syd, Øst, Vest, Centrum, BUF, SUF, SOF, TMF, KFF, BIF, ØKF, Drift, Udvikling, Support,
+        Data, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+        """
     ),
-    "okf_city_offices": (
-        "Byudvikling og Planlægning", "Erhverv og Vækst", "Bolig og Byfornyelse",
-        "Klima og Energi", "Internationalt Samarbejde", "Analyse og Data",
+    "city_use_offices": names(
+        """
+        Byliv og Arrangementer, Gadeinspektørerne, Tilladelser, Udeservering, Skilte og Reklamer,
+        Vejtilladelser, Byens Rum, Kontrol og Håndhævelse, Torve og Pladser, Gravetilladelser
+        """
     ),
-    "jobcentre_teams": ("Nord", "Syd", "Øst", "Vest", "Centrum", "Unge", "Seniorer", "Akademikere"),
+    "okf_offices": names(
+        """
+        Budget og Analyse, Regnskab, Finansiering og Betalinger, Skat og Moms,
+        Styring og Controlling, Økonomisk Politik, Digital Økonomi, Risikostyring, Økonomisystemer,
+        Lønstyring, Koncernregnskab, Betalinger og Likviditet, Budgetkontoret, Anlægsstyring,
+        Effektivisering, Tilskud og Puljer, Økonomisk Analyse, Statistik, Ejendomsøkonomi,
+        Revisionssekretariatet
+        """
+    ),
+    "okf_city_offices": names(
+        """
+        Byudvikling og Planlægning, Erhverv og Vækst, Bolig og Byfornyelse, Klima og Energi,
+        Internationalt Samarbejde, Analyse og Data, Byggemodning, Metro og Letbane,
+        Strategisk Byplanlægning, Byens Økonomi, Turisme og Events
+        """
+    ),
+    "jobcentre_teams": names(
+        """
+        Nord, Syd, Øst, Vest, Centrum, Unge, Seniorer, Akademikere
+        """
+    ),
 }
 
 # --- People -----------------------------------------------------------------------------------
 
-FEMALE_FIRST_NAMES = (
-    "Anne", "Kirsten", "Mette", "Hanne", "Anna", "Helle", "Susanne", "Lene", "Maria",
-    "Marianne", "Lone", "Camilla", "Pia", "Louise", "Charlotte", "Bente", "Tina", "Gitte",
-    "Inge", "Karen", "Jette", "Ida", "Sofie", "Emma", "Julie", "Laura", "Katrine", "Sara",
-    "Mathilde", "Caroline", "Cecilie", "Line", "Maja", "Rikke", "Trine", "Birgitte", "Dorthe",
-    "Heidi", "Malene", "Signe", "Stine", "Nanna", "Astrid", "Freja", "Clara", "Josefine",
-    "Emilie", "Amalie", "Mia", "Sanne", "Tanja", "Vibeke", "Ulla", "Merete", "Lotte", "Nina",
-    "Christina", "Bettina", "Karina", "Henriette", "Lise", "Mona", "Janne", "Annette",
-    "Berit", "Eva", "Hanna", "Ellen", "Ingrid", "Sidsel", "Ditte", "Kamilla", "Agnes",
-    "Alberte", "Frida", "Olivia", "Marie", "Johanne", "Lærke", "Sille",
+FEMALE_FIRST_NAMES = names(
+    """
+    Anne, Kirsten, Mette, Hanne, Anna, Helle, Susanne, Lene, Maria, Marianne, Lone, Camilla, Pia,
+    Louise, Charlotte, Bente, Tina, Gitte, Inge, Karen, Jette, Ida, Sofie, Emma, Julie, Laura,
+    Katrine, Sara, Mathilde, Caroline, Cecilie, Line, Maja, Rikke, Trine, Birgitte, Dorthe, Heidi,
+    Malene, Signe, Stine, Nanna, Astrid, Freja, Clara, Josefine, Emilie, Amalie, Mia, Sanne, Tanja,
+    Vibeke, Ulla, Merete, Lotte, Nina, Christina, Bettina, Karina, Henriette, Lise, Mona, Janne,
+    Annette, Berit, Eva, Hanna, Ellen, Ingrid, Sidsel, Ditte, Kamilla, Agnes, Alberte, Frida,
+    Olivia, Marie, Johanne, Lærke, Sille
+    """
 )
-MALE_FIRST_NAMES = (
-    "Peter", "Jens", "Lars", "Michael", "Henrik", "Thomas", "Søren", "Jan", "Niels",
-    "Christian", "Martin", "Anders", "Morten", "Jesper", "Mads", "Rasmus", "Hans", "Per",
-    "Jørgen", "Ole", "Kim", "Mikkel", "Frederik", "Jakob", "Kasper", "Simon", "Nikolaj",
-    "Mathias", "Emil", "Jonas", "Andreas", "Tobias", "Magnus", "Oliver", "William", "Lucas",
-    "Kristian", "Allan", "Brian", "Carsten", "Claus", "Erik", "Finn", "Flemming", "Poul",
-    "Bo", "Steen", "Torben", "Ulrik", "Kenneth", "Dennis", "René", "Bjarne", "Gustav",
-    "Victor", "Alexander", "Sebastian", "Daniel", "Malthe", "Asger", "Johan", "Karl",
-    "Kaspar", "Troels", "Bent", "Leif", "Aksel", "Esben", "Anton", "Benjamin",
+MALE_FIRST_NAMES = names(
+    """
+    Peter, Jens, Lars, Michael, Henrik, Thomas, Søren, Jan, Niels, Christian, Martin, Anders,
+    Morten, Jesper, Mads, Rasmus, Hans, Per, Jørgen, Ole, Kim, Mikkel, Frederik, Jakob, Kasper,
+    Simon, Nikolaj, Mathias, Emil, Jonas, Andreas, Tobias, Magnus, Oliver, William, Lucas, Kristian,
+    Allan, Brian, Carsten, Claus, Erik, Finn, Flemming, Poul, Bo, Steen, Torben, Ulrik, Kenneth,
+    Dennis, René, Bjarne, Gustav, Victor, Alexander, Sebastian, Daniel, Malthe, Asger, Johan, Karl,
+    Kaspar, Troels, Bent, Leif, Aksel, Esben, Anton, Benjamin
+    """
 )
-OTHER_FEMALE_FIRST_NAMES = (
-    "Fatima", "Aisha", "Yasmin", "Amina", "Zainab", "Leyla", "Mariam", "Hiba", "Sana", "Elif",
-    "Zeynep", "Ayşe", "Nour", "Huda", "Sofia", "Agnieszka", "Katarzyna", "Ewa", "Olena",
-    "Iryna", "Linh", "Mai", "Priya", "Ana", "Marta", "Sumaya", "Hodan", "Dilan",
+OTHER_FEMALE_FIRST_NAMES = names(
+    """
+    Fatima, Aisha, Yasmin, Amina, Zainab, Leyla, Mariam, Hiba, Sana, Elif, Zeynep, Ayşe, Nour, Huda,
+    Sofia, Agnieszka, Katarzyna, Ewa, Olena, Iryna, Linh, Mai, Priya, Ana, Marta, Sumaya, Hodan,
+    Dilan
+    """
 )
-OTHER_MALE_FIRST_NAMES = (
-    "Mohammad", "Ahmed", "Ali", "Omar", "Hassan", "Hussein", "Mustafa", "Ibrahim", "Youssef",
-    "Bilal", "Emre", "Mehmet", "Murat", "Kerem", "Hamza", "Karim", "Tariq", "Abdi", "Jamal",
-    "Piotr", "Tomasz", "Krzysztof", "Oleksandr", "Dmytro", "Minh", "Duc", "Raj", "Arjun",
-    "João", "Samir",
+OTHER_MALE_FIRST_NAMES = names(
+    """
+    Mohammad, Ahmed, Ali, Omar, Hassan, Hussein, Mustafa, Ibrahim, Youssef, Bilal, Emre, Mehmet,
+    Murat, Kerem, Hamza, Karim, Tariq, Abdi, Jamal, Piotr, Tomasz, Krzysztof, Oleksandr, Dmytro,
+    Minh, Duc, Raj, Arjun, João, Samir
+    """
 )
 
 # Danish surnames with their approximate frequency (thousands of bearers).
-DANISH_SURNAMES: tuple[tuple[str, float], ...] = (
-    ("Nielsen", 245), ("Jensen", 243), ("Hansen", 206), ("Andersen", 157), ("Pedersen", 155),
-    ("Christensen", 113), ("Larsen", 111), ("Sørensen", 107), ("Rasmussen", 90),
-    ("Jørgensen", 86), ("Petersen", 84), ("Madsen", 60), ("Kristensen", 59), ("Olsen", 46),
-    ("Thomsen", 38), ("Christiansen", 36), ("Poulsen", 32), ("Johansen", 31), ("Møller", 30),
-    ("Mortensen", 29), ("Knudsen", 25), ("Jakobsen", 24), ("Jacobsen", 22), ("Mikkelsen", 20),
-    ("Olesen", 20), ("Frederiksen", 19), ("Laursen", 18), ("Henriksen", 18), ("Lund", 17),
-    ("Schmidt", 15), ("Eriksen", 14), ("Holm", 13), ("Kristiansen", 13), ("Clausen", 12),
-    ("Simonsen", 12), ("Svendsen", 11), ("Andreasen", 11), ("Iversen", 10), ("Jeppesen", 9),
-    ("Mogensen", 9), ("Jespersen", 9), ("Nissen", 9), ("Lauridsen", 8), ("Kjær", 8),
-    ("Østergaard", 8), ("Jepsen", 8), ("Vestergaard", 8), ("Bertelsen", 8), ("Nørgaard", 8),
-    ("Dam", 7), ("Bach", 7), ("Kjeldsen", 7), ("Lauritsen", 7), ("Friis", 6), ("Winther", 6),
-    ("Steffensen", 6), ("Bruun", 6), ("Skov", 6), ("Dahl", 6), ("Bak", 5), ("Carlsen", 5),
-    ("Koch", 5), ("Berg", 5), ("Bang", 5), ("Lind", 5), ("Nygaard", 5), ("Brandt", 5),
-    ("Krogh", 5), ("Juhl", 5), ("Buch", 5), ("Gregersen", 5), ("Kjærgaard", 5),
-    ("Thygesen", 4), ("Overgaard", 4), ("Holst", 4), ("Toft", 4), ("Ravn", 4),
-    ("Enevoldsen", 4),
+DANISH_SURNAMES: tuple[tuple[str, float], ...] = weighted(
+    """
+    Nielsen 245, Jensen 243, Hansen 206, Andersen 157, Pedersen 155, Christensen 113, Larsen 111,
+    Sørensen 107, Rasmussen 90, Jørgensen 86, Petersen 84, Madsen 60, Kristensen 59, Olsen 46,
+    Thomsen 38, Christiansen 36, Poulsen 32, Johansen 31, Møller 30, Mortensen 29, Knudsen 25,
+    Jakobsen 24, Jacobsen 22, Mikkelsen 20, Olesen 20, Frederiksen 19, Laursen 18, Henriksen 18,
+    Lund 17, Schmidt 15, Eriksen 14, Holm 13, Kristiansen 13, Clausen 12, Simonsen 12, Svendsen 11,
+    Andreasen 11, Iversen 10, Jeppesen 9, Mogensen 9, Jespersen 9, Nissen 9, Lauridsen 8, Kjær 8,
+    Østergaard 8, Jepsen 8, Vestergaard 8, Bertelsen 8, Nørgaard 8, Dam 7, Bach 7, Kjeldsen 7,
+    Lauritsen 7, Friis 6, Winther 6, Steffensen 6, Bruun 6, Skov 6, Dahl 6, Bak 5, Carlsen 5,
+    Koch 5, Berg 5, Bang 5, Lind 5, Nygaard 5, Brandt 5, Krogh 5, Juhl 5, Buch 5, Gregersen 5,
+    Kjærgaard 5, Thygesen 4, Overgaard 4, Holst 4, Toft 4, Ravn 4, Enevoldsen 4
+    """
 )
-MIDDLE_NAMES = (
-    "Holm", "Lund", "Bach", "Skov", "Dahl", "Møller", "Kjær", "Juhl", "Friis", "Bruun",
-    "Krogh", "Toft", "Ravn", "Bang", "Berg", "Lind", "Vestergaard", "Østergaard",
+MIDDLE_NAMES = names(
+    """
+    Holm, Lund, Bach, Skov, Dahl, Møller, Kjær, Juhl, Friis, Bruun, Krogh, Toft, Ravn, Bang, Berg,
+    Lind, Vestergaard, Østergaard
+    """
 )
-OTHER_SURNAMES = (
-    "Ali", "Ahmed", "Hassan", "Hussein", "Mohamed", "Khan", "Ibrahim", "Abdi", "Yilmaz",
-    "Kaya", "Demir", "Öztürk", "Çelik", "Şahin", "Nguyen", "Tran", "Pham", "Nowak",
-    "Kowalczyk", "Wójcik", "Mazur", "Shevchenko", "Kovalenko", "Singh", "Sharma", "Popović",
-    "Hadžić", "Mahmoud", "Rahimi", "Karimi", "Haddad", "Jama", "Farah", "Warsame", "Silva",
-    "Rodríguez",
+OTHER_SURNAMES = names(
+    """
+    Ali, Ahmed, Hassan, Hussein, Mohamed, Khan, Ibrahim, Abdi, Yilmaz, Kaya, Demir, Öztürk, Çelik,
+    Şahin, Nguyen, Tran, Pham, Nowak, Kowalczyk, Wójcik, Mazur, Shevchenko, Kovalenko, Singh,
+    Sharma, Popović, Hadžić, Mahmoud, Rahimi, Karimi, Haddad, Jama, Farah, Warsame, Silva, Rodríguez
+    """
 )
 OTHER_ORIGIN_SHARE = 0.12  # share of employees with a first and last name of other origin
 MIDDLE_NAME_SHARE = 0.12  # share of Danish names with a middle name ("Holm Nielsen")

@@ -12,6 +12,7 @@ data, people or users it did not build itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 import re
@@ -19,7 +20,7 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 from itertools import accumulate
 from typing import Any
 
@@ -28,6 +29,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from koncernservice.core.audit import audit_context, record_event
@@ -74,8 +77,12 @@ class DemoUser:
     unit: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"username": self.username, "password": self.password, "roles": self.roles,
-                "unit": self.unit}
+        return {
+            "username": self.username,
+            "password": self.password,
+            "roles": self.roles,
+            "unit": self.unit,
+        }
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,9 @@ class DemoSummary:
 # --- Entry point ------------------------------------------------------------------------------
 
 
-def demo_build(*, scale: Any = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
-               reset: bool = False) -> DemoSummary:
+def demo_build(
+    *, scale: Any = DEFAULT_SCALE, seed: int = DEFAULT_SEED, reset: bool = False
+) -> DemoSummary:
     """Build the demo municipality at ``scale`` (1 = 45,000 employees), once.
 
     Runs again with the same scale and seed build nothing. Another scale needs ``reset``,
@@ -115,23 +123,37 @@ def demo_build(*, scale: Any = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
         if existing is None:
             if _holds_other_data():
                 raise DomainError.single(
-                    _("The database holds organisation data, people or users that the demo did "
-                      "not build. The demo is never built into a database with real data: use "
-                      "an empty database (for example KS_VAR_DIR=/tmp/ks-demo or another "
-                      "DATABASE_URL)."),
-                    field="database", code="not_a_demo_database", status=409,
+                    _(
+                        "The database holds organisation data, people or users that the demo did "
+                        "not build. The demo is never built into a database with real data: use "
+                        "an empty database (for example KS_VAR_DIR=/tmp/ks-demo or another "
+                        "DATABASE_URL)."
+                    ),
+                    code="not_a_demo_database",
+                    status=409,
                 )
         elif not reset:
             if existing.scale == scale and existing.seed == seed:
-                return DemoSummary(scale=scale, seed=seed, built=False,
-                                   counts=dict(existing.counts), users=demo_users())
+                return DemoSummary(
+                    scale=scale,
+                    seed=seed,
+                    built=False,
+                    counts=dict(existing.counts),
+                    users=demo_users(),
+                )
             raise DomainError.single(
-                _("The database already holds a demo municipality at scale %(old)s (seed "
-                  "%(old_seed)s). Run with --reset to delete it and build scale %(new)s, or use "
-                  "the same scale.")
-                % {"old": format_scale(existing.scale), "old_seed": existing.seed,
-                   "new": format_scale(scale)},
-                field="scale", code="other_scale", status=409,
+                _(
+                    "The database already holds a demo municipality at scale %(old)s (seed "
+                    "%(old_seed)s). Run with --reset to delete it and build scale %(new)s, or use "
+                    "the same scale."
+                )
+                % {
+                    "old": format_scale(existing.scale),
+                    "old_seed": existing.seed,
+                    "new": format_scale(scale),
+                },
+                code="other_scale",
+                status=409,
             )
         else:
             _empty_demo_database()
@@ -140,14 +162,23 @@ def demo_build(*, scale: Any = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
         counts = builder.build(seconds)
         total = time.perf_counter() - started
         DemoBuild.objects.create(scale=scale, seed=seed, counts=counts, duration_seconds=total)
-        with audit_context(actor_label="ks demo", reason=f"ks demo --scale {scale}"):
-            record_event(builder.root, "demo.built", data={
-                "scale": str(scale), "seed": seed, "counts": counts,
-                "seconds": round(total, 2),
-            })
+        with audit_context(
+            actor_label="ks demo", reason=f"ks demo --scale {format(scale.normalize(), 'f')}"
+        ):
+            record_event(
+                builder.root,
+                "demo.built",
+                data={
+                    "scale": str(scale),
+                    "seed": seed,
+                    "counts": counts,
+                    "seconds": round(total, 2),
+                },
+            )
         seconds["total"] = time.perf_counter() - started
-    return DemoSummary(scale=scale, seed=seed, built=True, counts=counts, users=demo_users(),
-                       seconds=seconds)
+    return DemoSummary(
+        scale=scale, seed=seed, built=True, counts=counts, users=demo_users(), seconds=seconds
+    )
 
 
 def clean_scale(value: Any) -> Decimal:
@@ -165,7 +196,8 @@ def _bad_scale() -> DomainError:
     return DomainError.single(
         _("The scale must be a number above 0 and at most %(max)s (1 = 45,000 employees).")
         % {"max": format_scale(MAX_SCALE)},
-        field="scale", code="scale",
+        field="scale",
+        code="scale",
     )
 
 
@@ -195,18 +227,24 @@ def demo_users() -> list[DemoUser]:
             continue
         assignments = sorted(user.role_assignments.all(), key=lambda a: a.pk)
         units = list(dict.fromkeys(a.unit.name for a in assignments))
-        result.append(DemoUser(
-            username=username,
-            password=data.DEMO_PASSWORD,
-            roles=list(dict.fromkeys(a.role for a in assignments)),
-            unit=", ".join(units),
-        ))
+        result.append(
+            DemoUser(
+                username=username,
+                password=data.DEMO_PASSWORD,
+                roles=list(dict.fromkeys(a.role for a in assignments)),
+                unit=", ".join(units),
+            )
+        )
     return result
 
 
 def _holds_other_data() -> bool:
-    return (OrgUnit.objects.exists() or Person.objects.exists() or Employment.objects.exists()
-            or User.objects.exists())
+    return (
+        OrgUnit.objects.exists()
+        or Person.objects.exists()
+        or Employment.objects.exists()
+        or User.objects.exists()
+    )
 
 
 def _empty_demo_database() -> None:
@@ -217,10 +255,15 @@ def _empty_demo_database() -> None:
     keep = {ContentType._meta.db_table, Permission._meta.db_table}
     tables = [
         table
-        for table in connection.introspection.django_table_names(only_existing=True,
-                                                                 include_views=False)
+        for table in connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
         if table not in keep
     ]
+    if connection.vendor == "postgresql":
+        # TRUNCATE refuses tables with deferred foreign-key checks still pending in this
+        # transaction (a build just before, as in tests): run those checks now.
+        connection.check_constraints()
     statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True)
     connection.ops.execute_sql_flush(statements)
 
@@ -262,34 +305,62 @@ def apportion(total: int, weights: Sequence[float]) -> list[int]:
 
 
 class _NamePool:
-    """Unique names for generated units of one kind in one area, in a seeded random order."""
+    """Unique names for generated units of one kind in one area, in a seeded random order.
+
+    Names whose stem (``Solsikken``) is not yet used in the administration come first, so a
+    stem recurs under another prefix only when the stems run out. When every name is taken,
+    the names come round again with a number (``Lønteam BUF 2``).
+    """
 
     def __init__(self, rng: random.Random, kind: data.UnitKind, area: data.Area) -> None:
         stems = data.STEMS.get(kind.stems, ()) if kind.stems else ()
-        names: list[str] = []
+        self.distinct_stems = kind.stems in data.DISTINCT_STEMS
+        candidates: dict[str, str] = {}  # name -> stem
         for pattern in kind.patterns:
             uses_s, uses_n = "{s}" in pattern, "{n}" in pattern
             for stem in stems if uses_s else ("",):
                 for hood in area.neighbourhoods if uses_n else ("",):
-                    names.append(pattern.format(s=stem, n=hood))
-        names = list(dict.fromkeys(names))
-        rng.shuffle(names)
-        self.names = names
+                    candidates.setdefault(pattern.format(s=stem, n=hood), stem)
+        self.base = list(candidates.items())
+        self.rng = rng
+        self.round = 1
+        self.names = self._shuffled("")
 
-    def take(self, used: set[str]) -> str | None:
-        while self.names:
-            name = self.names.pop()
-            if name not in used:
+    def _shuffled(self, suffix: str) -> list[tuple[str, str]]:
+        names = [(f"{name}{suffix}", stem) for name, stem in self.base]
+        self.rng.shuffle(names)
+        return names
+
+    def take(self, used: set[str], used_stems: set[str]) -> str:
+        while True:
+            self.names = [(name, stem) for name, stem in self.names if name not in used]
+            if self.names:
+                position = len(self.names) - 1
+                if self.distinct_stems:
+                    fresh = [i for i, (_n, stem) in enumerate(self.names) if stem not in used_stems]
+                    position = fresh[-1] if fresh else position
+                name, stem = self.names.pop(position)
+                if self.distinct_stems:
+                    used_stems.add(stem)
                 return name
-        return None
+            self.round += 1
+            self.names = self._shuffled(f" {self.round}")
 
 
 def plan_units(rng: random.Random, employees: int) -> list[PlannedUnit]:
     """The whole organisation tree in depth-first order, with staff numbers per leaf unit."""
     root = PlannedUnit(
-        code=data.ROOT_CODE, name=data.ROOT_NAME, kind=OrgUnit.Kind.MUNICIPALITY, depth=0,
-        parent=None, profile="office", manager_title="", administration=-1,
-        cost_centre="1000000", abbreviation="KK", is_leaf=False,
+        code=data.ROOT_CODE,
+        name=data.ROOT_NAME,
+        kind=OrgUnit.Kind.MUNICIPALITY,
+        depth=0,
+        parent=None,
+        profile="office",
+        manager_title="",
+        administration=-1,
+        cost_centre="1000000",
+        abbreviation="KK",
+        is_leaf=False,
     )
     units = [root]
     shares = apportion(employees, [a.share for a in data.ADMINISTRATIONS])
@@ -304,13 +375,22 @@ def plan_units(rng: random.Random, employees: int) -> list[PlannedUnit]:
     return units
 
 
-def _plan_administration(rng: random.Random, index: int, admin: data.Administration,
-                         employees: int, root: PlannedUnit) -> list[PlannedUnit]:
+def _plan_administration(
+    rng: random.Random, index: int, admin: data.Administration, employees: int, root: PlannedUnit
+) -> list[PlannedUnit]:
     number = index + 2
     admin_unit = PlannedUnit(
-        code=admin.code, name=admin.name, kind=OrgUnit.Kind.ADMINISTRATION, depth=1, parent=root,
-        profile="office", manager_title=admin.director_title, administration=index,
-        cost_centre=f"{number}000000", abbreviation=admin.abbreviation, is_leaf=False,
+        code=admin.code,
+        name=admin.name,
+        kind=OrgUnit.Kind.ADMINISTRATION,
+        depth=1,
+        parent=root,
+        profile="office",
+        manager_title=admin.director_title,
+        administration=index,
+        cost_centre=f"{number}000000",
+        abbreviation=admin.abbreviation,
+        is_leaf=False,
     )
     wanted = max(MIN_LEAVES_PER_ADMINISTRATION, round(employees / EMPLOYEES_PER_LEAF))
     core = [area for area in admin.areas if area.core]
@@ -322,60 +402,81 @@ def _plan_administration(rng: random.Random, index: int, admin: data.Administrat
     extra = apportion(leaves - sum(minimum), [area.weight for area in areas])
     budgets = [low + more for low, more in zip(minimum, extra, strict=True)]
     units = [admin_unit]
-    used: set[str] = set()  # unit names are unique within an administration
+    # Unit names are unique within an administration; the anchors' names and stems are reserved.
+    used = {anchor.name for area in admin.areas for anchor in area.anchors}
+    used_stems = {name.split(" ", 1)[-1] for name in used}
     for area, budget in zip(areas, budgets, strict=True):
         area_number = admin.areas.index(area) + 1
-        units.extend(_plan_area(rng, admin, area, area_number, number, budget, admin_unit, used))
+        units.extend(
+            _plan_area(rng, admin, area, area_number, number, budget, admin_unit, used, used_stems)
+        )
     return units
 
 
-def _plan_area(rng: random.Random, admin: data.Administration, area: data.Area,
-               area_number: int, admin_number: int, budget: int, parent: PlannedUnit,
-               used: set[str]) -> list[PlannedUnit]:
+def _plan_area(
+    rng: random.Random,
+    admin: data.Administration,
+    area: data.Area,
+    area_number: int,
+    admin_number: int,
+    budget: int,
+    parent: PlannedUnit,
+    used: set[str],
+    used_stems: set[str],
+) -> list[PlannedUnit]:
     index = parent.administration
     area_unit = PlannedUnit(
-        code=f"{admin.code}-{area_number:02d}", name=area.name, kind=OrgUnit.Kind.UNIT, depth=2,
-        parent=parent, profile="office", manager_title=area.manager_title, administration=index,
-        cost_centre=f"{admin_number}{area_number:02d}0000", is_leaf=False,
+        code=f"{admin.code}-{area_number:02d}",
+        name=area.name,
+        kind=OrgUnit.Kind.UNIT,
+        depth=2,
+        parent=parent,
+        profile="office",
+        manager_title=area.manager_title,
+        administration=index,
+        cost_centre=f"{admin_number}{area_number:02d}0000",
+        is_leaf=False,
     )
     units = [area_unit]
     counter = 0
 
-    def add(name: str, profile: str, depth: int, under: PlannedUnit, key: str = "",
-            manager_title: str = "") -> PlannedUnit:
+    def add(
+        name: str,
+        profile: str,
+        depth: int,
+        under: PlannedUnit,
+        key: str = "",
+        manager_title: str = "",
+    ) -> PlannedUnit:
         nonlocal counter
         counter += 1
         code = f"{admin.code}-{area_number:02d}-{counter:04d}"
         unit = PlannedUnit(
-            code=code, name=name, kind=OrgUnit.Kind.UNIT, depth=depth, parent=under,
-            profile=profile, manager_title=manager_title or data.PROFILES[profile].manager_title,
-            administration=index, cost_centre=f"{admin_number}{area_number:02d}{counter:04d}",
-            key=key, weight=rng.uniform(0.6, 1.4),
+            code=code,
+            name=name,
+            kind=OrgUnit.Kind.UNIT,
+            depth=depth,
+            parent=under,
+            profile=profile,
+            manager_title=manager_title or data.PROFILES[profile].manager_title,
+            administration=index,
+            cost_centre=f"{admin_number}{area_number:02d}{counter:04d}",
+            key=key,
+            weight=rng.uniform(0.6, 1.4),
         )
         units.append(unit)
         return unit
 
     for anchor in area.anchors[:budget]:
-        used.add(anchor.name)
         add(anchor.name, anchor.profile, 3, area_unit, key=anchor.key)
     budget -= min(budget, len(area.anchors))
     kinds = list(area.kinds)
-    pools = {id(kind): _NamePool(rng, kind, area) for kind in kinds}
-    fallback = 1
+    weights = [kind.weight for kind in kinds]
+    pools = [_NamePool(rng, kind, area) for kind in kinds]
     while budget > 0:
-        name = None
-        kind = kinds[0] if kinds else area.kinds[0]
-        while kinds and name is None:
-            kind = rng.choices(kinds, weights=[k.weight for k in kinds])[0]
-            name = pools[id(kind)].take(used)
-            if name is None:
-                kinds.remove(kind)
-        if name is None:  # every pool is used up: number the names of the first kind
-            fallback += 1
-            base = area.kinds[0].patterns[0].format(s=area.name, n=area.name)
-            name = f"{base} {fallback}"
-            if name in used:
-                continue
+        choice = rng.choices(range(len(kinds)), weights=weights)[0]
+        kind = kinds[choice]
+        name = pools[choice].take(used, used_stems)
         used.add(name)
         if kind.sub_units and budget >= 2 and rng.random() < kind.sub_chance:
             count = rng.randint(2, min(len(kind.sub_units), budget))
@@ -395,17 +496,19 @@ def _plan_area(rng: random.Random, admin: data.Administration, area: data.Area,
     return units
 
 
-def _assign_staff(rng: random.Random, employees: int, shares: list[int],
-                  per_admin: list[list[PlannedUnit]]) -> None:
+def _assign_staff(
+    rng: random.Random, employees: int, shares: list[int], per_admin: list[list[PlannedUnit]]
+) -> None:
     """Give every leaf unit its staff so that managers + staff = ``employees`` exactly."""
     required = [len(units) + sum(u.is_leaf for u in units) for units in per_admin]
     if sum(required) > employees:
         smallest = Decimal(sum(required)) / FULL_SCALE_EMPLOYEES
-        minimum = smallest.quantize(Decimal("0.0001"), rounding="ROUND_UP")
+        minimum = smallest.quantize(Decimal("0.0001"), rounding=ROUND_UP)
         raise DomainError.single(
             _("The scale is too small for the demo municipality's units: use at least %(min)s.")
             % {"min": format_scale(minimum)},
-            field="scale", code="scale_too_small",
+            field="scale",
+            code="scale_too_small",
         )
     shares = list(shares)
     for i in range(len(shares)):
@@ -423,10 +526,22 @@ def _assign_staff(rng: random.Random, employees: int, shares: list[int],
 
 # --- People -----------------------------------------------------------------------------------
 
-_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ö": "oe", "ü": "ue", "ä": "ae",
-                       "ß": "ss", "ł": "l", "ı": "i"})
+_FOLD = str.maketrans(
+    {
+        "æ": "ae",
+        "ø": "oe",
+        "å": "aa",
+        "ö": "oe",
+        "ü": "ue",
+        "ä": "ae",
+        "ß": "ss",
+        "ł": "l",
+        "ı": "i",
+    }
+)
 
 
+@functools.lru_cache(maxsize=4096)
 def ascii_fold(text: str) -> str:
     """``Søren Østergaard`` → ``soeren-oestergaard``: for e-mail addresses."""
     folded = text.lower().translate(_FOLD)
@@ -460,8 +575,9 @@ class _PeopleFactory:
         rng = self.rng
         female = rng.random() < female_share
         if rng.random() < data.OTHER_ORIGIN_SHARE:
-            first = rng.choice(data.OTHER_FEMALE_FIRST_NAMES if female
-                               else data.OTHER_MALE_FIRST_NAMES)
+            first = rng.choice(
+                data.OTHER_FEMALE_FIRST_NAMES if female else data.OTHER_MALE_FIRST_NAMES
+            )
             last = rng.choice(data.OTHER_SURNAMES)
         else:
             first = rng.choice(data.FEMALE_FIRST_NAMES if female else data.MALE_FIRST_NAMES)
@@ -476,7 +592,10 @@ class _PeopleFactory:
         number = self.emails.get(base, 0) + 1
         self.emails[base] = number
         return Person(
-            first_name=first, last_name=last, cpr=cpr, birth_date=birth,
+            first_name=first,
+            last_name=last,
+            cpr=cpr,
+            birth_date=birth,
             legal_sex=Person.LegalSex.FEMALE if female else Person.LegalSex.MALE,
             email=f"{base}.{number}@{data.EMAIL_DOMAIN}",
         )
@@ -492,9 +611,11 @@ class _PeopleFactory:
         rng = self.rng
         century_digits = "0123" if birth.year < 2000 else "4"  # 4: 2000-2036 (and 1937-1999)
         while True:
-            serial = (f"{rng.choice(century_digits)}{rng.randrange(100):02d}"
-                      f"{rng.choice('02468' if female else '13579')}")
-            cpr = f"{birth:%d%m%y}{serial}"
+            serial = (
+                f"{rng.choice(century_digits)}{rng.randrange(100):02d}"
+                f"{rng.choice('02468' if female else '13579')}"
+            )
+            cpr = f"{birth.day:02d}{birth.month:02d}{birth.year % 100:02d}{serial}"
             if cpr not in self.cprs:
                 self.cprs.add(cpr)
                 return cpr
@@ -502,11 +623,17 @@ class _PeopleFactory:
     def start_date(self, birth: dt.date, *, before: dt.date | None = None) -> dt.date:
         """A start date in the last 30 years, at age 18 or later, recent ones more likely."""
         latest = before or self.latest_start
-        earliest = max(self.earliest_start, birth.replace(year=birth.year + 18)
-                       if not (birth.month == 2 and birth.day == 29)
-                       else dt.date(birth.year + 18, 3, 1))
+        earliest = max(self.earliest_start, adult(birth))
         span = max(0, (latest - earliest).days)
         return latest - dt.timedelta(days=int(self.rng.random() ** 1.7 * span))
+
+
+def adult(birth: dt.date) -> dt.date:
+    """The 18th birthday (1 March for those born on 29 February)."""
+    try:
+        return birth.replace(year=birth.year + 18)
+    except ValueError:
+        return dt.date(birth.year + 18, 3, 1)
 
 
 # --- Writing ----------------------------------------------------------------------------------
@@ -559,21 +686,30 @@ class _Builder:
         CostCentre.objects.bulk_create(centres, batch_size=BATCH_SIZE)
         for number, (unit, centre) in enumerate(zip(units, centres, strict=True)):
             unit.obj = OrgUnit(
-                kind=unit.kind, code=unit.code, name=unit.name, abbreviation=unit.abbreviation,
-                parent=unit.parent.obj if unit.parent else None, depth=unit.depth,
-                cost_centre=centre, gln=unit.gln, path=f"/demo-{number}/",
+                kind=unit.kind,
+                code=unit.code,
+                name=unit.name,
+                abbreviation=unit.abbreviation,
+                parent=unit.parent.obj if unit.parent else None,
+                depth=unit.depth,
+                cost_centre=centre,
+                gln=unit.gln,
+                path=f"/demo-{number}/",
             )
-        # Parents first, so that every level knows its parents' ids; then the real paths.
+        # Level by level: parents first, so that each level knows its parents' ids; then one
+        # UPDATE per level sets path = parent's path + own id (as core.services._path_for).
+        parent_path = Subquery(OrgUnit.objects.filter(pk=OuterRef("parent_id")).values("path")[:1])
+        own = Concat(Cast("pk", CharField()), Value("/"))
         for depth in range(max(u.depth for u in units) + 1):
             level = [u.obj for u in units if u.depth == depth and u.obj is not None]
-            for obj in level:
-                obj.parent_id = obj.parent.pk if obj.parent else None
             OrgUnit.objects.bulk_create(level, batch_size=BATCH_SIZE)
-        objs = [u.obj for u in units if u.obj is not None]
-        for obj in objs:  # depth-first order: a parent's path is set before its children's
-            parent_path = obj.parent.path if obj.parent else "/"
-            obj.path = f"{parent_path}{obj.pk}/"
-        OrgUnit.objects.bulk_update(objs, ["path"], batch_size=BATCH_SIZE)
+            OrgUnit.objects.filter(depth=depth, path__startswith="/demo-").update(
+                path=Concat(Value("/"), own) if depth == 0 else Concat(parent_path, own)
+            )
+        for unit in units:  # depth-first order: a parent's path is set before its children's
+            obj = unit.obj
+            assert obj is not None
+            obj.path = f"{obj.parent.path if obj.parent else '/'}{obj.pk}/"
         self.root = units[0].obj  # type: ignore[assignment]
 
     def _people(self, units: list[PlannedUnit]) -> tuple[list[Person], list[Employment]]:
@@ -585,8 +721,10 @@ class _Builder:
         for unit in units:
             if unit.is_leaf:
                 leaves_by_admin.setdefault(unit.administration, []).append(unit)
-        job_weights = {name: list(accumulate(j.weight for j in profile.jobs))
-                       for name, profile in data.PROFILES.items()}
+        job_weights = {
+            name: list(accumulate(j.weight for j in profile.jobs))
+            for name, profile in data.PROFILES.items()
+        }
         full = Decimal(data.FULL_TIME_HOURS)
 
         def hours(part_time: float) -> Decimal:
@@ -604,12 +742,18 @@ class _Builder:
             female_share = profile.female_share if unit.depth >= 3 else 0.55
             manager = factory.person(female_share=female_share, min_age=30)
             people.append(manager)
-            employments.append(Employment(
-                person=manager, unit=unit.obj, employee_number="",
-                position_title=unit.manager_title, job_category=data.MANAGER_CATEGORY,
-                weekly_hours=full, start_date=factory.start_date(manager.birth_date),
-                is_manager=True,
-            ))
+            employments.append(
+                Employment(
+                    person=manager,
+                    unit=unit.obj,
+                    employee_number="",
+                    position_title=unit.manager_title,
+                    job_category=data.MANAGER_CATEGORY,
+                    weekly_hours=full,
+                    start_date=factory.start_date(manager.birth_date),
+                    is_manager=True,
+                )
+            )
             if unit.key:
                 self.managers[unit.key] = manager
             for position in range(unit.staff):
@@ -617,8 +761,11 @@ class _Builder:
                 people.append(person)
                 job = pick_job(unit.profile)
                 employment = Employment(
-                    person=person, unit=unit.obj, employee_number="",
-                    position_title=job.title, job_category=job.category,
+                    person=person,
+                    unit=unit.obj,
+                    employee_number="",
+                    position_title=job.title,
+                    job_category=job.category,
                     weekly_hours=hours(job.part_time),
                     start_date=factory.start_date(person.birth_date),
                 )
@@ -630,36 +777,51 @@ class _Builder:
                     other = rng.choice(others)
                     if other is unit:
                         other = others[(others.index(unit) + 1) % len(others)]
-                    second = self._second_employment(factory, employment, other, pick_job(
-                        other.profile))
+                    second = self._second_employment(
+                        factory, employment, other, pick_job(other.profile)
+                    )
                     employments.append(second)
         numbers = rng.sample(range(100_000, 1_000_000), len(employments))
         for employment, number in zip(employments, numbers, strict=True):
             employment.employee_number = str(number)
         return people, employments
 
-    def _second_employment(self, factory: _PeopleFactory, current: Employment,
-                           unit: PlannedUnit, job: data.Job) -> Employment:
+    def _second_employment(
+        self, factory: _PeopleFactory, current: Employment, unit: PlannedUnit, job: data.Job
+    ) -> Employment:
         """A concurrent part-time job in another unit, or an ended earlier one."""
         rng = self.rng
         person = current.person
         earlier_end = current.start_date - dt.timedelta(days=rng.randint(1, 60))
-        earlier_start = factory.start_date(person.birth_date, before=earlier_end
-                                           - dt.timedelta(days=90))
-        if rng.random() < 0.5 and earlier_start < earlier_end - dt.timedelta(days=60):
+        earlier_start = factory.start_date(
+            person.birth_date, before=earlier_end - dt.timedelta(days=90)
+        )
+        if (
+            rng.random() < 0.5
+            and earlier_start < earlier_end - dt.timedelta(days=60)
+            and earlier_start >= adult(person.birth_date)
+        ):
             return Employment(
-                person=person, unit=unit.obj, employee_number="", position_title=job.title,
-                job_category=job.category, weekly_hours=Decimal(data.FULL_TIME_HOURS),
-                start_date=earlier_start, end_date=earlier_end,
+                person=person,
+                unit=unit.obj,
+                employee_number="",
+                position_title=job.title,
+                job_category=job.category,
+                weekly_hours=Decimal(data.FULL_TIME_HOURS),
+                start_date=earlier_start,
+                end_date=earlier_end,
             )
         main_hours = Decimal(rng.choice((20, 22, 24, 25, 28, 30)))
         current.weekly_hours = min(current.weekly_hours, main_hours)
         extra = Decimal(data.FULL_TIME_HOURS) - current.weekly_hours
         span = max(0, (REFERENCE_DATE - current.start_date).days - 1)
         return Employment(
-            person=person, unit=unit.obj, employee_number="", position_title=job.title,
-            job_category=job.category, weekly_hours=min(extra, Decimal(rng.choice((7, 8, 10,
-                                                                                    12, 15)))),
+            person=person,
+            unit=unit.obj,
+            employee_number="",
+            position_title=job.title,
+            job_category=job.category,
+            weekly_hours=min(extra, Decimal(rng.choice((7, 8, 10, 12, 15)))),
             start_date=current.start_date + dt.timedelta(days=rng.randint(0, span)),
         )
 
@@ -673,13 +835,19 @@ class _Builder:
             unit = by_key[spec.anchor]
             person = self.managers[spec.anchor] if spec.manager else self.first_staff[spec.anchor]
             user = User(
-                username=spec.username, password=password, first_name=person.first_name,
-                last_name=person.last_name, email=person.email, person=person, is_active=True,
+                username=spec.username,
+                password=password,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+                person=person,
+                is_active=True,
             )
             users.append(user)
             target = unit.obj if spec.on_unit else self.root
-            roles.extend(RoleAssignment(user=user, role=Role(role), unit=target)
-                         for role in spec.roles)
+            roles.extend(
+                RoleAssignment(user=user, role=Role(role), unit=target) for role in spec.roles
+            )
         User.objects.bulk_create(users)
         RoleAssignment.objects.bulk_create(roles)
         return len(users)
@@ -690,17 +858,27 @@ class _Builder:
             "standard": ("KS standard", STANDARD_OPENING_HOURS),
             "serviceindgangen": ("Serviceindgangen", data.SERVICE_DESK_OPENING_HOURS),
         }
-        existing = set(BusinessCalendar.objects.filter(name__in=wanted).values_list("name",
-                                                                                    flat=True))
+        existing = set(
+            BusinessCalendar.objects.filter(name__in=wanted).values_list("name", flat=True)
+        )
         calendars = [
-            BusinessCalendar(name=name, title=title, opening_hours=hours,
-                             include_public_holidays=True)
-            for name, (title, hours) in wanted.items() if name not in existing
+            BusinessCalendar(
+                name=name, title=title, opening_hours=hours, include_public_holidays=True
+            )
+            for name, (title, hours) in wanted.items()
+            if name not in existing
         ]
         BusinessCalendar.objects.bulk_create(calendars)
-        ClosingDay.objects.bulk_create([
-            ClosingDay(calendar=calendar, name=name, month=month, day=day,
-                       closed_from=dt.time.fromisoformat(start) if start else None)
-            for calendar in calendars
-            for name, month, day, start in data.CLOSING_DAYS
-        ])
+        ClosingDay.objects.bulk_create(
+            [
+                ClosingDay(
+                    calendar=calendar,
+                    name=name,
+                    month=month,
+                    day=day,
+                    closed_from=dt.time.fromisoformat(start) if start else None,
+                )
+                for calendar in calendars
+                for name, month, day, start in data.CLOSING_DAYS
+            ]
+        )
