@@ -170,3 +170,11 @@ def test_calendar_page_computes_deadline(world) -> None:
     )
     assert response.status_code == 200
     assert "2026" in response.content.decode()
+
+
+def test_danish_even_for_an_english_browser_until_the_user_switches(world) -> None:
+    client = client_for(world.manager)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="da">' in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").content.decode()

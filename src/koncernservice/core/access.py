@@ -84,8 +84,9 @@ def _assignments(user: Any) -> list[tuple[str, str]]:
 
 
 def forget_cached_roles(user: Any) -> None:
-    if hasattr(user, "_ks_role_cache"):
-        del user._ks_role_cache
+    for name in ("_ks_role_cache", "_ks_root_paths"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def _is_active_user(user: Any) -> bool:
@@ -124,6 +125,17 @@ def has_permission_anywhere(user: Any, permission: str) -> bool:
     return bool(scope_paths(user, permission))
 
 
+def _covers_everything(user: Any, paths: list[str]) -> bool:
+    """True when the paths include every root unit: then there is nothing to filter by."""
+    roots = getattr(user, "_ks_root_paths", None)
+    if roots is None:
+        from koncernservice.core.models import OrgUnit
+
+        roots = set(OrgUnit.objects.filter(parent__isnull=True).values_list("path", flat=True))
+        user._ks_root_paths = roots
+    return bool(roots) and roots <= set(paths)
+
+
 def restrict[M: models.Model](
     queryset: models.QuerySet[M], user: Any, permission: str
 ) -> models.QuerySet[M]:
@@ -132,7 +144,7 @@ def restrict[M: models.Model](
         return queryset.none()
     model = queryset.model
     paths = scope_paths(user, permission)
-    if paths == ["/"]:
+    if paths == ["/"] or (paths and _covers_everything(user, paths)):
         return queryset
     q = model.scope_q(paths) if paths else Q(pk__in=[])  # type: ignore[attr-defined]
     person_id = getattr(user, "person_id", None)

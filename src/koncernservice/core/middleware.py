@@ -19,3 +19,27 @@ class AuditActorMiddleware:
             with audit_context(actor=user):
                 return self.get_response(request)
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Danish unless the user chose another language (cookie set by the language switch).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, which would show
+    English to every municipal PC with an English browser; the platform is Danish first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -26,7 +26,10 @@ def landing_figures(*, user: Any) -> dict[str, Any]:
         figures["employment_count"] = current_employments.count()
         figures["manager_count"] = current_employments.filter(is_manager=True).count()
         by_admin = []
-        for root in figures["scope_units"][:10]:
+        roots = figures["scope_units"]
+        if len(roots) == 1:  # one scope (often the whole municipality): show the level below
+            roots = list(selectors.unit_children(user=user, unit=roots[0])) or roots
+        for root in roots[:12]:
             count = current_employments.filter(subtree_q("unit__path", [root.path])).count()
             by_admin.append({"unit": root, "count": count})
         figures["by_unit"] = by_admin
