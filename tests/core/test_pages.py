@@ -178,3 +178,19 @@ def test_danish_even_for_an_english_browser_until_the_user_switches(world) -> No
     assert '<html lang="da">' in html
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_auditor_sees_the_trail_of_one_unit(world) -> None:
+    from koncernservice.core import services
+
+    services.org_unit_update(
+        actor=world.admin, unit=world.school, name="Husum Skole og SFO", reason="Sammenlægning"
+    )
+    client = client_for(world.auditor)
+    unit_html = client.get(reverse("core:unit_detail", args=[world.school.pk])).content.decode()
+    assert f"content_type=orgunit&amp;object_id={world.school.pk}" in unit_html
+    html = client.get(
+        reverse("core:audit_list") + f"?content_type=orgunit&object_id={world.school.pk}"
+    ).content.decode()
+    assert "Sammenlægning" in html and "Husum Skole → Husum Skole og SFO" in html
+    assert "Sølund" not in html

@@ -91,3 +91,30 @@ def test_search_filters_the_employee_table(live_server, live_world, page) -> Non
     rows = page.get_by_role("table").locator("tbody tr")
     assert rows.count() == 1
     assert "Mette Leder" in rows.first.text_content()
+
+
+def test_demo_manager_sees_own_unit_and_nothing_outside(live_server, transactional_db, page):
+    """The issue's check: the demo's `leder` logs in, sees their unit's employees, 404 outside."""
+    from koncernservice.core.models import Employment, OrgUnit, User
+    from koncernservice.demo.services import demo_build
+
+    summary = demo_build(scale="0.002")
+    password = summary.users[0].password
+    leader = User.objects.get(username="leder")
+    unit = leader.role_assignments.get(role="manager").unit
+    colleague = Employment.objects.filter(unit=unit, is_manager=False).select_related("person")[0]
+    outside = OrgUnit.objects.exclude(path__startswith=unit.path).filter(depth=3).first()
+
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.get_by_label("Brugernavn").fill("leder")
+    page.get_by_label("Adgangskode").fill(password)
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(f"{base}/")
+    page.get_by_role("link", name=unit.name).first.click()
+    page.wait_for_url(f"{base}/organisation/{unit.pk}/")
+    table = page.get_by_role("table")
+    assert table.get_by_role("link", name=colleague.person.full_name).first.is_visible()
+    response = page.goto(f"{base}/organisation/{outside.pk}/")
+    assert response.status == 404
+    assert outside.name not in page.content()

@@ -326,6 +326,10 @@ class RoleAssignment(AuditedModel, TimeStampedModel):
     def audit_scope_path(self) -> str:
         return self.unit.path
 
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        return subtree_q("unit__path", paths)
+
 
 class ApiToken(TimeStampedModel):
     """A bearer token for a system; only its SHA-256 hash is stored."""

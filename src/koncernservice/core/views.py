@@ -82,6 +82,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": selectors.unit_children(user=request.user, unit=unit),
         "can_view_employees": access.holds_on_path(request.user, access.VIEW_EMPLOYMENT, unit.path),
         "headcount": selectors.unit_headcount(unit=unit),
+        "can_view_audit": access.holds_on_path(request.user, access.VIEW_AUDIT, unit.path),
     }
     include_sub = request.GET.get("sub") == "1"
     context["include_sub"] = include_sub
