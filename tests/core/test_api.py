@@ -17,6 +17,21 @@ def token_client(user) -> Client:
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
+def hire(client: Client, world, *, employee_number: str, weekly_hours: str, **person: str):
+    """POST /api/people: a person with a first employment as a teacher at the school."""
+    employment = {
+        "unit_id": world.school.pk,
+        "employee_number": employee_number,
+        "position_title": "Lærer",
+        "job_category": "Lærer",
+        "weekly_hours": weekly_hours,
+        "start_date": "2026-01-01",
+    }
+    return client.post(
+        "/api/people", {**person, "employment": employment}, content_type="application/json"
+    )
+
+
 def test_openapi_schema_is_served(client) -> None:
     schema = client.get("/api/openapi.json").json()
     assert "/api/people" in schema["paths"]
@@ -64,44 +79,28 @@ def test_user_without_roles_reads_nothing_and_writes_nothing(world) -> None:
     assert client.get("/api/org/units").json()["count"] == 0
     assert client.get(f"/api/people/{world.teacher.person.pk}").status_code == 404
     people, employments = Person.objects.count(), Employment.objects.count()
-    response = client.post(
-        "/api/people",
-        {
-            "first_name": "Ny",
-            "last_name": "Person",
-            "cpr": "0101902001",
-            "employment": {
-                "unit_id": world.school.pk,
-                "employee_number": "N1",
-                "position_title": "Lærer",
-                "job_category": "Lærer",
-                "weekly_hours": "37",
-                "start_date": "2026-01-01",
-            },
-        },
-        content_type="application/json",
+    response = hire(
+        client,
+        world,
+        first_name="Ny",
+        last_name="Person",
+        cpr="0101902001",
+        employee_number="N1",
+        weekly_hours="37",
     )
     assert response.status_code == 404
     assert (Person.objects.count(), Employment.objects.count()) == (people, employments)
 
 
 def test_hr_hires_through_api_and_it_is_audited(world) -> None:
-    response = token_client(world.hr).post(
-        "/api/people",
-        {
-            "first_name": "Ida",
-            "last_name": "Ny",
-            "cpr": "0101902002",
-            "employment": {
-                "unit_id": world.school.pk,
-                "employee_number": "N2",
-                "position_title": "Lærer",
-                "job_category": "Lærer",
-                "weekly_hours": "37",
-                "start_date": "2026-01-01",
-            },
-        },
-        content_type="application/json",
+    response = hire(
+        token_client(world.hr),
+        world,
+        first_name="Ida",
+        last_name="Ny",
+        cpr="0101902002",
+        employee_number="N2",
+        weekly_hours="37",
     )
     assert response.status_code == 201, response.content
     person = Person.objects.get(cpr="0101902002")
@@ -111,22 +110,14 @@ def test_hr_hires_through_api_and_it_is_audited(world) -> None:
 
 
 def test_bad_input_names_the_field_in_danish(world) -> None:
-    response = token_client(world.hr).post(
-        "/api/people",
-        {
-            "first_name": "Ida",
-            "last_name": "Ny",
-            "cpr": "3102901234",
-            "employment": {
-                "unit_id": world.school.pk,
-                "employee_number": "N3",
-                "position_title": "Lærer",
-                "job_category": "Lærer",
-                "weekly_hours": "90",
-                "start_date": "2026-01-01",
-            },
-        },
-        content_type="application/json",
+    response = hire(
+        token_client(world.hr),
+        world,
+        first_name="Ida",
+        last_name="Ny",
+        cpr="3102901234",
+        employee_number="N3",
+        weekly_hours="90",
     )
     assert response.status_code == 400
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}

@@ -658,34 +658,34 @@ BUF_AREAS = (
     ),
 )
 
+# The unit kinds of every SUF local area: care homes, home care and home nursing districts.
+LOCAL_CARE_AREA_KINDS = (
+    UnitKind(
+        ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
+        "care",
+        "care_home",
+        5,
+        CARE_HOME_SUB_UNITS,
+        0.5,
+    ),
+    UnitKind(
+        ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
+        "districts",
+        "home_care",
+        4,
+        HOME_CARE_SUB_UNITS,
+        0.3,
+    ),
+    UnitKind(
+        ("Hjemmesygeplejen {n}", "Sygeplejen {n}, distrikt {s}"), "districts", "home_nursing", 1.5
+    ),
+)
+
 SUF_AREAS = (
     Area(
         "Lokalområde Østerbro/Indre By",
         ("Østerbro", "Indre By", "Nordhavn", "Christianshavn"),
-        (
-            UnitKind(
-                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
-                "care",
-                "care_home",
-                5,
-                CARE_HOME_SUB_UNITS,
-                0.5,
-            ),
-            UnitKind(
-                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
-                "districts",
-                "home_care",
-                4,
-                HOME_CARE_SUB_UNITS,
-                0.3,
-            ),
-            UnitKind(
-                ("Hjemmesygeplejen {n}", "Sygeplejen {n}, distrikt {s}"),
-                "districts",
-                "home_nursing",
-                1.5,
-            ),
-        ),
+        LOCAL_CARE_AREA_KINDS,
         anchors=(Anchor("Plejecenter Sølund", "care_home", key="leder2"),),
         weight=1.0,
         core=True,
@@ -693,112 +693,26 @@ SUF_AREAS = (
     Area(
         "Lokalområde Valby/Vesterbro/Kongens Enghave",
         ("Valby", "Vesterbro", "Kongens Enghave", "Sydhavn"),
-        (
-            UnitKind(
-                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
-                "care",
-                "care_home",
-                5,
-                CARE_HOME_SUB_UNITS,
-                0.5,
-            ),
-            UnitKind(
-                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
-                "districts",
-                "home_care",
-                4,
-                HOME_CARE_SUB_UNITS,
-                0.3,
-            ),
-            UnitKind(
-                ("Hjemmesygeplejen {n}", "Sygeplejen {n}, distrikt {s}"),
-                "districts",
-                "home_nursing",
-                1.5,
-            ),
-        ),
+        LOCAL_CARE_AREA_KINDS,
         anchors=(Anchor("Hjemmeplejen Valby", "home_care"),),
         weight=1.0,
     ),
     Area(
         "Lokalområde Bispebjerg/Nørrebro",
         ("Bispebjerg", "Nørrebro", "Nordvest", "Emdrup"),
-        (
-            UnitKind(
-                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
-                "care",
-                "care_home",
-                5,
-                CARE_HOME_SUB_UNITS,
-                0.5,
-            ),
-            UnitKind(
-                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
-                "districts",
-                "home_care",
-                4,
-                HOME_CARE_SUB_UNITS,
-                0.3,
-            ),
-            UnitKind(
-                ("Hjemmesygeplejen {n}", "Sygeplejen {n}, distrikt {s}"),
-                "districts",
-                "home_nursing",
-                1.5,
-            ),
-        ),
+        LOCAL_CARE_AREA_KINDS,
         weight=1.0,
     ),
     Area(
         "Lokalområde Brønshøj/Husum/Vanløse",
         ("Brønshøj", "Husum", "Vanløse", "Tingbjerg"),
-        (
-            UnitKind(
-                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
-                "care",
-                "care_home",
-                5,
-                CARE_HOME_SUB_UNITS,
-                0.5,
-            ),
-            UnitKind(
-                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
-                "districts",
-                "home_care",
-                4,
-                HOME_CARE_SUB_UNITS,
-                0.3,
-            ),
-        ),
+        LOCAL_CARE_AREA_KINDS[:2],
         weight=0.9,
     ),
     Area(
         "Lokalområde Amager",
         ("Amager Øst", "Amager Vest", "Sundby", "Ørestad"),
-        (
-            UnitKind(
-                ("Plejecenter {s}", "Plejehjemmet {s}", "Plejeboligerne {s}"),
-                "care",
-                "care_home",
-                5,
-                CARE_HOME_SUB_UNITS,
-                0.5,
-            ),
-            UnitKind(
-                ("Hjemmeplejen {n}", "Hjemmeplejen {n}, distrikt {s}"),
-                "districts",
-                "home_care",
-                4,
-                HOME_CARE_SUB_UNITS,
-                0.3,
-            ),
-            UnitKind(
-                ("Hjemmesygeplejen {n}", "Sygeplejen {n}, distrikt {s}"),
-                "districts",
-                "home_nursing",
-                1.5,
-            ),
-        ),
+        LOCAL_CARE_AREA_KINDS,
         weight=1.0,
     ),
     Area(
