@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import io
 import subprocess
 import sys
@@ -106,3 +107,29 @@ def test_committed_openapi_schema_matches_the_code() -> None:
         "Regenerate: ./dev ks export_openapi_schema --api koncernservice.api.api "
         "--output docs/api/openapi.json --indent 2 --sorted"
     )
+
+
+MSGID_PATTERNS = [
+    re.compile(r"""\b(?:_|gettext|gettext_lazy|pgettext)\(\s*"((?:[^"\\]|\\.)+)"\s*[,)%]"""),
+    re.compile(r"""\{%\s*translate\s+"([^"]+)"\s*%\}"""),
+    re.compile(r"""\{%\s*translate\s+'([^']+)'\s*%\}"""),
+]
+
+
+def test_every_literal_ui_text_has_a_danish_translation() -> None:
+    """A text marked for translation but missing from locale/da would show in English."""
+    import polib
+
+    catalogue = polib.pofile(str(SRC / "locale" / "da" / "LC_MESSAGES" / "django.po"))
+    translated = {e.msgid for e in catalogue if e.translated()}
+    missing = set()
+    for path in [*SRC.rglob("*.py"), *SRC.rglob("*.html")]:
+        if "migrations" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for pattern in MSGID_PATTERNS:
+            for match in pattern.finditer(text):
+                msgid = match.group(1).replace('\\"', '"')
+                if msgid not in translated:
+                    missing.add(f"{path.relative_to(ROOT)}: {msgid}")
+    assert not missing, "Run makemessages and translate:\n" + "\n".join(sorted(missing))
