@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Compile the project's gettext catalogues without GNU gettext.
 
-Compiles every ``src/koncernservice/locale/*/LC_MESSAGES/django.po`` to the
+Compiles every ``src/koncernservice/**/locale/*/LC_MESSAGES/django.po`` (the project's
+catalogue and each app's own) to the
 ``django.mo`` next to it, using polib.
 
     python tools/compile_messages.py            # (re)write every django.mo
@@ -35,7 +36,7 @@ Value = str | tuple[str, ...]
 
 
 def po_files() -> list[Path]:
-    return sorted(LOCALE_DIR.glob("*/LC_MESSAGES/django.po"))
+    return sorted(LOCALE_DIR.parent.glob("**/locale/*/LC_MESSAGES/django.po"))
 
 
 def _key(entry: polib._BaseEntry) -> Key:

@@ -107,3 +107,5 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 from koncernservice.core.api import router as core_router  # noqa: E402
 
 api.add_router("/", core_router)
+api.add_router("/portal", "koncernservice.portal.api.router")
+api.add_router("/worktime", "koncernservice.worktime.api.router")

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "koncernservice.core",
+    "koncernservice.portal",
+    "koncernservice.worktime",
     "koncernservice.insights",
     "koncernservice.demo",
 ]

@@ -13,6 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("", include("koncernservice.core.urls")),
+    path("portal/", include("koncernservice.portal.urls")),
+    path("worktime/", include("koncernservice.worktime.urls")),
 ]
 
 if settings.OIDC_ENABLED:

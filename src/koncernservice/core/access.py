@@ -66,6 +66,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset({VIEW_ORG, VIEW_PERSON, VIEW_EMPLOYMENT, VIEW_AUDIT}),
 }
 
+
+def register_role_permissions(grants: dict[str, set[str]]) -> None:
+    """Let a business area add its permissions to roles (call from ``AppConfig.ready``)."""
+    for role, permissions in grants.items():
+        ROLE_PERMISSIONS[role] = ROLE_PERMISSIONS.get(role, frozenset()) | frozenset(permissions)
+
+
 # Permissions a person always has on their own records, whatever their roles.
 SELF_PERMISSIONS = frozenset({VIEW_PERSON, VIEW_EMPLOYMENT})
 

@@ -19,12 +19,22 @@ NAVIGATION = [
 ]
 
 
+def navigation_entries() -> list[tuple[str, Any, str | None]]:
+    """Core's entries, then each app's ``navigation`` attribute on its AppConfig."""
+    from django.apps import apps
+
+    entries = list(NAVIGATION)
+    for config in apps.get_app_configs():
+        entries.extend(getattr(config, "navigation", []))
+    return entries
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
-    for url_name, label, permission in NAVIGATION:
+    for url_name, label, permission in navigation_entries():
         if permission is None or access.has_permission_anywhere(user, permission):
             url = reverse(url_name)
             items.append({"url": url, "label": label, "current": request.path == url})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 import math
 import random
 import re
@@ -24,6 +25,7 @@ from decimal import ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 from itertools import accumulate
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -106,6 +108,26 @@ class DemoSummary:
 # --- Entry point ------------------------------------------------------------------------------
 
 
+def area_demo_builders() -> list[tuple[str, Any]]:
+    """The ``build_demo(*, scale, seed) -> counts`` of every installed app with a ``demo`` module.
+
+    Business areas add their flows (cases, time registrations, invoices ...) to the demo this
+    way, after the organisation and people exist, without the demo app importing them.
+    """
+    builders = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("koncernservice.") or config.label == "demo":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.demo":
+                raise
+            continue
+        builders.append((config.label, module.build_demo))
+    return builders
+
+
 def demo_build(
     *, scale: Any = DEFAULT_SCALE, seed: int = DEFAULT_SEED, reset: bool = False
 ) -> DemoSummary:
@@ -160,6 +182,10 @@ def demo_build(
         seconds = {"reset": time.perf_counter() - started}
         builder = _Builder(scale=scale, seed=seed)
         counts = builder.build(seconds)
+        for app_label, build_area in area_demo_builders():
+            phase = time.perf_counter()
+            counts.update(build_area(scale=scale, seed=seed) or {})
+            seconds[app_label] = time.perf_counter() - phase
         total = time.perf_counter() - started
         DemoBuild.objects.create(scale=scale, seed=seed, counts=counts, duration_seconds=total)
         with audit_context(
