@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import slugify
 
 RESERVED = {"q", "sort", "page", "export"}
@@ -96,7 +96,10 @@ class Table:
 
     def rows(self, page: Any) -> list[list[dict[str, Any]]]:
         return [
-            [{"value": c.get(row), "link": c.link(row) if c.link else None} for c in self.columns]
+            [
+                {"value": _display(c.get(row)), "link": c.link(row) if c.link else None}
+                for c in self.columns
+            ]
             for row in page.object_list
         ]
 
@@ -135,6 +138,16 @@ class Table:
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         workbook.save(response)
         return response
+
+
+def _display(value: Any) -> Any:
+    """Dates and times in the short Danish format (``23.11.2026``), local time."""
+    if isinstance(value, dt.datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return formats.date_format(local, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return value
 
 
 def _excel_value(value: Any) -> Any:
