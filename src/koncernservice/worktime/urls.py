@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from koncernservice.worktime import views
 
 app_name = "worktime"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.week, name="week"),
+    path("ferie/", views.holiday, name="holiday"),
+    path("enheder/", views.overview, name="overview"),
+    path("enheder/<int:pk>/", views.unit, name="unit"),
+    path("enheder/<int:pk>/overtraedelser/", views.violations, name="violations"),
+    path("enheder/<int:pk>/luk/", views.close_month, name="close_month"),
+    path("enheder/<int:pk>/loen/", views.payroll, name="payroll"),
+]

@@ -1,0 +1,421 @@
+"""Reads of time registration; every one goes through ``restrict`` (or is the person's own)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from koncernservice.core import access as core_access
+from koncernservice.core.errors import DomainError
+from koncernservice.core.models import Employment, OrgUnit, subtree_q
+from koncernservice.worktime import access, rules
+from koncernservice.worktime.models import (
+    NEUTRAL_KINDS,
+    WORKING_KINDS,
+    Kind,
+    MonthClosing,
+    PeriodApproval,
+    TimeEntry,
+    WorkPattern,
+)
+from koncernservice.worktime.services import DEFAULT_WORK_DAYS, employments_for, month_start
+
+
+def entries_visible(*, user: Any) -> QuerySet[TimeEntry]:
+    """Entries the user may see: within their ``view_time`` scope, and always their own."""
+    qs = core_access.restrict(TimeEntry.objects.all(), user, access.VIEW_TIME)
+    person_id = getattr(user, "person_id", None)
+    if person_id:
+        qs = qs | TimeEntry.objects.filter(employment__person_id=person_id)
+    return qs
+
+
+def may_view(user: Any, employment: Employment) -> bool:
+    return employments_for(user, access.VIEW_TIME).filter(pk=employment.pk).exists()
+
+
+def employment_get(*, user: Any, pk: int, permission: str = access.VIEW_TIME) -> Employment:
+    """The employment, or 404 when it does not exist or the user may not see its time."""
+    employment = (
+        employments_for(user, permission).select_related("person", "unit").filter(pk=pk).first()
+    )
+    if employment is None:
+        raise Http404
+    return employment
+
+
+def own_employments(*, user: Any, on: dt.date) -> list[Employment]:
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return []
+    return list(
+        Employment.objects.filter(person_id=person_id, start_date__lte=on)
+        .exclude(end_date__lt=on)
+        .select_related("unit")
+        .order_by("start_date", "pk")
+    )
+
+
+def work_pattern(employment: Employment) -> WorkPattern:
+    pattern = WorkPattern.objects.filter(employment=employment).first()
+    return pattern or WorkPattern(employment=employment, mode=WorkPattern.Mode.FULL)
+
+
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass
+class DayRow:
+    date: dt.date
+    norm_minutes: int
+    entries: list[TimeEntry] = field(default_factory=list)
+    is_holiday: bool = False
+
+    @property
+    def worked_minutes(self) -> int:
+        return sum(e.minutes for e in self.entries if e.kind in WORKING_KINDS)
+
+    @property
+    def norm_hours(self) -> Decimal:
+        return rules.hours(self.norm_minutes)
+
+    @property
+    def absence_minutes(self) -> int:
+        return sum(e.minutes for e in self.entries if e.kind not in WORKING_KINDS)
+
+
+def week_days(*, employment: Employment, monday: dt.date) -> list[DayRow]:
+    pattern = work_pattern(employment)
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    rows = {
+        d: DayRow(
+            d,
+            rules.norm_minutes(d, employment.weekly_hours, pattern.weekdays),
+            is_holiday=rules.is_public_holiday(d),
+        )
+        for d in days
+    }
+    for entry in TimeEntry.objects.filter(employment=employment, date__in=days).order_by(
+        "date", "start"
+    ):
+        rows[entry.date].entries.append(entry)
+    return [rows[d] for d in days]
+
+
+def _employment_days(
+    entries: list[TimeEntry],
+) -> rules.EmployeeDays:
+    days = rules.EmployeeDays()
+    for entry in entries:
+        if entry.kind in WORKING_KINDS and entry.start is not None and entry.end is not None:
+            begin, finish = rules.period_instants(entry.date, entry.start, entry.end)
+            days.periods.append((rules.to_minutes(begin), rules.to_minutes(finish)))
+            days.day_minutes[entry.date] = days.day_minutes.get(entry.date, 0) + entry.minutes
+        elif entry.kind in WORKING_KINDS:
+            days.day_minutes[entry.date] = days.day_minutes.get(entry.date, 0) + entry.minutes
+        elif entry.kind in NEUTRAL_KINDS and entry.start is None:
+            days.neutral_days.add(entry.date)
+    return days
+
+
+def findings_for(
+    *, employments: list[Employment], first: dt.date, last: dt.date
+) -> dict[int, list[rules.Finding]]:
+    """Working-time findings per employment that touch ``first..last``.
+
+    Entries from four months before are read too, so the 48-hour average of reference
+    periods ending in the range is judged; rest windows start at most 7 days before.
+    """
+    reduced = set(
+        WorkPattern.objects.filter(
+            employment__in=employments, reduced_rest_allowed=True
+        ).values_list("employment_id", flat=True)
+    )
+    since = rules.reference_period_start(first)
+    by_employment: dict[int, list[TimeEntry]] = defaultdict(list)
+    for entry in TimeEntry.objects.filter(
+        employment__in=employments, date__gte=since, date__lte=last
+    ).order_by("date", "start"):
+        by_employment[entry.employment_id].append(entry)
+    result: dict[int, list[rules.Finding]] = {}
+    lower = dt.datetime.combine(first, dt.time())
+    upper = dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
+    for employment in employments:
+        days = _employment_days(by_employment.get(employment.pk, []))
+        start = max(since, employment.start_date)
+        findings = rules.check_employee(
+            days, (start, last), reduced_daily_rest=employment.pk in reduced
+        )
+        result[employment.pk] = [
+            f for f in findings if _as_datetime(f.end) > lower and _as_datetime(f.start) < upper
+        ]
+    return result
+
+
+def _as_datetime(value: dt.datetime | dt.date) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month_start(month)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+@dataclass
+class OverviewRow:
+    employment: Employment
+    norm_minutes: int
+    worked_minutes: int
+    absence_minutes: int
+    days_missing: int
+    findings: list[rules.Finding]
+    approved: bool
+    mode: str
+
+    @property
+    def worked_hours(self) -> Decimal:
+        return rules.hours(self.worked_minutes)
+
+    @property
+    def norm_hours(self) -> Decimal:
+        return rules.hours(self.norm_minutes)
+
+    @property
+    def absence_hours(self) -> Decimal:
+        return rules.hours(self.absence_minutes)
+
+    @property
+    def balance_hours(self) -> Decimal:
+        return rules.hours(self.worked_minutes + self.absence_minutes - self.norm_minutes)
+
+    @property
+    def complete(self) -> bool:
+        return self.days_missing == 0
+
+    @property
+    def violations(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.rule in VIOLATIONS]
+
+
+VIOLATIONS = frozenset({rules.RULE_DAILY_REST, rules.RULE_WEEKLY_REST, rules.RULE_AVERAGE_48})
+
+
+def unit_overview(
+    *,
+    user: Any,
+    unit: OrgUnit,
+    month: dt.date,
+    today: dt.date,
+    include_subunits: bool = True,
+) -> list[OverviewRow]:
+    """One row per employment of the unit (and below) in the month that the user may see
+    the time of."""
+    first, last = month_bounds(month)
+    where = subtree_q("unit__path", [unit.path]) if include_subunits else Q(unit=unit)
+    employments = list(
+        core_access.restrict(Employment.objects.all(), user, access.VIEW_TIME)
+        .filter(where, start_date__lte=last)
+        .exclude(end_date__lt=first)
+        .select_related("person", "unit")
+        .order_by("person__last_name", "person__first_name", "pk")
+    )
+    patterns = {p.employment_id: p for p in WorkPattern.objects.filter(employment__in=employments)}
+    minutes: dict[int, dict[dt.date, list[TimeEntry]]] = defaultdict(lambda: defaultdict(list))
+    for entry in TimeEntry.objects.filter(
+        employment__in=employments, date__gte=first, date__lte=last
+    ):
+        minutes[entry.employment_id][entry.date].append(entry)
+    approved = set(
+        PeriodApproval.objects.filter(employment__in=employments, month=first).values_list(
+            "employment_id", flat=True
+        )
+    )
+    findings = findings_for(employments=employments, first=first, last=last)
+    counted_until = min(last, today)
+    rows = []
+    for employment in employments:
+        pattern = patterns.get(employment.pk)
+        weekdays = pattern.weekdays if pattern else DEFAULT_WORK_DAYS
+        mode = pattern.mode if pattern else WorkPattern.Mode.FULL
+        own = minutes.get(employment.pk, {})
+        norm = worked = absence = missing = 0
+        day = max(first, employment.start_date)
+        while day <= last and (employment.end_date is None or day <= employment.end_date):
+            day_norm = rules.norm_minutes(day, employment.weekly_hours, weekdays)
+            norm += day_norm
+            entries = own.get(day, [])
+            worked += sum(e.minutes for e in entries if e.kind in WORKING_KINDS)
+            absence += sum(e.minutes for e in entries if e.kind not in WORKING_KINDS)
+            if day_norm and not entries and day <= counted_until and mode == "full":
+                missing += 1
+            day += dt.timedelta(days=1)
+        if mode == WorkPattern.Mode.DEVIATIONS:
+            worked = max(worked, norm - absence)  # the schedule counts where nothing is typed
+        rows.append(
+            OverviewRow(
+                employment=employment,
+                norm_minutes=norm,
+                worked_minutes=worked,
+                absence_minutes=absence,
+                days_missing=missing,
+                findings=findings.get(employment.pk, []),
+                approved=employment.pk in approved,
+                mode=mode,
+            )
+        )
+    return rows
+
+
+def month_closing(*, unit: OrgUnit, month: dt.date) -> MonthClosing | None:
+    return MonthClosing.objects.filter(unit=unit, month=month_start(month)).first()
+
+
+# --- Holiday ----------------------------------------------------------------------------------
+
+
+def _absence_days(
+    employment: Employment, kind: str, until: dt.date
+) -> list[tuple[dt.date, Decimal]]:
+    """Holiday entries as (date, days): a whole day is 1, hours are hours / daily norm."""
+    pattern = work_pattern(employment)
+    result = []
+    for entry in TimeEntry.objects.filter(
+        employment=employment, kind=kind, date__lte=until
+    ).order_by("date"):
+        if entry.start is None:
+            norm = rules.norm_minutes(entry.date, employment.weekly_hours, pattern.weekdays)
+            days = (
+                Decimal(1)
+                if not norm or entry.minutes >= norm
+                else (Decimal(entry.minutes) / norm).quantize(Decimal("0.01"))
+            )
+        else:
+            daily = Decimal(employment.weekly_hours) * 60 / max(1, len(pattern.weekdays))
+            days = (Decimal(entry.minutes) / daily).quantize(Decimal("0.01"))
+        result.append((entry.date, days))
+    return result
+
+
+def holiday_balances(*, employment: Employment, on: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """The holiday and special-holiday accounts of the employment on ``on`` (days)."""
+    horizon = dt.date(on.year + 2, 12, 31)
+    holiday = rules.holiday_balance(
+        on=on,
+        employed_from=employment.start_date,
+        employed_until=employment.end_date,
+        days_taken=_absence_days(employment, Kind.HOLIDAY, horizon),
+    )
+    special = rules.special_holiday_balance(
+        on=on,
+        employed_from=employment.start_date,
+        employed_until=employment.end_date,
+        days_taken=_absence_days(employment, Kind.SPECIAL_HOLIDAY, horizon),
+    )
+    return {
+        "holiday": [a.as_dict() for a in holiday],
+        "special_holiday": [a.as_dict() for a in special],
+    }
+
+
+# --- Payroll ----------------------------------------------------------------------------------
+
+PAYROLL_COLUMNS = [
+    "employee_number",
+    "name",
+    "unit_code",
+    "month",
+    "norm_hours",
+    "worked_hours",
+    "overtime_hours",
+    "evening_hours",
+    "night_hours",
+    "weekend_hours",
+    "holiday_hours",
+    *[f"absence_{k}" for k in Kind.values if k not in WORKING_KINDS],
+    "holiday_days_taken",
+    "special_holiday_days_taken",
+]
+
+
+def payroll_rows(*, user: Any, unit: OrgUnit, month: dt.date) -> list[dict[str, Any]]:
+    """The payroll lines of a closed month for a unit (its own employments, not sub-units).
+
+    Hours are decimals with two places. Overtime is worked hours plus absence hours above the
+    month's norm. Supplement hours (evening 17-23, night 23-06, weekend, public holiday)
+    may overlap. Absence columns are hours per absence code.
+    """
+    core_access.require_on_unit_path(user, access.EXPORT_PAYROLL, unit.path)
+    first, last = month_bounds(month)
+    closing = month_closing(unit=unit, month=first)
+    if closing is None or not closing.is_closed:
+        raise DomainError.single(
+            _("Close the month before the payroll export."), field="month", code="not_closed"
+        )
+    employments = list(
+        Employment.objects.filter(unit=unit, start_date__lte=last)
+        .exclude(end_date__lt=first)
+        .select_related("person")
+        .order_by("employee_number")
+    )
+    overview = {
+        row.employment.pk: row
+        for row in unit_overview(
+            user=user, unit=unit, month=first, today=last, include_subunits=False
+        )
+    }
+    entries: dict[int, list[TimeEntry]] = defaultdict(list)
+    for entry in TimeEntry.objects.filter(
+        employment__in=employments, date__gte=first, date__lte=last
+    ):
+        entries[entry.employment_id].append(entry)
+    result = []
+    for employment in employments:
+        row = overview.get(employment.pk)
+        bands = {"evening": 0, "night": 0, "weekend": 0, "holiday": 0}
+        absence: dict[str, int] = defaultdict(int)
+        holiday_days = special_days = Decimal(0)
+        for entry in entries.get(employment.pk, []):
+            if entry.kind in WORKING_KINDS and entry.start is not None and entry.end is not None:
+                begin, finish = rules.period_instants(entry.date, entry.start, entry.end)
+                for name, value in rules.supplement_minutes(begin, finish).items():
+                    bands[name] += value
+            elif entry.kind not in WORKING_KINDS:
+                absence[entry.kind] += entry.minutes
+        for day, days in _absence_days(employment, Kind.HOLIDAY, last):
+            if day >= first:
+                holiday_days += days
+        for day, days in _absence_days(employment, Kind.SPECIAL_HOLIDAY, last):
+            if day >= first:
+                special_days += days
+        norm = row.norm_minutes if row else 0
+        worked = row.worked_minutes if row else 0
+        absent = row.absence_minutes if row else 0
+        line: dict[str, Any] = {
+            "employee_number": employment.employee_number,
+            "name": employment.person.full_name,
+            "unit_code": unit.code,
+            "month": f"{first:%Y-%m}",
+            "norm_hours": rules.hours(norm),
+            "worked_hours": rules.hours(worked),
+            "overtime_hours": rules.hours(max(0, worked + absent - norm)),
+            "evening_hours": rules.hours(bands["evening"]),
+            "night_hours": rules.hours(bands["night"]),
+            "weekend_hours": rules.hours(bands["weekend"]),
+            "holiday_hours": rules.hours(bands["holiday"]),
+        }
+        for kind in Kind.values:
+            if kind not in WORKING_KINDS:
+                line[f"absence_{kind}"] = rules.hours(absence.get(kind, 0))
+        line["holiday_days_taken"] = holiday_days
+        line["special_holiday_days_taken"] = special_days
+        result.append(line)
+    return result
