@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koncernservice.core import access as core_access
-from koncernservice.core.audit import audit_context, record_bulk_create, record_event
+from koncernservice.core.audit import audit_context, record_event, record_events
 from koncernservice.core.errors import AccessDenied, DomainError, ErrorDetail
 from koncernservice.core.models import Employment, OrgUnit
 from koncernservice.worktime import access, rules
@@ -402,7 +402,24 @@ def entries_import(
                 if old.exists():
                     replaced += len([o.delete() for o in old])
         TimeEntry.objects.bulk_create(entries, batch_size=2000)
-        record_bulk_create(entries)
+        # One audit event per employee and file (what was imported, from where), not one per
+        # entry: a year's file holds ~3 million entries. Later changes are audited per entry.
+        by_id = {e.pk: e for e in employments.values()}
+        record_events(
+            (
+                (
+                    by_id[employment_id],
+                    {
+                        "source": source,
+                        "days": len(dates),
+                        "first": min(dates).isoformat(),
+                        "last": max(dates).isoformat(),
+                    },
+                )
+                for employment_id, dates in sorted(days_by_employment.items())
+            ),
+            "worktime.entries_imported",
+        )
         for employment_id, month in sorted(corrected):
             employment = next(e for e in employments.values() if e.pk == employment_id)
             record_event(
