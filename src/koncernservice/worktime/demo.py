@@ -18,12 +18,12 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from koncernservice.core.models import Employment, User
 from koncernservice.worktime import rules
-from koncernservice.worktime.models import Kind, PeriodApproval, TimeEntry, WorkPattern
+from koncernservice.worktime.models import Kind, PeriodApproval, WorkPattern
+from koncernservice.worktime.services import entries_insert
 
 REGISTERING_SHARE = 12_000 / 45_000
 BATCH = 5000
@@ -73,9 +73,9 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
             continue
         batch.extend(_year(rng, pk, Decimal(weekly_hours), pattern, max(first, start_date), today))
         if len(batch) >= BATCH:
-            entries += _insert(batch)
+            entries += entries_insert(batch)
             batch = []
-    entries += _insert(batch)
+    entries += entries_insert(batch)
     approvals = _approve(chosen, patterns, first, today)
     return {"time_entries": entries, "work_patterns": len(patterns), "period_approvals": approvals}
 
@@ -131,39 +131,6 @@ def _year(
                 result.append((employment_id, day, kind, None, None, 0, norm, "form"))
         day += dt.timedelta(days=1)
     return result
-
-
-def _insert(rows: list[tuple[Any, ...]]) -> int:
-    """Insert entry tuples with one ``executemany`` (model instances and ``bulk_create`` cost
-    about ten times more per row; the demo writes millions at scale 1)."""
-    if not rows:
-        return 0
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    table = TimeEntry._meta.db_table
-    columns = (
-        'employment_id, date, kind, start, "end", break_minutes, minutes, source, '
-        "created_at, updated_at"
-    )
-    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    values = [
-        (
-            pk,
-            ops.adapt_datefield_value(day),
-            kind,
-            ops.adapt_timefield_value(start),
-            ops.adapt_timefield_value(end),
-            breaks,
-            minutes,
-            source,
-            now,
-            now,
-        )
-        for pk, day, kind, start, end, breaks, minutes, source in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
-    return len(rows)
 
 
 def _approve(chosen: list[Any], patterns: list[WorkPattern], first: dt.date, today: dt.date) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -401,7 +401,22 @@ def entries_import(
                 )
                 if old.exists():
                     replaced += len([o.delete() for o in old])
-        TimeEntry.objects.bulk_create(entries, batch_size=2000)
+        for i in range(0, len(entries), 5000):
+            entries_insert(
+                [
+                    (
+                        e.employment_id,
+                        e.date,
+                        e.kind,
+                        e.start,
+                        e.end,
+                        e.break_minutes,
+                        e.minutes,
+                        e.source,
+                    )
+                    for e in entries[i : i + 5000]
+                ]
+            )
         # One audit event per employee and file (what was imported, from where), not one per
         # entry: a year's file holds ~3 million entries. Later changes are audited per entry.
         by_id = {e.pk: e for e in employments.values()}
@@ -435,6 +450,41 @@ def entries_import(
         "replaced": replaced,
         "employees": len(days_by_employment),
     }
+
+
+def entries_insert(rows: list[tuple[Any, ...]]) -> int:
+    """Insert ``(employment_id, date, kind, start, end, break_minutes, minutes, source)``
+    tuples with one ``executemany``: model instances and ``bulk_create`` cost several times
+    more per row, and a year's import or the demo writes millions. No signals, no audit: the
+    callers record what they wrote as events."""
+    if not rows:
+        return 0
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    table = TimeEntry._meta.db_table
+    columns = (
+        'employment_id, date, kind, start, "end", break_minutes, minutes, source, '
+        "created_at, updated_at"
+    )
+    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    values = [
+        (
+            pk,
+            ops.adapt_datefield_value(day),
+            kind,
+            ops.adapt_timefield_value(start),
+            ops.adapt_timefield_value(end),
+            breaks,
+            minutes,
+            source,
+            now,
+            now,
+        )
+        for pk, day, kind, start, end, breaks, minutes, source in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+    return len(rows)
 
 
 # --- Approval and closing ---------------------------------------------------------------------
