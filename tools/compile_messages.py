@@ -7,6 +7,7 @@ catalogue and each app's own) to the
 
     python tools/compile_messages.py            # (re)write every django.mo
     python tools/compile_messages.py --check    # verify only, write nothing
+    python tools/compile_messages.py PO [PO ...] # only these catalogues
 
 ``--check`` exits 1 when
 
@@ -166,10 +167,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write nothing; exit 1 if a .mo is missing or stale, or a msgstr is empty",
     )
+    parser.add_argument(
+        "po",
+        nargs="*",
+        type=Path,
+        help="only these django.po files (default: every catalogue under src/koncernservice)",
+    )
     args = parser.parse_args(argv)
-    paths = po_files()
+    paths = [p.resolve() for p in args.po] if args.po else po_files()
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        print(f"Not found: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 1
     if not paths:
-        print(f"No django.po found under {rel(LOCALE_DIR)}", file=sys.stderr)
+        print(f"No django.po found under {rel(LOCALE_DIR.parent)}", file=sys.stderr)
         return 1
     return check(paths) if args.check else compile_all(paths)
 

@@ -132,7 +132,7 @@ def has_permission_anywhere(user: Any, permission: str) -> bool:
     return bool(scope_paths(user, permission))
 
 
-def _covers_everything(user: Any, paths: list[str]) -> bool:
+def covers_everything(user: Any, paths: list[str]) -> bool:
     """True when the paths include every root unit: then there is nothing to filter by."""
     roots = getattr(user, "_ks_root_paths", None)
     if roots is None:
@@ -151,7 +151,7 @@ def restrict[M: models.Model](
         return queryset.none()
     model = queryset.model
     paths = scope_paths(user, permission)
-    if paths == ["/"] or (paths and _covers_everything(user, paths)):
+    if paths == ["/"] or (paths and covers_everything(user, paths)):
         return queryset
     q = model.scope_q(paths) if paths else Q(pk__in=[])  # type: ignore[attr-defined]
     person_id = getattr(user, "person_id", None)

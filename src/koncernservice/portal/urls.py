@@ -1,5 +1,32 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from koncernservice.portal import views
 
 app_name = "portal"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("ny/<slug:code>/", views.case_new, name="case_new"),
+    path("ny/<slug:code>/forslag/", views.suggestions, name="suggestions"),
+    path("mine/", views.my_cases, name="my_cases"),
+    path("sager/<str:number>/", views.case_detail, name="case_detail"),
+    path("sager/<str:number>/svar/", views.case_reply, name="case_reply"),
+    path("sager/<str:number>/status/", views.case_state, name="case_state"),
+    path("sager/<str:number>/prioritet/", views.case_priority, name="case_priority"),
+    path("sager/<str:number>/tildel/", views.case_assign, name="case_assign"),
+    path("sager/<str:number>/genaabn/", views.case_reopen, name="case_reopen"),
+    path("sager/<str:number>/tilfredshed/", views.case_survey, name="case_survey"),
+    path("sager/<str:number>/bilag/", views.case_attach, name="case_attach"),
+    path("sager/<str:number>/bilag/<int:pk>/", views.attachment_download, name="attachment"),
+    path("koeer/", views.queues, name="queues"),
+    path("koeer/<slug:code>/", views.queue_detail, name="queue_detail"),
+    path("koeer/<slug:code>/tildel/", views.bulk_assign, name="bulk_assign"),
+    path("opkald/", views.calls, name="calls"),
+    path("opkald/opslag/", views.caller_lookup, name="caller_lookup"),
+    path("soeg/", views.search, name="search"),
+    path("viden/", views.articles, name="articles"),
+    path("viden/<slug:slug>/", views.article_detail, name="article_detail"),
+    path("rapporter/", views.reports, name="reports"),
+    path("katalog/", views.catalogue_admin, name="catalogue_admin"),
+    path("katalog/<slug:code>/", views.service_edit, name="service_edit"),
+]

@@ -1,0 +1,143 @@
+"""``ks portal sweep-sla``, ``ks portal case`` and ``ks portal catalogue``: the portal's CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+
+from koncernservice.core.errors import DomainError
+from koncernservice.core.management.base import KsCommand
+from koncernservice.portal import selectors, services
+
+
+class Command(KsCommand):
+    help = "Service portal: SLA sweep, case look-up and the service catalogue."
+
+    def add_command_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sweep = sub.add_parser("sweep-sla", help="Record due SLA warnings and breaches.")
+        retention = sub.add_parser("retention", help="Anonymise cases past their retention period.")
+        mail = sub.add_parser(
+            "mail-import", help="Read .eml files from a folder into cases (then move them)."
+        )
+        mail.add_argument("folder")
+        mail.add_argument("--service", default="andet", help="Service of new cases.")
+        hooks = sub.add_parser("webhooks", help="Send due webhook deliveries (outbox).")
+        telephony = sub.add_parser(
+            "calls-import", help="Import the telephony system's call records (CSV)."
+        )
+        telephony.add_argument("file", help="CSV with columns time;queue;wait;talk")
+        show = sub.add_parser("case", help="Show one case (within the user's access).")
+        show.add_argument("number")
+        catalogue = sub.add_parser("catalogue", help="List the service catalogue.")
+        for action in (sweep, retention, mail, hooks, telephony, show, catalogue):
+            action.add_argument("--json", action="store_true", help="Print the result as JSON.")
+            action.add_argument("--as", dest="as_user", metavar="USER")
+
+    def run(self, **options: Any) -> tuple[dict[str, Any], str]:
+        actor = self.actor(options)
+        action = options["action"]
+        if action == "sweep-sla":
+            counts = services.sla_sweep()
+            counts["closed"] = services.auto_close()
+            text = (
+                _("Checked %(checked)d timers: %(breached)d breached, %(closed)d closed.") % counts
+            )
+            return counts, text
+        if action == "retention":
+            counts = services.retention_run()
+            text = _("Anonymised %(cases)d cases, removed %(entries)d timeline entries.") % counts
+            return counts, text
+        if action == "webhooks":
+            counts = services.webhook_deliver()
+            text = _("%(sent)d sent, %(retry)d to retry, %(failed)d failed.") % counts
+            return counts, text
+        if action == "calls-import":
+            import csv
+            from pathlib import Path
+
+            path = Path(options["file"])
+            if not path.is_file():
+                raise DomainError.single(_("Unknown folder or service."), field="file")
+            text = path.read_text(encoding="utf-8-sig")
+            dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=";,")
+            rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
+            counts = services.telephony_import(rows=rows)
+            return counts, _("%(imported)d imported, %(skipped)d already there.") % counts
+        if action == "mail-import":
+            return self.mail_import(options)
+        if action == "case":
+            case = (
+                selectors.cases_visible(user=actor)
+                .select_related("service", "queue")
+                .filter(number=options["number"].upper())
+                .first()
+            )
+            if case is None:
+                raise DomainError.single(
+                    _("The case does not exist."), field="number", code="not_found", status=404
+                )
+            data = {
+                "number": case.number,
+                "title": case.title,
+                "state": case.state,
+                "priority": case.priority,
+                "service": case.service.code,
+                "queue": case.queue.code,
+                "created_at": case.created_at.isoformat(),
+                "timers": [
+                    {
+                        "kind": item["timer"].kind,
+                        "status": item["state"].status.value,
+                        "deadline": item["state"].deadline.isoformat()
+                        if item["state"].deadline
+                        else None,
+                        "percent": item["state"].percent,
+                    }
+                    for item in selectors.case_sla(case=case)
+                ],
+            }
+            return data, f"{case.number} {case.title} ({case.get_state_display()})"
+        rows = [
+            {"area": area.name, "code": s.code, "name": s.name, "queue": s.default_queue_id}
+            for area, items in selectors.catalogue(user=actor)
+            for s in items
+        ]
+        return {"services": rows}, "\n".join(f"{r['code']:30} {r['name']}" for r in rows)
+
+    def mail_import(self, options: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        from pathlib import Path
+
+        from koncernservice.portal.models import Service
+
+        folder = Path(options["folder"])
+        service = Service.objects.filter(code=options["service"]).first()
+        if not folder.is_dir() or service is None:
+            raise DomainError.single(
+                _("Unknown folder or service."), field="folder", code="not_found"
+            )
+        done = folder / "behandlet"
+        failed = folder / "afvist"
+        done.mkdir(exist_ok=True)
+        failed.mkdir(exist_ok=True)
+        results = []
+        for path in sorted(folder.glob("*.eml")):
+            try:
+                result = services.mail_ingest(raw=path.read_bytes(), default_service=service)
+            except DomainError as exc:
+                result = {
+                    "status": "rejected",
+                    "reason": exc.errors[0].code if exc.errors else "invalid",
+                    "case": "",
+                }
+            target = done if result["status"] != "rejected" else failed
+            path.rename(target / path.name)
+            results.append({"file": path.name, **result})
+        counts = {
+            status: sum(1 for r in results if r["status"] == status)
+            for status in ("reply", "created", "rejected")
+        }
+        text = _("%(reply)d replies, %(created)d new cases, %(rejected)d refused.") % counts
+        return {"files": results, **counts}, text

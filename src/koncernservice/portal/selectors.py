@@ -1,0 +1,435 @@
+"""Reads of the service portal. Every read of cases goes through :func:`cases_visible`.
+
+Confidentiality needs more than unit scope: a case in a restricted queue (or of a
+confidential service) is visible only to the queue's team, the requester, the person it is
+on behalf of and users added explicitly; everyone else, administrators included, gets 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from koncernservice.core import access
+from koncernservice.core.models import Employment, User
+from koncernservice.core.selectors import calendar_spec
+from koncernservice.portal import rules
+from koncernservice.portal.models import (
+    Article,
+    Case,
+    CaseAccess,
+    CaseEntry,
+    Deflection,
+    Queue,
+    QueueMember,
+    Service,
+    ServiceArea,
+    ServiceForm,
+    SlaTimer,
+)
+from koncernservice.portal.permissions import VIEW_CASE, VIEW_REPORTS, WORK_CASE
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _is_system(user: Any) -> bool:
+    """The shell operator (``ks`` without ``--as``) has no database row and sees everything."""
+    return _active(user) and user.pk is None and bool(getattr(user, "is_superuser", False))
+
+
+def _unit_scope_q(user: Any, permission: str) -> Q | None:
+    """Q for the cases in the user's unit scope for ``permission``; ``Q()`` = all; None = none."""
+    paths = access.scope_paths(user, permission)
+    if not paths:
+        return None
+    if paths == ["/"] or access.covers_everything(user, paths):
+        return Q()
+    return Case.scope_q(paths)
+
+
+def case_visibility_q(user: Any) -> Q:
+    """The one permission filter for cases: parties, team, or unit scope for open cases."""
+    if not _active(user):
+        return Q(pk__in=[])
+    if _is_system(user):
+        return Q()
+    q = Q(Exists(CaseAccess.objects.filter(case=OuterRef("pk"), user_id=user.pk)))
+    q |= Q(Exists(QueueMember.objects.filter(queue=OuterRef("queue_id"), user_id=user.pk)))
+    if user.person_id:
+        q |= Q(requester_id=user.person_id) | Q(on_behalf_of_id=user.person_id)
+    scoped = _unit_scope_q(user, VIEW_CASE)
+    if scoped is not None:
+        q |= scoped & Q(confidential=False)
+    return q
+
+
+def cases_visible(*, user: Any) -> QuerySet[Case]:
+    if not _active(user):
+        return Case.objects.none()
+    return Case.objects.filter(case_visibility_q(user))
+
+
+def case_get(*, user: Any, number: str) -> Case:
+    """The case by number, or 404 when missing or not visible. A merged case's number
+    resolves to the case it was merged into (if that one is visible)."""
+    case = (
+        cases_visible(user=user)
+        .select_related("service", "queue", "requester", "unit", "assignee", "merged_into")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def can_work(user: Any, case: Case) -> bool:
+    """May the user handle the case (note, reply as KS, change state, assign)?"""
+    if _is_system(user):
+        return True
+    if not _active(user) or not user.pk:
+        return False
+    if QueueMember.objects.filter(queue_id=case.queue_id, user_id=user.pk).exists():
+        return True
+    if case.confidential:
+        return False
+    return access.holds_on_path(user, WORK_CASE, case.unit.path)
+
+
+def is_party(user: Any, case: Case) -> bool:
+    person_id = getattr(user, "person_id", None)
+    return bool(person_id) and person_id in (case.requester_id, case.on_behalf_of_id)
+
+
+def my_cases(*, user: Any) -> QuerySet[Case]:
+    if not getattr(user, "person_id", None):
+        return Case.objects.none()
+    return (
+        cases_visible(user=user)
+        .filter(Q(requester_id=user.person_id) | Q(on_behalf_of_id=user.person_id))
+        .select_related("service")
+        .prefetch_related("timers")
+    )
+
+
+def queues_for(*, user: Any) -> QuerySet[Queue]:
+    """The queues whose lists the user may open: their teams, or all open queues with the
+    work permission municipality-wide; restricted queues only for their own team."""
+    if _is_system(user):
+        return Queue.objects.all()
+    if not _active(user) or not user.pk:
+        return Queue.objects.none()
+    team = Q(Exists(QueueMember.objects.filter(queue=OuterRef("pk"), user_id=user.pk)))
+    if access.has_permission_anywhere(user, WORK_CASE):
+        team |= Q(restricted=False)
+    return Queue.objects.filter(team).annotate(
+        open_count=Count(
+            "cases",
+            filter=Q(cases__state__in=["new", "in_progress", "awaiting_requester"]),
+        )
+    )
+
+
+def queue_get(*, user: Any, code: str) -> Queue:
+    queue = queues_for(user=user).filter(code=code).first()
+    if queue is None:
+        raise Http404
+    return queue
+
+
+def queue_cases(
+    *, user: Any, queue: Queue, filters: dict[str, Any] | None = None
+) -> QuerySet[Case]:
+    filters = filters or {}
+    qs = cases_visible(user=user).filter(queue=queue)
+    state = filters.get("state") or "open"
+    if state == "open":
+        qs = qs.filter(state__in=["new", "in_progress", "awaiting_requester"])
+    elif state != "all":
+        qs = qs.filter(state=state)
+    if filters.get("assignee") == "me":
+        qs = qs.filter(assignee_id=user.pk)
+    elif filters.get("assignee") == "none":
+        qs = qs.filter(assignee__isnull=True)
+    if filters.get("priority"):
+        qs = qs.filter(priority=filters["priority"])
+    resolution = SlaTimer.objects.filter(case=OuterRef("pk"), kind="resolution")
+    return (
+        qs.select_related("service", "requester", "assignee")
+        .annotate(
+            sla_deadline=resolution.values("deadline_at")[:1],
+            sla_status=resolution.values("status")[:1],
+        )
+        .order_by("created_at")
+    )
+
+
+def case_search(*, user: Any, text: str) -> QuerySet[Case]:
+    """Cases matching every word (number, title, description), within visibility."""
+    qs = cases_visible(user=user)
+    number = rules.find_case_number(text.upper())
+    if number:
+        return qs.filter(number=number)
+    for term in rules.search_terms(text)[:6]:
+        qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term))
+    return qs.select_related("service", "queue")
+
+
+def case_timeline(*, user: Any, case: Case) -> list[CaseEntry]:
+    """The timeline; internal notes only for those who may work the case."""
+    qs = case.entries.select_related("author")
+    if not can_work(user, case):
+        qs = qs.exclude(kind=CaseEntry.Kind.NOTE)
+    return list(qs)
+
+
+def case_sla(*, case: Case, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Each timer's live state for display (countdown, percent, status)."""
+    now = now or timezone.now()
+    spec = calendar_spec(case.queue.calendar_name)
+    result = []
+    for timer in case.timers.all():
+        state = rules.timer_state(
+            spec,
+            started_at=timer.started_at,
+            target=timer.target_seconds,
+            pauses=pauses_of(timer.pauses),
+            stopped_at=timer.stopped_at,
+            now=now,
+        )
+        result.append({"timer": timer, "state": state})
+    return result
+
+
+def pauses_of(data: list[list[str | None]]) -> list[rules.Pause]:
+    return [
+        (dt.datetime.fromisoformat(str(a)), dt.datetime.fromisoformat(b) if b else None)
+        for a, b in data
+    ]
+
+
+def requester_context(*, user: Any, case: Case) -> dict[str, Any]:
+    """The requester's employments and other open cases (for those who may work the case)."""
+    employments = (
+        Employment.objects.filter(person_id=case.requester_id)
+        .select_related("unit")
+        .order_by("-start_date")
+    )
+    others = (
+        cases_visible(user=user)
+        .filter(
+            requester_id=case.requester_id, state__in=["new", "in_progress", "awaiting_requester"]
+        )
+        .exclude(pk=case.pk)
+        .select_related("service")[:10]
+    )
+    return {"employments": list(employments), "other_cases": list(others)}
+
+
+# --- Catalogue -----------------------------------------------------------------------------
+
+
+def is_manager(user: Any) -> bool:
+    if not getattr(user, "person_id", None):
+        return False
+    today = timezone.localdate()
+    return Employment.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        person_id=user.person_id,
+        is_manager=True,
+    ).exists()
+
+
+def services_for(*, user: Any) -> QuerySet[Service]:
+    qs = Service.objects.filter(is_active=True).select_related("area")
+    if not is_manager(user) and not _is_system(user):
+        qs = qs.filter(audience=Service.Audience.ALL)
+    return qs
+
+
+def catalogue(*, user: Any) -> list[tuple[ServiceArea, list[Service]]]:
+    grouped: dict[int, tuple[ServiceArea, list[Service]]] = {}
+    for service in services_for(user=user):
+        grouped.setdefault(service.area_id, (service.area, []))[1].append(service)
+    return sorted(grouped.values(), key=lambda pair: (pair[0].position, pair[0].name))
+
+
+def service_get(*, user: Any, code: str) -> Service:
+    service = services_for(user=user).filter(code=code).first()
+    if service is None:
+        raise Http404
+    return service
+
+
+def current_form(service: Service) -> ServiceForm | None:
+    return service.forms.order_by("-version").first()
+
+
+def prefill(*, user: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """Initial answers taken from the requester's current employment."""
+    if not getattr(user, "person_id", None):
+        return {}
+    employment = (
+        Employment.objects.filter(person_id=user.person_id)
+        .select_related("unit", "person")
+        .order_by("-start_date")
+        .first()
+    )
+    if employment is None:
+        return {}
+    sources = {
+        "employee_number": employment.employee_number,
+        "position_title": employment.position_title,
+        "unit": employment.unit.name,
+        "weekly_hours": str(employment.weekly_hours),
+        "full_name": employment.person.full_name,
+        "email": employment.person.email,
+    }
+    return {f["name"]: sources[f["prefill"]] for f in fields if f.get("prefill") in sources}
+
+
+# --- Knowledge base ------------------------------------------------------------------------
+
+
+def article_search(*, text: str, limit: int = 5) -> list[Article]:
+    """Published articles matching the query's Danish stems, best (most terms) first."""
+    terms = rules.search_terms(text)[:8]
+    if not terms:
+        return []
+    qs = Article.objects.filter(is_published=True)
+    condition = Q()
+    for term in terms:
+        condition |= Q(search_text__contains=term)
+    candidates = list(qs.filter(condition)[:200])
+    scored = sorted(
+        candidates,
+        key=lambda a: (-sum(term in a.search_text for term in terms), a.title),
+    )
+    return scored[:limit]
+
+
+def article_get(*, slug: str) -> Article:
+    article = Article.objects.filter(slug=slug, is_published=True).first()
+    if article is None:
+        raise Http404
+    return article
+
+
+# --- Reports -------------------------------------------------------------------------------
+
+
+def report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
+    """Key figures over the visible cases: per service and week, SLA compliance, backlog age,
+    satisfaction and deflection."""
+    if not access.has_permission_anywhere(user, VIEW_REPORTS):
+        raise access.AccessDenied(_("You do not have access to do this."))
+    since = since or timezone.localdate() - dt.timedelta(days=365)
+    qs = cases_visible(user=user).filter(created_at__date__gte=since)
+    per_service = list(
+        qs.values("service__name")
+        .annotate(created=Count("pk"), resolved=Count("pk", filter=Q(resolved_at__isnull=False)))
+        .order_by("-created")[:20]
+    )
+    per_administration: dict[str, int] = {}
+    for path, count in qs.values_list("unit__path").annotate(n=Count("pk")):
+        parts = path.strip("/").split("/")
+        key = "/".join(parts[:2])
+        per_administration[key] = per_administration.get(key, 0) + count
+    timers = SlaTimer.objects.filter(case__in=qs, kind="resolution")
+    met = timers.filter(status="met").count()
+    breached = timers.filter(status="breached").count()
+    now = timezone.now()
+    backlog = qs.filter(state__in=["new", "in_progress", "awaiting_requester"])
+    ages = {"0-2": 0, "3-7": 0, "8-30": 0, "31+": 0}
+    for created in backlog.values_list("created_at", flat=True).iterator():
+        days = (now - created).days
+        key = "0-2" if days <= 2 else "3-7" if days <= 7 else "8-30" if days <= 30 else "31+"
+        ages[key] += 1
+    deflections = Deflection.objects.filter(created_at__date__gte=since)
+    shown = deflections.count()
+    deflected = deflections.filter(case__isnull=True).count()
+    ratings = qs.filter(satisfaction__isnull=False).values_list("satisfaction", flat=True)
+    rating_list = [int(r) for r in ratings if r is not None]
+    return {
+        "since": since,
+        "created": qs.count(),
+        "per_service": per_service,
+        "per_administration": per_administration,
+        "sla_met": met,
+        "sla_breached": breached,
+        "sla_compliance": round(100 * met / (met + breached), 1) if met + breached else None,
+        "backlog_age": ages,
+        "suggestions_shown": shown,
+        "deflected": deflected,
+        "satisfaction": round(sum(rating_list) / len(rating_list), 2) if rating_list else None,
+    }
+
+
+def users_in_team(queue: Queue) -> QuerySet[User]:
+    return User.objects.filter(portal_memberships__queue=queue, is_active=True)
+
+
+# --- Serviceindgangen --------------------------------------------------------------------------
+
+
+def caller_search(*, user: Any, text: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Callers by name, employee number or full CPR number (shown masked), for the desk."""
+    from koncernservice.core.models import Person
+
+    if not access.has_permission_anywhere(user, WORK_CASE):
+        return []
+    text = text.strip()
+    digits = text.replace("-", "")
+    qs = Person.objects.all()
+    if len(digits) == 10 and digits.isdigit():
+        qs = qs.filter(cpr=digits)
+    elif text:
+        for term in text.split()[:3]:
+            qs = qs.filter(
+                Q(first_name__icontains=term)
+                | Q(last_name__icontains=term)
+                | Q(employments__employee_number=term)
+            )
+    else:
+        return []
+    return [
+        {"id": p.pk, "name": p.full_name, "cpr": p.masked_cpr}
+        for p in qs.distinct().order_by("last_name", "first_name")[:limit]
+    ]
+
+
+def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
+    """Calls per hour, wait and handle time, and first-contact resolution rate."""
+    from django.db.models import Avg
+    from django.db.models.functions import ExtractHour
+
+    from koncernservice.portal.models import Call, TelephonyRecord
+
+    if not access.has_permission_anywhere(user, VIEW_REPORTS):
+        raise access.AccessDenied(_("You do not have access to do this."))
+    since = since or timezone.localdate() - dt.timedelta(days=30)
+    records = TelephonyRecord.objects.filter(at__date__gte=since)
+    per_hour = dict(
+        records.annotate(hour=ExtractHour("at")).values_list("hour").annotate(n=Count("pk"))
+    )
+    averages = records.aggregate(wait=Avg("wait_seconds"), talk=Avg("talk_seconds"))
+    calls = Call.objects.filter(created_at__date__gte=since)
+    total = calls.count()
+    resolved = calls.filter(outcome=Call.Outcome.RESOLVED).count()
+    return {
+        "since": since,
+        "records": records.count(),
+        "per_hour": per_hour,
+        "avg_wait_seconds": round(averages["wait"] or 0, 1),
+        "avg_talk_seconds": round(averages["talk"] or 0, 1),
+        "calls": total,
+        "first_contact_resolution": round(100 * resolved / total, 1) if total else None,
+        "avg_handle_seconds": round(calls.aggregate(a=Avg("duration_seconds"))["a"] or 0, 1),
+    }

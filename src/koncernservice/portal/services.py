@@ -1,0 +1,1191 @@
+"""Business operations of the service portal: each is one transaction, validated, audited.
+
+Keyword-only; the acting user is checked through :mod:`koncernservice.portal.selectors`
+(visibility, team membership) and :mod:`koncernservice.core.access`; bad input raises one
+:class:`DomainError` with every problem at once and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from koncernservice.core import access
+from koncernservice.core.audit import audit_context, record_event
+from koncernservice.core.errors import DomainError, ErrorDetail
+from koncernservice.core.models import Employment, Person, User
+from koncernservice.core.selectors import calendar_spec
+from koncernservice.portal import rules, selectors
+from koncernservice.portal.models import (
+    Article,
+    ArticleVersion,
+    Call,
+    Case,
+    CaseAccess,
+    CaseAttachment,
+    CaseCounter,
+    CaseEntry,
+    CaseLink,
+    Deflection,
+    IdempotencyKey,
+    Queue,
+    QueueMember,
+    RoutingRule,
+    Service,
+    ServiceForm,
+    SlaTimer,
+    TelephonyRecord,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from koncernservice.portal.permissions import MANAGE_CATALOGUE, WORK_CASE
+
+log = logging.getLogger(__name__)
+
+OPEN_STATES = ("new", "in_progress", "awaiting_requester")
+REOPEN_BUSINESS_DAYS = 10
+AUTO_CLOSE_BUSINESS_DAYS = 5
+
+
+def _form_message(code: str) -> str:
+    messages = {
+        "required": _("This field is required."),
+        "number": _("Enter a number."),
+        "date": _("Enter a valid date (DD-MM-YYYY)."),
+        "choice": _("Choose one of the options."),
+        "email": _("Enter a valid e-mail address."),
+        "definition": _("The field definition is not valid."),
+    }
+    return messages.get(code, _("Not valid."))
+
+
+def _invalid(errors: list[ErrorDetail]) -> DomainError:
+    return DomainError(_("The data is not valid."), errors)
+
+
+def _not_found() -> DomainError:
+    return DomainError.single(_("The case does not exist."), code="not_found", status=404)
+
+
+def _require_work(actor: Any, case: Case) -> None:
+    if not selectors.can_work(actor, case):
+        if not selectors.cases_visible(user=actor).filter(pk=case.pk).exists():
+            raise _not_found()
+        raise access.AccessDenied(_("You do not have access to do this."))
+
+
+def _require_visible(actor: Any, case: Case) -> None:
+    if not selectors.cases_visible(user=actor).filter(pk=case.pk).exists():
+        raise _not_found()
+
+
+def _actor_user(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+# --- Catalogue -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def service_form_publish(
+    *, actor: Any, service: Service, fields: list[dict[str, Any]]
+) -> ServiceForm:
+    """A new version of the service's form; cases already made keep theirs."""
+    access.require(actor, MANAGE_CATALOGUE)
+    problems = rules.check_definition(fields)
+    if problems:
+        raise _invalid(
+            [ErrorDetail(_form_message(p.code), field=p.field, code=p.code) for p in problems]
+        )
+    last = service.forms.order_by("-version").values_list("version", flat=True).first() or 0
+    with audit_context(actor=actor):
+        return ServiceForm.objects.create(service=service, version=last + 1, fields=fields)
+
+
+SERVICE_FIELDS = {
+    "name",
+    "description",
+    "audience",
+    "default_queue",
+    "first_response_hours",
+    "resolution_hours",
+    "confidential",
+    "retention_days",
+    "is_active",
+}
+
+
+@transaction.atomic
+def service_update(*, actor: Any, service: Service, reason: str = "", **changes: Any) -> Service:
+    access.require(actor, MANAGE_CATALOGUE)
+    unknown = set(changes) - SERVICE_FIELDS
+    if unknown:
+        raise DomainError.single(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    errors = []
+    for name in ("first_response_hours", "resolution_hours"):
+        if name not in changes:
+            continue
+        try:
+            changes[name] = Decimal(str(changes[name]).replace(",", "."))
+            valid = Decimal(0) < changes[name] <= Decimal(10000)
+        except ArithmeticError:
+            valid = False
+        if not valid:
+            errors.append(ErrorDetail(_("Must be above 0 hours."), field=name))
+    if "audience" in changes and changes["audience"] not in Service.Audience.values:
+        errors.append(ErrorDetail(_("Choose one of the options."), field="audience"))
+    if errors:
+        raise _invalid(errors)
+    for name, value in changes.items():
+        setattr(service, name, value)
+    with audit_context(actor=actor, reason=reason):
+        service.save()
+    return service
+
+
+# --- Routing ---------------------------------------------------------------------------------
+
+
+def route(*, service: Service, unit_path: str, text: str) -> tuple[Queue, bool]:
+    """The queue for a new case (first matching rule, else the service's default queue) and
+    whether to assign it to the least-loaded team member."""
+    lowered = text.lower()
+    for rule in RoutingRule.objects.select_related("queue", "unit").order_by("position", "pk"):
+        if rule.service_id and rule.service_id != service.pk:
+            continue
+        if rule.unit is not None and not unit_path.startswith(rule.unit.path):
+            continue
+        words = [w.strip().lower() for w in rule.keywords.split(",") if w.strip()]
+        if words and not any(w in lowered for w in words):
+            continue
+        return rule.queue, rule.assign_least_loaded
+    return service.default_queue, False
+
+
+def least_loaded(queue: Queue) -> User | None:
+    """The team member with the fewest open cases assigned (ties: lowest id)."""
+    return (
+        User.objects.filter(portal_memberships__queue=queue, is_active=True)
+        .annotate(load=Count("portal_assigned", filter=Q(portal_assigned__state__in=OPEN_STATES)))
+        .order_by("load", "pk")
+        .first()
+    )
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+
+def next_number(year: int) -> str:
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return rules.case_number(year, counter.last)
+
+
+def _current_employment(person_id: int) -> Employment | None:
+    today = timezone.localdate()
+    return (
+        Employment.objects.filter(person_id=person_id, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .select_related("unit")
+        .order_by("-is_manager", "-start_date")
+        .first()
+    )
+
+
+def _timer_targets(case: Case) -> list[tuple[str, int]]:
+    targets = [
+        ("first_response", rules.target_seconds(case.service.first_response_hours, case.priority)),
+        ("resolution", rules.target_seconds(case.service.resolution_hours, case.priority)),
+    ]
+    if case.queue.ola_hours:
+        targets.append(("ola", rules.target_seconds(case.queue.ola_hours, case.priority)))
+    return targets
+
+
+def _refresh_timer(timer: SlaTimer, spec: Any, now: dt.datetime) -> rules.TimerState:
+    state = rules.timer_state(
+        spec,
+        started_at=timer.started_at,
+        target=timer.target_seconds,
+        pauses=selectors.pauses_of(timer.pauses),
+        stopped_at=timer.stopped_at,
+        now=now,
+    )
+    timer.deadline_at = state.deadline
+    timer.elapsed_seconds = state.elapsed_seconds
+    timer.status = state.status.value
+    timer.next_check_at = rules.next_check(state, stopped=timer.stopped_at is not None)
+    if state.status is rules.TimerStatus.BREACHED and timer.breached_at is None:
+        timer.breached_at = state.deadline or now
+    return state
+
+
+def _start_timers(case: Case, now: dt.datetime) -> list[SlaTimer]:
+    spec = calendar_spec(case.queue.calendar_name)
+    timers = []
+    for kind, target in _timer_targets(case):
+        timer = SlaTimer(case=case, kind=kind, target_seconds=target, started_at=case.created_at)
+        timer._audit_scope = case.unit.path  # type: ignore[attr-defined]
+        _refresh_timer(timer, spec, now)
+        timer.save()
+        timers.append(timer)
+    return timers
+
+
+def _event(case: Case, actor: Any, event: str, data: dict[str, Any] | None = None) -> CaseEntry:
+    entry = CaseEntry.objects.create(
+        case=case,
+        kind=CaseEntry.Kind.EVENT,
+        author=_actor_user(actor),
+        event=event,
+        data=data or {},
+    )
+    record_event(case, f"portal.case_{event}", data=data or {})
+    return entry
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: Any,
+    service: Service,
+    title: str,
+    description: str = "",
+    answers: dict[str, Any] | None = None,
+    on_behalf_of: Person | None = None,
+    priority: str = "normal",
+    idempotency_key: str = "",
+) -> Case:
+    """An employee asks KS for help; routed, numbered, timed and audited."""
+    if not getattr(actor, "person_id", None):
+        raise DomainError.single(
+            _("Only an employee can create a case."), code="no_person", status=403
+        )
+    if idempotency_key:
+        earlier = IdempotencyKey.objects.filter(user_id=actor.pk, key=idempotency_key).first()
+        if earlier is not None:
+            return earlier.case
+    if service not in selectors.services_for(user=actor):
+        raise DomainError.single(
+            _("You may not request this service."), field="service", code="audience", status=403
+        )
+    errors: list[ErrorDetail] = []
+    title = str(title or "").strip()
+    if not title:
+        errors.append(ErrorDetail(_("This field is required."), field="title", code="required"))
+    elif len(title) > 200:
+        errors.append(ErrorDetail(_("At most 200 characters."), field="title", code="too_long"))
+    if priority not in Case.Priority.values:
+        errors.append(ErrorDetail(_("Unknown priority."), field="priority", code="choice"))
+    form = selectors.current_form(service)
+    cleaned, problems = rules.clean_answers(form.fields if form else [], answers or {})
+    errors += [
+        ErrorDetail(_form_message(p.code), field=f"answers.{p.field}", code=p.code)
+        for p in problems
+    ]
+    subject = on_behalf_of.pk if on_behalf_of else actor.person_id
+    employment = _current_employment(subject) or _current_employment(actor.person_id)
+    if employment is None:
+        errors.append(
+            ErrorDetail(_("No current employment to attach the case to."), code="no_employment")
+        )
+    if errors:
+        raise _invalid(errors)
+    assert employment is not None
+    queue, assign = route(
+        service=service, unit_path=employment.unit.path, text=f"{title}\n{description}"
+    )
+    now = timezone.now()
+    case = Case(
+        number=next_number(timezone.localdate().year),
+        requester_id=actor.person_id,
+        on_behalf_of=on_behalf_of,
+        unit=employment.unit,
+        service=service,
+        form=form,
+        answers=cleaned,
+        title=title,
+        description=str(description or "")[:20000],
+        priority=priority,
+        queue=queue,
+        confidential=service.confidential or queue.restricted,
+        assignee=least_loaded(queue) if assign else None,
+    )
+    with audit_context(actor=actor):
+        case.save()
+        _start_timers(case, now)
+        _event(case, actor, "created", {"queue": queue.code, "service": service.code})
+        if idempotency_key:
+            IdempotencyKey.objects.create(user_id=actor.pk, key=idempotency_key[:100], case=case)
+    transaction.on_commit(lambda: notify(case_id=case.pk, event="created"))
+    return case
+
+
+def _set_state(case: Case, target: str, now: dt.datetime) -> None:
+    """Move the case and keep its timers' pauses and stops in step with the new category."""
+    before = rules.category_of(case.state)
+    after = rules.category_of(target)
+    case.state = target
+    spec = calendar_spec(case.queue.calendar_name)
+    for timer in case.timers.all():
+        pauses = list(timer.pauses)
+        if after is rules.Category.PAUSED and before is not rules.Category.PAUSED:
+            pauses.append([now.isoformat(), None])
+        if before is rules.Category.PAUSED and after is not rules.Category.PAUSED and pauses:
+            pauses[-1] = [pauses[-1][0], now.isoformat()]
+        timer.pauses = pauses
+        if after is rules.Category.RESOLVED:
+            timer.stopped_at = timer.stopped_at or now
+        reopened = target == "in_progress" and before is rules.Category.RESOLVED
+        if reopened and timer.kind != "first_response":
+            timer.stopped_at = None  # reopened: the clock runs on from creation
+        timer._audit_scope = case.unit.path  # type: ignore[attr-defined]
+        _refresh_timer(timer, spec, now)
+        timer.save()
+    if target == "resolved":
+        case.resolved_at = now
+    if target == "closed":
+        case.closed_at = now
+    if target == "in_progress" and before is rules.Category.RESOLVED:
+        case.resolved_at = None
+
+
+@transaction.atomic
+def case_transition(*, actor: Any, case: Case, state: str, reason: str = "") -> Case:
+    """A caseworker moves the case through the state machine."""
+    case = Case.objects.select_for_update().select_related("queue", "unit").get(pk=case.pk)
+    _require_work(actor, case)
+    if not rules.can_transition(case.state, state):
+        raise DomainError.single(
+            _("The case cannot go from %(a)s to %(b)s.") % {"a": case.state, "b": state},
+            field="state",
+            code="transition",
+        )
+    now = timezone.now()
+    before = case.state
+    with audit_context(actor=actor, reason=reason):
+        _set_state(case, state, now)
+        case.save()
+        _event(case, actor, "state", {"from": before, "to": state})
+        webhook_enqueue(case=case, event="case.state_changed", extra={"from": before})
+    transaction.on_commit(lambda: notify(case_id=case.pk, event="state"))
+    return case
+
+
+def _stop_first_response(case: Case, now: dt.datetime) -> None:
+    case.first_response_at = now
+    spec = calendar_spec(case.queue.calendar_name)
+    for timer in case.timers.filter(kind="first_response", stopped_at__isnull=True):
+        timer.stopped_at = now
+        timer._audit_scope = case.unit.path  # type: ignore[attr-defined]
+        _refresh_timer(timer, spec, now)
+        timer.save()
+
+
+@transaction.atomic
+def case_reply(*, actor: Any, case: Case, body: str, internal: bool = False) -> CaseEntry:
+    """A public reply (caseworker or requester) or an internal note (caseworker only)."""
+    case = Case.objects.select_for_update().select_related("queue", "unit").get(pk=case.pk)
+    _require_visible(actor, case)
+    worker = selectors.can_work(actor, case)
+    party = selectors.is_party(actor, case)
+    if internal and not worker:
+        raise access.AccessDenied(_("Only caseworkers write internal notes."))
+    if not worker and not party:
+        raise access.AccessDenied(_("You do not have access to do this."))
+    text = str(body or "").strip()
+    if not text:
+        raise DomainError.single(_("Write a text."), field="body", code="required")
+    if case.state in ("closed", "cancelled"):
+        raise DomainError.single(
+            _("The case is closed; create a new case."), field="body", code="closed"
+        )
+    now = timezone.now()
+    kind = CaseEntry.Kind.NOTE if internal else CaseEntry.Kind.REPLY
+    with audit_context(actor=actor):
+        entry = CaseEntry.objects.create(
+            case=case, kind=kind, author=_actor_user(actor), body=text[:20000]
+        )
+        if not internal and worker and not party:
+            if case.first_response_at is None:
+                _stop_first_response(case, now)
+            if case.state == "new":
+                _set_state(case, "in_progress", now)
+        elif not internal and party and case.state == "awaiting_requester":
+            _set_state(case, "in_progress", now)
+        case.save()
+    if not internal:
+        transaction.on_commit(lambda: notify(case_id=case.pk, event="reply"))
+    return entry
+
+
+@transaction.atomic
+def case_assign(*, actor: Any, case: Case, assignee: User | None, reason: str = "") -> Case:
+    case = Case.objects.select_for_update().select_related("queue", "unit").get(pk=case.pk)
+    _require_work(actor, case)
+    if assignee is not None and not selectors.can_work(assignee, case):
+        raise DomainError.single(
+            _("The assignee cannot work this case."), field="assignee", code="assignee"
+        )
+    before = case.assignee_id
+    with audit_context(actor=actor, reason=reason):
+        case.assignee = assignee
+        case.save()
+        _event(case, actor, "assigned", {"from": before, "to": assignee.pk if assignee else None})
+    return case
+
+
+def case_bulk_assign(*, actor: Any, cases: list[Case], assignee: User | None) -> int:
+    """Assign several cases in one transaction: all or none."""
+    with transaction.atomic():
+        for case in cases:
+            case_assign(actor=actor, case=case, assignee=assignee)
+    return len(cases)
+
+
+@transaction.atomic
+def case_move(*, actor: Any, case: Case, queue: Queue, reason: str = "") -> Case:
+    """Reassign the case to another queue; the history stays in the timeline."""
+    case = (
+        Case.objects.select_for_update().select_related("queue", "unit", "service").get(pk=case.pk)
+    )
+    _require_work(actor, case)
+    before = case.queue.code
+    with audit_context(actor=actor, reason=reason):
+        case.queue = queue
+        case.confidential = case.service.confidential or queue.restricted
+        case.assignee = None
+        case.save()
+        _event(case, actor, "moved", {"from": before, "to": queue.code})
+    return case
+
+
+@transaction.atomic
+def case_change_priority(*, actor: Any, case: Case, priority: str, reason: str = "") -> Case:
+    """A new priority gives new targets, applied retroactively from the case's creation."""
+    case = (
+        Case.objects.select_for_update().select_related("queue", "unit", "service").get(pk=case.pk)
+    )
+    _require_work(actor, case)
+    if priority not in Case.Priority.values:
+        raise DomainError.single(_("Unknown priority."), field="priority", code="choice")
+    now = timezone.now()
+    before = case.priority
+    with audit_context(actor=actor, reason=reason):
+        case.priority = priority
+        case.save()
+        spec = calendar_spec(case.queue.calendar_name)
+        targets = dict(_timer_targets(case))
+        for timer in case.timers.all():
+            if timer.kind in targets:
+                timer.target_seconds = targets[timer.kind]
+                timer._audit_scope = case.unit.path  # type: ignore[attr-defined]
+                _refresh_timer(timer, spec, now)
+                timer.save()
+        _event(case, actor, "priority", {"from": before, "to": priority})
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor: Any, case: Case, reason: str = "") -> Case:
+    """The requester reopens a resolved case within the window."""
+    case = Case.objects.select_for_update().select_related("queue", "unit").get(pk=case.pk)
+    _require_visible(actor, case)
+    if not selectors.is_party(actor, case) and not selectors.can_work(actor, case):
+        raise access.AccessDenied(_("You do not have access to do this."))
+    if case.state != "resolved" or case.resolved_at is None:
+        raise DomainError.single(_("Only a resolved case can be reopened."), code="transition")
+    spec = calendar_spec(case.queue.calendar_name)
+    if timezone.now() > rules.auto_close_due(spec, case.resolved_at, REOPEN_BUSINESS_DAYS):
+        raise DomainError.single(
+            _("The case can no longer be reopened; create a new case."), code="window"
+        )
+    with audit_context(actor=actor, reason=reason):
+        _set_state(case, "in_progress", timezone.now())
+        case.save()
+        _event(case, actor, "reopened", {})
+    return case
+
+
+@transaction.atomic
+def case_survey(*, actor: Any, case: Case, rating: Any, comment: str = "") -> Case:
+    """The requester rates a resolved or closed case 1–5."""
+    case = Case.objects.select_for_update().select_related("unit").get(pk=case.pk)
+    _require_visible(actor, case)
+    if not selectors.is_party(actor, case):
+        raise access.AccessDenied(_("Only the requester answers the survey."))
+    errors = []
+    try:
+        value = int(rating)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 5:
+        errors.append(ErrorDetail(_("Choose from 1 to 5."), field="rating", code="range"))
+    if case.state not in ("resolved", "closed"):
+        errors.append(ErrorDetail(_("The case is not resolved yet."), code="state"))
+    if case.satisfaction is not None:
+        errors.append(ErrorDetail(_("The survey is already answered."), code="answered"))
+    if errors:
+        raise _invalid(errors)
+    with audit_context(actor=actor):
+        case.satisfaction = value
+        case.satisfaction_comment = str(comment or "")[:2000]
+        case.save()
+        record_event(case, "portal.case_survey", data={"rating": value})
+    return case
+
+
+@transaction.atomic
+def case_grant_access(*, actor: Any, case: Case, user: User, reason: str = "") -> CaseAccess:
+    """Add a person explicitly to a case (the way into a confidential case)."""
+    case = Case.objects.select_related("queue", "unit").get(pk=case.pk)
+    _require_work(actor, case)
+    with audit_context(actor=actor, reason=reason):
+        grant, _created = CaseAccess.objects.get_or_create(case=case, user=user)
+        _event(case, actor, "access_granted", {"user": user.pk})
+    return grant
+
+
+@transaction.atomic
+def case_watch(*, actor: Any, case: Case, user: User) -> None:
+    """Add a watcher; a confidential case only takes watchers who may see it."""
+    _require_work(actor, case)
+    if not selectors.cases_visible(user=user).filter(pk=case.pk).exists():
+        raise DomainError.single(
+            _("This person cannot see the case; add them explicitly first."), code="not_visible"
+        )
+    case.watchers.add(user)
+
+
+@transaction.atomic
+def case_link(*, actor: Any, case: Case, other: Case) -> CaseLink:
+    _require_work(actor, case)
+    _require_work(actor, other)
+    if case.pk == other.pk:
+        raise DomainError.single(_("A case cannot be linked to itself."), code="self")
+    with audit_context(actor=actor):
+        link, _created = CaseLink.objects.get_or_create(source=case, target=other)
+        _event(case, actor, "linked", {"case": other.number})
+    return link
+
+
+@transaction.atomic
+def case_merge(*, actor: Any, case: Case, into: Case, reason: str = "") -> Case:
+    """Merge ``case`` into ``into``: its timeline is copied, it is cancelled and its number
+    resolves to ``into`` from then on."""
+    case = Case.objects.select_for_update().select_related("queue", "unit").get(pk=case.pk)
+    into = Case.objects.select_for_update().select_related("queue", "unit").get(pk=into.pk)
+    _require_work(actor, case)
+    _require_work(actor, into)
+    if case.pk == into.pk or case.requester_id != into.requester_id:
+        raise DomainError.single(_("Only cases of the same requester can be merged."), code="merge")
+    if case.state in ("closed", "cancelled"):
+        raise DomainError.single(_("The case is already closed."), code="merge")
+    now = timezone.now()
+    with audit_context(actor=actor, reason=reason):
+        for entry in case.entries.exclude(kind=CaseEntry.Kind.EVENT):
+            CaseEntry.objects.create(
+                case=into,
+                kind=entry.kind,
+                author=entry.author,
+                body=entry.body,
+                data={"merged_from": case.number},
+            )
+        _set_state(case, "cancelled", now)
+        case.merged_into = into
+        case.save()
+        _event(case, actor, "merged", {"into": into.number})
+        _event(into, actor, "merged_in", {"from": case.number})
+    return into
+
+
+# --- SLA sweep -------------------------------------------------------------------------------
+
+
+def sla_sweep(*, now: dt.datetime | None = None, limit: int = 5000) -> dict[str, int]:
+    """Look at the timers whose next check is due (indexed), record warnings and breaches."""
+    now = now or timezone.now()
+    counts = {"checked": 0, "warning_50": 0, "warning_75": 0, "breached": 0}
+    due = list(
+        SlaTimer.objects.filter(next_check_at__lte=now, stopped_at__isnull=True)
+        .select_related("case", "case__queue", "case__unit")
+        .order_by("next_check_at")[:limit]
+    )
+    specs: dict[str, Any] = {}
+    with audit_context(actor_label="system:sla"):
+        for timer in due:
+            with transaction.atomic():
+                case = timer.case
+                name = case.queue.calendar_name
+                spec = specs.setdefault(name, calendar_spec(name))
+                before = timer.status
+                timer._audit_scope = case.unit.path  # type: ignore[attr-defined]
+                state = _refresh_timer(timer, spec, now)
+                timer.save()
+                counts["checked"] += 1
+                if timer.status != before and timer.status in counts:
+                    counts[timer.status] += 1
+                    record_event(
+                        case,
+                        f"portal.sla_{timer.status}",
+                        data={"timer": timer.kind, "percent": state.percent},
+                    )
+                    if timer.status == "breached":
+                        transaction.on_commit(
+                            functools.partial(notify, case_id=case.pk, event="breached")
+                        )
+    return counts
+
+
+def auto_close(*, now: dt.datetime | None = None) -> int:
+    """Close resolved cases whose window has passed."""
+    now = now or timezone.now()
+    closed = 0
+    for case in Case.objects.filter(state="resolved", resolved_at__isnull=False).select_related(
+        "queue", "unit"
+    )[:5000]:
+        spec = calendar_spec(case.queue.calendar_name)
+        assert case.resolved_at is not None
+        if rules.auto_close_due(spec, case.resolved_at, AUTO_CLOSE_BUSINESS_DAYS) <= now:
+            with transaction.atomic(), audit_context(actor_label="system:auto-close"):
+                _set_state(case, "closed", now)
+                case.save()
+                record_event(case, "portal.case_closed", data={"auto": True})
+                closed += 1
+    return closed
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+def notification_recipients(case: Case, event: str) -> list[User]:
+    """Who is told: requester, assignee, watchers, and the team lead on a breach; each only
+    if they may still see the case (no confidential case reaches a watcher outside it)."""
+    candidates: dict[int, User] = {}
+    for user in User.objects.filter(person_id=case.requester_id, is_active=True):
+        candidates[user.pk] = user
+    if case.assignee_id and case.assignee is not None:
+        candidates[case.assignee_id] = case.assignee
+    for user in case.watchers.filter(is_active=True):
+        candidates[user.pk] = user
+    if event == "breached":
+        for member in QueueMember.objects.filter(
+            queue_id=case.queue_id, is_lead=True
+        ).select_related("user"):
+            candidates[member.user_id] = member.user
+    return [
+        user
+        for user in candidates.values()
+        if user.email and selectors.cases_visible(user=user).filter(pk=case.pk).exists()
+    ]
+
+
+def notification_text(case: Case, event: str) -> tuple[str, str]:
+    """Danish subject and body; a confidential case's title never leaves the system."""
+    headings = {
+        "created": _("Your case has been received"),
+        "reply": _("New reply on your case"),
+        "state": _("Your case has changed state"),
+        "breached": _("SLA breached"),
+    }
+    heading = headings.get(event, _("Case updated"))
+    subject = f"[{case.number}] {heading}"
+    if not case.confidential:
+        subject += f": {case.title}"
+    body = _(
+        "Case %(number)s: %(heading)s.\nState: %(state)s.\nOpen the case in the service portal "
+        "to read more."
+    ) % {"number": case.number, "heading": heading, "state": case.get_state_display()}
+    return subject[:200], body
+
+
+def notify(*, case_id: int, event: str) -> int:
+    """Send the case's e-mail notifications; failures are logged, never raised."""
+    case = Case.objects.select_related("assignee", "queue").filter(pk=case_id).first()
+    if case is None:
+        return 0
+    recipients = notification_recipients(case, event)
+    if not recipients:
+        return 0
+    subject, body = notification_text(case, event)
+    try:
+        message = EmailMessage(
+            subject,
+            body,
+            None,
+            [user.email for user in recipients],
+            # The case number in the Message-ID threads the answer back to the case.
+            headers={"Message-ID": f"<{case.number}.{uuid.uuid4().hex}@{MAIL_DOMAIN}>"},
+        )
+        return message.send()
+    except Exception:  # the case is saved; a failing mail server must not undo it
+        log.exception("Notification for case %s failed", case.number)
+        return 0
+
+
+# --- Inbound e-mail --------------------------------------------------------------------------
+
+MAIL_DOMAIN = "koncernservice.kk.dk"
+
+
+def _plain_text(message: Any) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    text = part.get_content() if part is not None else ""
+    lines = []
+    for line in str(text).splitlines():
+        if line.startswith(">") or line.strip().startswith("-----Original"):
+            break  # the quoted earlier mail
+        lines.append(line)
+    return "\n".join(lines).strip()[:20000]
+
+
+def mail_ingest(*, raw: bytes, default_service: Service) -> dict[str, str]:
+    """One inbound e-mail: a reply on its case (threaded by Message-ID/In-Reply-To/References
+    or the case number in the subject), else a new case of ``default_service``.
+
+    The sender must be a known, active user (by e-mail) who can see the case; anything else
+    is refused and nothing is written. Returns ``{"status": ..., "case": ...}``.
+    """
+    import email
+    import email.policy
+    from email.utils import parseaddr
+
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
+    user = None
+    if sender:
+        user = (
+            User.objects.filter(email__iexact=sender, is_active=True).first()
+            or User.objects.filter(person__email__iexact=sender, is_active=True).first()
+        )
+    if user is None:
+        return {"status": "rejected", "reason": "unknown_sender", "case": ""}
+    subject = str(message.get("Subject", "") or "").strip()
+    text = _plain_text(message)
+    thread = " ".join(
+        str(message.get(name, "") or "") for name in ("In-Reply-To", "References", "Subject")
+    )
+    number = rules.find_case_number(thread)
+    if number:
+        case = selectors.cases_visible(user=user).filter(number=number).first()
+        if case is None:
+            return {"status": "rejected", "reason": "not_visible", "case": ""}
+        case_reply(actor=user, case=case, body=text or subject)
+        return {"status": "reply", "case": case.number, "reason": ""}
+    case = case_create(
+        actor=user,
+        service=default_service,
+        title=(subject or _("E-mail without subject"))[:200],
+        description=text,
+        answers={},
+    )
+    return {"status": "created", "case": case.number, "reason": ""}
+
+
+# --- Knowledge base --------------------------------------------------------------------------
+
+
+def _search_text(title: str, body: str) -> str:
+    return " ".join(rules.search_terms(f"{title} {title} {body}"))
+
+
+@transaction.atomic
+def article_save(
+    *,
+    actor: Any,
+    slug: str,
+    title: str,
+    body: str,
+    service: Service | None = None,
+    review_date: dt.date | None = None,
+) -> Article:
+    """Create an article or write its next version (the old text is kept)."""
+    access.require(actor, MANAGE_CATALOGUE)
+    errors = []
+    if not str(title or "").strip():
+        errors.append(ErrorDetail(_("This field is required."), field="title", code="required"))
+    if not str(body or "").strip():
+        errors.append(ErrorDetail(_("This field is required."), field="body", code="required"))
+    if not slug:
+        errors.append(ErrorDetail(_("This field is required."), field="slug", code="required"))
+    if errors:
+        raise _invalid(errors)
+    with audit_context(actor=actor):
+        article = Article.objects.select_for_update().filter(slug=slug).first()
+        if article is None:
+            article = Article(slug=slug, version=1, owner=_actor_user(actor))
+        else:
+            article.version += 1
+        article.title = title.strip()
+        article.body = body
+        article.service = service
+        article.review_date = review_date
+        article.search_text = _search_text(article.title, body)
+        article.save()
+        ArticleVersion.objects.create(
+            article=article,
+            version=article.version,
+            title=article.title,
+            body=body,
+            author=_actor_user(actor),
+        )
+    return article
+
+
+def article_feedback(*, article: Article, helpful: bool) -> None:
+    from django.db.models import F
+
+    field = "helpful_count" if helpful else "not_helpful_count"
+    Article.objects.filter(pk=article.pk).update(**{field: F(field) + 1})
+
+
+def deflection_record(
+    *, actor: Any, service: Service, articles: list[Article]
+) -> Deflection | None:
+    """Articles were shown while the employee typed; the case (if any) is attached later."""
+    if not articles or not getattr(actor, "pk", None):
+        return None
+    return Deflection.objects.create(
+        user=actor, service=service, articles=[a.slug for a in articles]
+    )
+
+
+def deflection_attach(*, actor: Any, service: Service, case: Case) -> None:
+    """The employee created the case anyway: the latest open suggestion was not enough."""
+    latest = (
+        Deflection.objects.filter(user_id=actor.pk, service=service, case__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if latest is not None:
+        latest.case = case
+        latest.save(update_fields=["case"])
+
+
+# --- Queues ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def queue_member_add(*, actor: Any, queue: Queue, user: User, is_lead: bool = False) -> QueueMember:
+    access.require(actor, MANAGE_CATALOGUE)
+    with audit_context(actor=actor):
+        try:
+            with transaction.atomic():
+                return QueueMember.objects.create(queue=queue, user=user, is_lead=is_lead)
+        except IntegrityError as exc:
+            raise DomainError.single(
+                _("The user is already in this queue's team."), code="duplicate"
+            ) from exc
+
+
+# --- Retention -------------------------------------------------------------------------------
+
+ANONYMISED_TITLE = "[anonymiseret]"
+
+
+def retention_run(*, now: dt.datetime | None = None, limit: int = 10_000) -> dict[str, int]:
+    """Anonymise closed and cancelled cases whose service's retention period has run out.
+
+    The case row stays (numbers, dates, service, unit and SLA figures feed the statistics);
+    its title, description, answers and survey comment are blanked, its timeline entries
+    (replies, notes) are deleted and its attachments deleted from storage. The audit trail
+    gets one event per case with the counts of what was removed, never the content; the row
+    deletes bypass the per-row audit signal on purpose, so that the removed text is not
+    copied into the trail.
+    """
+    now = now or timezone.now()
+    counts = {"cases": 0, "entries": 0, "access_grants": 0, "attachments": 0}
+    candidates = (
+        Case.objects.filter(
+            state__in=("closed", "cancelled"), closed_at__isnull=False, anonymised_at__isnull=True
+        )
+        .select_related("service", "unit")
+        .order_by("closed_at")[:limit]
+    )
+    with audit_context(actor_label="system:retention"):
+        for case in candidates:
+            assert case.closed_at is not None
+            if case.closed_at + dt.timedelta(days=case.service.retention_days) > now:
+                continue
+            with transaction.atomic():
+                entries = CaseEntry.objects.filter(case=case)
+                grants = CaseAccess.objects.filter(case=case)
+                files = list(CaseAttachment.objects.filter(case=case))
+                removed = {
+                    "entries": entries.count(),
+                    "access_grants": grants.count(),
+                    "attachments": len(files),
+                }
+                for attachment in files:
+                    attachment.file.delete(save=False)
+                attached = CaseAttachment.objects.filter(case=case)
+                attached._raw_delete(attached.db)
+                entries._raw_delete(entries.db)
+                grants._raw_delete(grants.db)
+                case.watchers.clear()
+                Case.objects.filter(pk=case.pk).update(
+                    title=ANONYMISED_TITLE,
+                    description="",
+                    answers={},
+                    satisfaction_comment="",
+                    anonymised_at=now,
+                )
+                record_event(case, "portal.case_anonymised", data=removed)
+                counts["cases"] += 1
+                counts["entries"] += removed["entries"]
+                counts["access_grants"] += removed["access_grants"]
+                counts["attachments"] += removed["attachments"]
+    return counts
+
+
+# --- Attachments -----------------------------------------------------------------------------
+
+
+def _attachment_message(code: str) -> str:
+    messages = {
+        "type": _("Allowed file types: PDF, PNG, JPG, Word, Excel, text, CSV and e-mail."),
+        "size": _("A file may be at most 10 MB."),
+        "empty": _("The file is empty."),
+        "content": _("The file's content does not match its type."),
+    }
+    return messages.get(code, _("Not valid."))
+
+
+@transaction.atomic
+def case_attach(*, actor: Any, case: Case, upload: Any) -> CaseAttachment:
+    """Attach an uploaded file (``UploadedFile``) to the case, after checking size and type."""
+    case = Case.objects.select_related("queue", "unit").get(pk=case.pk)
+    _require_visible(actor, case)
+    if not selectors.is_party(actor, case) and not selectors.can_work(actor, case):
+        raise access.AccessDenied(_("You do not have access to do this."))
+    if case.state in ("closed", "cancelled"):
+        raise DomainError.single(_("The case is closed; create a new case."), code="closed")
+    name = str(getattr(upload, "name", "") or "fil")[-200:]
+    size = int(getattr(upload, "size", 0) or 0)
+    upload.seek(0)
+    head = upload.read(64)
+    upload.seek(0)
+    problem, content_type = rules.check_attachment(name, size, head)
+    if problem:
+        raise DomainError.single(_attachment_message(problem), field="file", code=problem)
+    with audit_context(actor=actor):
+        attachment = CaseAttachment(
+            case=case,
+            name=name,
+            size=size,
+            content_type=content_type,
+            uploaded_by=_actor_user(actor),
+        )
+        attachment.file.save(name, upload, save=False)
+        attachment.save()
+        _event(case, actor, "attached", {"attachment": attachment.pk})
+    return attachment
+
+
+# --- Webhooks (outbox) -----------------------------------------------------------------------
+
+
+def webhook_enqueue(*, case: Case, event: str, extra: dict[str, Any] | None = None) -> int:
+    """Write one outbox row per active endpoint, in the caller's transaction (never send here).
+
+    The payload names the case by number and state only: no titles or personal data, so a
+    confidential case leaks nothing to the receiving system.
+    """
+    payload = {
+        "event": event,
+        "case": case.number,
+        "state": case.state,
+        "service": case.service.code if case.service_id else "",
+        "at": timezone.now().isoformat(),
+        **(extra or {}),
+    }
+    rows = [
+        WebhookDelivery(endpoint=endpoint, event=event, payload=payload, next_attempt_at=None)
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True)
+    ]
+    WebhookDelivery.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    import urllib.request
+
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("webhook URLs must be http(s)")  # never file:// or others
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
+
+
+def webhook_deliver(
+    *, now: dt.datetime | None = None, limit: int = 200, post: Any = None
+) -> dict[str, int]:
+    """Send the due outbox rows; failures are retried with backoff, then marked failed."""
+    import json as jsonlib
+
+    post = post or _post
+    now = now or timezone.now()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    due = (
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .select_related("endpoint")
+        .order_by("pk")[:limit]
+    )
+    for delivery in due:
+        body = jsonlib.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-KS-Event": delivery.event,
+            "X-KS-Delivery": str(delivery.pk),
+            "X-KS-Signature": rules.webhook_signature(delivery.endpoint.secret, body),
+        }
+        delivery.attempts += 1
+        try:
+            status = post(delivery.endpoint.url, body, headers)
+            ok = 200 <= status < 300
+            error = "" if ok else f"HTTP {status}"
+        except Exception as exc:  # network errors are retried
+            ok, error = False, type(exc).__name__
+        if ok:
+            delivery.status = WebhookDelivery.Status.SENT
+            counts["sent"] += 1
+        elif delivery.attempts >= rules.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = WebhookDelivery.Status.FAILED
+            counts["failed"] += 1
+        else:
+            delivery.next_attempt_at = now + rules.webhook_backoff(delivery.attempts)
+            counts["retry"] += 1
+        delivery.last_error = error[:300]
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_error"])
+    return counts
+
+
+# --- Serviceindgangen (calls) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def call_log(
+    *,
+    actor: Any,
+    caller: Person | None,
+    service: Service | None,
+    outcome: str,
+    duration_seconds: Any = 0,
+    title: str = "",
+    note: str = "",
+) -> Call:
+    """Log a call; with outcome ``case_created`` a case is created for the caller (on their
+    behalf, by the caseworker) and linked to the call."""
+    if not access.has_permission_anywhere(actor, WORK_CASE):
+        raise access.AccessDenied(_("You do not have access to do this."))
+    errors: list[ErrorDetail] = []
+    if outcome not in Call.Outcome.values:
+        errors.append(ErrorDetail(_("Choose one of the options."), field="outcome", code="choice"))
+    try:
+        seconds = int(duration_seconds or 0)
+        if not 0 <= seconds <= 6 * 3600:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.append(ErrorDetail(_("Enter a number."), field="duration_seconds", code="number"))
+        seconds = 0
+    if outcome == Call.Outcome.CASE_CREATED and (caller is None or service is None):
+        errors.append(
+            ErrorDetail(_("A case needs a caller and a topic."), field="caller", code="required")
+        )
+    if errors:
+        raise _invalid(errors)
+    employment = _current_employment(caller.pk) if caller else None
+    case = None
+    if outcome == Call.Outcome.CASE_CREATED:
+        assert caller is not None and service is not None
+        case = _case_for_caller(actor=actor, caller=caller, service=service, title=title, note=note)
+    with audit_context(actor=actor):
+        call = Call.objects.create(
+            caller=caller,
+            unit=employment.unit if employment else None,
+            service=service,
+            outcome=outcome,
+            duration_seconds=seconds,
+            taken_by=_actor_user(actor),
+            case=case,
+        )
+        if case is not None:
+            _event(case, actor, "call", {"call": call.pk})
+    return call
+
+
+def _case_for_caller(
+    *, actor: Any, caller: Person, service: Service, title: str, note: str
+) -> Case:
+    """A case created by the service desk on the caller's behalf (the caller is requester)."""
+    employment = _current_employment(caller.pk)
+    if employment is None:
+        raise DomainError.single(
+            _("No current employment to attach the case to."), code="no_employment"
+        )
+    queue, assign = route(service=service, unit_path=employment.unit.path, text=title)
+    case = Case(
+        number=next_number(timezone.localdate().year),
+        requester=caller,
+        unit=employment.unit,
+        service=service,
+        form=selectors.current_form(service),
+        answers={},
+        title=(title or service.name)[:200],
+        description=str(note or "")[:20000],
+        queue=queue,
+        confidential=service.confidential or queue.restricted,
+        assignee=least_loaded(queue) if assign else None,
+    )
+    with audit_context(actor=actor):
+        case.save()
+        _start_timers(case, timezone.now())
+        _event(
+            case, actor, "created", {"queue": queue.code, "service": service.code, "via": "call"}
+        )
+    return case
+
+
+def telephony_import(*, rows: list[dict[str, str]]) -> dict[str, int]:
+    """Import the telephony system's call records (time, queue, wait, talk), all or nothing.
+
+    Every bad row is reported at once with its row number; a record already imported (same
+    time and queue) is skipped, so the same file can be imported twice.
+    """
+    errors: list[ErrorDetail] = []
+    records = []
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        try:
+            at = dt.datetime.fromisoformat(str(row.get("time", "")).strip())
+            if timezone.is_naive(at):
+                at = timezone.make_aware(at)
+            wait = int(str(row.get("wait", "")).strip())
+            talk = int(str(row.get("talk", "")).strip())
+            queue = str(row.get("queue", "")).strip()[:100]
+            if wait < 0 or talk < 0 or not queue:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.append(
+                ErrorDetail(_("Expected time, queue, wait and talk seconds."), row=number)
+            )
+            continue
+        records.append(TelephonyRecord(at=at, queue=queue, wait_seconds=wait, talk_seconds=talk))
+    if errors:
+        raise _invalid(errors)
+    with transaction.atomic():
+        before = TelephonyRecord.objects.count()
+        TelephonyRecord.objects.bulk_create(records, ignore_conflicts=True, batch_size=2000)
+        imported = TelephonyRecord.objects.count() - before
+    return {"rows": len(records), "imported": imported, "skipped": len(records) - imported}

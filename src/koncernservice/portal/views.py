@@ -1,0 +1,666 @@
+"""Pages of the service portal: thin views that parse, call a selector or service, render.
+
+Every case is read through ``selectors.cases_visible``; a case outside it is 404 on every
+page (list, detail, search, export), so a confidential case's existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from koncernservice.core import access
+from koncernservice.core.errors import DomainError
+from koncernservice.core.models import User
+from koncernservice.core.tables import Column, Table
+from koncernservice.portal import rules, selectors, services
+from koncernservice.portal.models import Case
+from koncernservice.portal.permissions import MANAGE_CATALOGUE, VIEW_REPORTS, WORK_CASE
+
+
+def _render_table(
+    request: HttpRequest, template: str, table: Table, **context: Any
+) -> HttpResponse:
+    if table.wants_export:
+        return table.export()
+    context.update(table.context())
+    if request.htmx and request.headers.get("HX-Target") == "table-region":  # type: ignore[attr-defined]
+        return render(request, "core/_table.html", context)
+    return render(request, template, context)
+
+
+def _case_link(case: Case) -> str:
+    return reverse("portal:case_detail", args=[case.number])
+
+
+def _countdown(deadline: Any, status: str | None) -> str:
+    """A short Danish countdown: "2 t 15 m", "overskredet", "pause", "opfyldt"."""
+    if status == "met":
+        return str(_("met"))
+    if status == "paused":
+        return str(_("paused"))
+    if deadline is None:
+        return ""
+    seconds = int((deadline - timezone.now()).total_seconds())
+    if seconds <= 0 or status == "breached":
+        return str(_("breached"))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    return _("%(h)d h %(m)d m") % {"h": hours, "m": rest // 60}
+
+
+def _domain_errors(exc: DomainError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for detail in exc.errors or []:
+        errors.setdefault(detail.field or "__all__", []).append(str(detail.message))
+    if not errors:
+        errors["__all__"] = [str(exc.message)]
+    return errors
+
+
+# --- Employee self-service -------------------------------------------------------------------
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/catalogue.html",
+        {"areas": selectors.catalogue(user=request.user)},
+    )
+
+
+def _form_fields(fields: list[dict[str, Any]], values: dict[str, Any], errors: dict) -> list:
+    result = []
+    for spec in fields:
+        result.append(
+            {
+                **spec,
+                "id": f"f-{spec['name']}",
+                "input_name": f"answers.{spec['name']}",
+                "value": values.get(spec["name"], ""),
+                "errors": errors.get(f"answers.{spec['name']}", []),
+                "visible": rules.field_visible(spec, values),
+            }
+        )
+    return result
+
+
+@login_required
+def case_new(request: HttpRequest, code: str) -> HttpResponse:
+    service = selectors.service_get(user=request.user, code=code)
+    form = selectors.current_form(service)
+    fields = form.fields if form else []
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = selectors.prefill(user=request.user, fields=fields)
+    title, description = "", ""
+    if request.method == "POST":
+        values = {spec["name"]: request.POST.get(f"answers.{spec['name']}", "") for spec in fields}
+        title = request.POST.get("title", "")
+        description = request.POST.get("description", "")
+        try:
+            case = services.case_create(
+                actor=request.user,
+                service=service,
+                title=title,
+                description=description,
+                answers=values,
+            )
+        except DomainError as exc:
+            errors = _domain_errors(exc)
+        else:
+            services.deflection_attach(actor=request.user, service=service, case=case)
+            messages.success(request, _("Case %(n)s has been created.") % {"n": case.number})
+            return redirect("portal:case_detail", number=case.number)
+    return render(
+        request,
+        "portal/case_new.html",
+        {
+            "service": service,
+            "fields": _form_fields(fields, values, errors),
+            "errors": errors,
+            "general_errors": errors.get("__all__", []),
+            "title_value": title,
+            "description_value": description,
+            "suggestions": selectors.article_search(text=title) if title else [],
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def suggestions(request: HttpRequest, code: str) -> HttpResponse:
+    """Knowledge articles matching what the employee types (htmx), recorded for deflection."""
+    service = selectors.service_get(user=request.user, code=code)
+    text = f"{request.GET.get('title', '')} {request.GET.get('description', '')}"[:500]
+    found = selectors.article_search(text=text)
+    services.deflection_record(actor=request.user, service=service, articles=found)
+    return render(request, "portal/_suggestions.html", {"suggestions": found})
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    qs = selectors.my_cases(user=request.user)
+    table = Table(
+        request,
+        qs,
+        [
+            Column("number", gettext_lazy("Case"), "number", link=_case_link),
+            Column("title", gettext_lazy("Title"), "title"),
+            Column("service__name", gettext_lazy("Service"), "service__name"),
+            Column("state", gettext_lazy("State"), "state", value=lambda c: c.get_state_display()),
+            Column(
+                "created_at",
+                gettext_lazy("Created"),
+                "created_at",
+                value=lambda c: timezone.localtime(c.created_at),
+            ),
+            Column("sla", gettext_lazy("Expected answer"), None, value=_my_sla),
+        ],
+        search_fields=["number", "title"],
+        default_sort="-created_at",
+        title=str(_("My cases")),
+    )
+    return _render_table(request, "portal/my_cases.html", table)
+
+
+def _my_sla(case: Case) -> str:
+    for timer in case.timers.all():
+        if timer.kind == "resolution":
+            if case.state in ("resolved", "closed", "cancelled"):
+                return ""
+            return _countdown(timer.deadline_at, timer.status)
+    return ""
+
+
+@login_required
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    case = selectors.case_get(user=request.user, number=number.upper())
+    if case.merged_into_id and case.merged_into is not None:
+        target = selectors.cases_visible(user=request.user).filter(pk=case.merged_into_id)
+        if target.exists():
+            return redirect("portal:case_detail", number=case.merged_into.number)
+    worker = selectors.can_work(request.user, case)
+    party = selectors.is_party(request.user, case)
+    context: dict[str, Any] = {
+        "case": case,
+        "worker": worker,
+        "party": party,
+        "timeline": selectors.case_timeline(user=request.user, case=case),
+        "attachments": list(case.attachments.all()),
+        "sla": selectors.case_sla(case=case),
+        "states": [
+            (value, label)
+            for value, label in Case.State.choices
+            if rules.can_transition(case.state, value)
+        ],
+        "priorities": Case.Priority.choices,
+        "can_survey": party and case.state in ("resolved", "closed") and case.satisfaction is None,
+        "can_reopen": party and case.state == "resolved",
+        "can_reply": (worker or party) and case.state not in ("closed", "cancelled"),
+    }
+    if worker:
+        context["requester_context"] = selectors.requester_context(user=request.user, case=case)
+        context["team"] = selectors.users_in_team(case.queue)
+    return render(request, "portal/case_detail.html", context)
+
+
+def _act(request: HttpRequest, number: str, action: Any) -> HttpResponse:
+    case = selectors.case_get(user=request.user, number=number.upper())
+    try:
+        action(case)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        if exc.status == 403:
+            raise PermissionDenied(str(exc.message)) from exc
+        for message in _domain_errors(exc).values():
+            for text in message:
+                messages.error(request, text)
+    return redirect("portal:case_detail", number=case.number)
+
+
+@login_required
+@require_POST
+def case_reply(request: HttpRequest, number: str) -> HttpResponse:
+    internal = request.POST.get("kind") == "note"
+
+    def act(case: Case) -> None:
+        services.case_reply(
+            actor=request.user, case=case, body=request.POST.get("body", ""), internal=internal
+        )
+        messages.success(request, _("The note is saved.") if internal else _("The reply is sent."))
+
+    return _act(request, number, act)
+
+
+@login_required
+@require_POST
+def case_state(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        services.case_transition(
+            actor=request.user,
+            case=case,
+            state=request.POST.get("state", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("The state is changed."))
+
+    return _act(request, number, act)
+
+
+@login_required
+@require_POST
+def case_priority(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        services.case_change_priority(
+            actor=request.user, case=case, priority=request.POST.get("priority", "")
+        )
+        messages.success(request, _("The priority is changed."))
+
+    return _act(request, number, act)
+
+
+@login_required
+@require_POST
+def case_assign(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        raw = request.POST.get("assignee", "")
+        assignee = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        services.case_assign(actor=request.user, case=case, assignee=assignee)
+        messages.success(request, _("The case is assigned."))
+
+    return _act(request, number, act)
+
+
+@login_required
+@require_POST
+def case_reopen(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        services.case_reopen(actor=request.user, case=case)
+        messages.success(request, _("The case is reopened."))
+
+    return _act(request, number, act)
+
+
+@login_required
+@require_POST
+def case_survey(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        services.case_survey(
+            actor=request.user,
+            case=case,
+            rating=request.POST.get("rating"),
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, _("Thank you for your answer."))
+
+    return _act(request, number, act)
+
+
+# --- Caseworker workspace --------------------------------------------------------------------
+
+
+@login_required
+def queues(request: HttpRequest) -> HttpResponse:
+    if not access.has_permission_anywhere(request.user, WORK_CASE):
+        raise PermissionDenied
+    return render(
+        request, "portal/queues.html", {"queues": selectors.queues_for(user=request.user)}
+    )
+
+
+def queue_columns() -> list[Column]:
+    return [
+        Column("number", gettext_lazy("Case"), "number", link=_case_link),
+        Column("title", gettext_lazy("Title"), "title"),
+        Column("service__name", gettext_lazy("Service"), "service__name"),
+        Column("requester__full_name", gettext_lazy("Requester"), "requester__last_name"),
+        Column(
+            "priority",
+            gettext_lazy("Priority"),
+            "priority",
+            value=lambda c: c.get_priority_display(),
+        ),
+        Column("state", gettext_lazy("State"), "state", value=lambda c: c.get_state_display()),
+        Column(
+            "assignee",
+            gettext_lazy("Assignee"),
+            "assignee__username",
+            value=lambda c: c.assignee.username if c.assignee else "",
+        ),
+        Column(
+            "sla",
+            gettext_lazy("SLA"),
+            "sla_deadline",
+            value=lambda c: _countdown(c.sla_deadline, c.sla_status),
+        ),
+        Column(
+            "created_at",
+            gettext_lazy("Created"),
+            "created_at",
+            value=lambda c: timezone.localtime(c.created_at),
+        ),
+    ]
+
+
+@login_required
+def queue_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if not access.has_permission_anywhere(request.user, WORK_CASE):
+        raise PermissionDenied
+    queue = selectors.queue_get(user=request.user, code=code)
+    filters = {
+        "state": request.GET.get("state", "open"),
+        "assignee": request.GET.get("assignee", ""),
+        "priority": request.GET.get("priority", ""),
+    }
+    table = Table(
+        request,
+        selectors.queue_cases(user=request.user, queue=queue, filters=filters),
+        queue_columns(),
+        search_fields=["number", "title", "requester__first_name", "requester__last_name"],
+        default_sort="sla",
+        title=queue.name,
+    )
+    return _render_table(
+        request,
+        "portal/queue_detail.html",
+        table,
+        queue=queue,
+        filters=filters,
+        states=[("open", _("Open")), ("all", _("All")), *Case.State.choices],
+        priorities=Case.Priority.choices,
+        team=selectors.users_in_team(queue),
+    )
+
+
+@login_required
+@require_POST
+def bulk_assign(request: HttpRequest, code: str) -> HttpResponse:
+    queue = selectors.queue_get(user=request.user, code=code)
+    numbers = request.POST.getlist("cases")[:500]
+    cases = list(selectors.cases_visible(user=request.user).filter(queue=queue, number__in=numbers))
+    raw = request.POST.get("assignee", "")
+    assignee = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    try:
+        count = services.case_bulk_assign(actor=request.user, cases=cases, assignee=assignee)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(n)d cases assigned.") % {"n": count})
+    return redirect("portal:queue_detail", code=queue.code)
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "").strip()[:100]
+    cases = list(selectors.case_search(user=request.user, text=text)[:50]) if text else []
+    articles = selectors.article_search(text=text, limit=10) if text else []
+    return render(request, "portal/search.html", {"q": text, "cases": cases, "articles": articles})
+
+
+# --- Knowledge base --------------------------------------------------------------------------
+
+
+@login_required
+def articles(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "").strip()[:100]
+    found = (
+        selectors.article_search(text=text, limit=30)
+        if text
+        else list(selectors.Article.objects.filter(is_published=True)[:100])
+    )
+    return render(request, "portal/articles.html", {"q": text, "articles": found})
+
+
+@login_required
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = selectors.article_get(slug=slug)
+    if request.method == "POST":
+        services.article_feedback(article=article, helpful=request.POST.get("helpful") == "1")
+        messages.success(request, _("Thank you for your feedback."))
+        return redirect("portal:article_detail", slug=slug)
+    html = mark_safe(rules.render_markdown(article.body))  # escaped by the renderer
+    return render(request, "portal/article_detail.html", {"article": article, "html": html})
+
+
+# --- Reports ---------------------------------------------------------------------------------
+
+
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    if not access.has_permission_anywhere(request.user, VIEW_REPORTS):
+        raise PermissionDenied
+    data = selectors.report(user=request.user)
+    if request.GET.get("export") == "xlsx":
+        return _report_export(data)
+    top = max([row["created"] for row in data["per_service"]] or [1])
+    for row in data["per_service"]:
+        row["width"] = round(100 * row["created"] / top)
+    top_age = max(list(data["backlog_age"].values()) or [1]) or 1
+    ages = [
+        {"label": key, "count": value, "width": round(100 * value / top_age)}
+        for key, value in data["backlog_age"].items()
+    ]
+    return render(request, "portal/reports.html", {"data": data, "ages": ages})
+
+
+def _report_export(data: dict[str, Any]) -> HttpResponse:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="Tjenester")
+    sheet.append([str(_("Service")), str(_("Created")), str(_("Resolved"))])
+    for row in data["per_service"]:
+        sheet.append([row["service__name"], row["created"], row["resolved"]])
+    summary = workbook.create_sheet(title="Nøgletal")
+    for key in (
+        "created",
+        "sla_met",
+        "sla_breached",
+        "sla_compliance",
+        "satisfaction",
+        "suggestions_shown",
+        "deflected",
+    ):
+        summary.append([key, data[key]])
+    response = HttpResponse(
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="portal-rapport.xlsx"'
+    workbook.save(response)
+    return response
+
+
+@login_required
+@require_POST
+def case_attach(request: HttpRequest, number: str) -> HttpResponse:
+    upload = request.FILES.get("file")
+
+    def act(case: Case) -> None:
+        if upload is None:
+            raise DomainError.single(_("Choose a file."), field="file", code="required")
+        services.case_attach(actor=request.user, case=case, upload=upload)
+        messages.success(request, _("The file is attached."))
+
+    return _act(request, number, act)
+
+
+@login_required
+def attachment_download(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """Served through the case's visibility check (404 otherwise), never from /media/."""
+    from django.http import FileResponse
+
+    case = selectors.case_get(user=request.user, number=number.upper())
+    attachment = case.attachments.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Serviceindgangen ------------------------------------------------------------------------
+
+
+@login_required
+def calls(request: HttpRequest) -> HttpResponse:
+    """Log a call: find the caller, pick the topic and the outcome, save (one form)."""
+    if not access.has_permission_anywhere(request.user, WORK_CASE):
+        raise PermissionDenied
+    from koncernservice.core.models import Person
+    from koncernservice.portal.models import Call, Service
+
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        raw_caller = request.POST.get("caller", "")
+        raw_service = request.POST.get("service", "")
+        try:
+            call = services.call_log(
+                actor=request.user,
+                caller=Person.objects.filter(pk=int(raw_caller)).first()
+                if raw_caller.isdigit()
+                else None,
+                service=Service.objects.filter(code=raw_service).first(),
+                outcome=request.POST.get("outcome", ""),
+                duration_seconds=request.POST.get("duration_seconds", "0"),
+                title=request.POST.get("title", ""),
+                note=request.POST.get("note", ""),
+            )
+        except DomainError as exc:
+            errors = _domain_errors(exc)
+        else:
+            if call.case is not None:
+                messages.success(
+                    request, _("Case %(n)s has been created.") % {"n": call.case.number}
+                )
+            else:
+                messages.success(request, _("The call is logged."))
+            return redirect("portal:calls")
+    return render(
+        request,
+        "portal/calls.html",
+        {
+            "errors": errors,
+            "services": Service.objects.filter(is_active=True).order_by("name"),
+            "outcomes": Call.Outcome.choices,
+            "report": selectors.call_report(user=request.user)
+            if access.has_permission_anywhere(request.user, VIEW_REPORTS)
+            else None,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def caller_lookup(request: HttpRequest) -> HttpResponse:
+    found = selectors.caller_search(user=request.user, text=request.GET.get("q", "")[:60])
+    return render(request, "portal/_callers.html", {"callers": found})
+
+
+def _positive_int(raw: Any, default: int) -> int:
+    try:
+        return max(1, int(str(raw)))
+    except (TypeError, ValueError):
+        return default
+
+
+# --- Catalogue administration ----------------------------------------------------------------
+
+
+@login_required
+def catalogue_admin(request: HttpRequest) -> HttpResponse:
+    if not access.has_permission_anywhere(request.user, MANAGE_CATALOGUE):
+        raise PermissionDenied
+    from koncernservice.portal.models import Service
+
+    rows = Service.objects.select_related("area", "default_queue").order_by(
+        "area__position", "name"
+    )
+    return render(request, "portal/catalogue_admin.html", {"services": rows})
+
+
+@login_required
+def service_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit a service and publish a new version of its form (JSON), without code."""
+    import json
+
+    if not access.has_permission_anywhere(request.user, MANAGE_CATALOGUE):
+        raise PermissionDenied
+    from koncernservice.portal.models import Queue, Service
+
+    service = Service.objects.filter(code=code).select_related("area").first()
+    if service is None:
+        raise Http404
+    form = selectors.current_form(service)
+    errors: dict[str, list[str]] = {}
+    fields_text = json.dumps(form.fields if form else [], ensure_ascii=False, indent=2)
+    if request.method == "POST":
+        fields_text = request.POST.get("fields", "[]")
+        queue = Queue.objects.filter(code=request.POST.get("default_queue", "")).first()
+        try:
+            try:
+                fields = json.loads(fields_text)
+                if not isinstance(fields, list):
+                    raise ValueError
+            except ValueError as exc:
+                raise DomainError.single(
+                    _("The form definition must be a JSON list of fields."), field="fields"
+                ) from exc
+            with transaction.atomic():  # the service and its form, or neither
+                services.service_update(
+                    actor=request.user,
+                    service=service,
+                    name=request.POST.get("name", service.name).strip() or service.name,
+                    description=request.POST.get("description", ""),
+                    audience=request.POST.get("audience", service.audience),
+                    default_queue=queue or service.default_queue,
+                    first_response_hours=request.POST.get("first_response_hours", "0"),
+                    resolution_hours=request.POST.get("resolution_hours", "0"),
+                    confidential=request.POST.get("confidential") == "1",
+                    retention_days=_positive_int(
+                        request.POST.get("retention_days"), service.retention_days
+                    ),
+                    is_active=request.POST.get("is_active") == "1",
+                )
+                if form is None or fields != form.fields:
+                    services.service_form_publish(
+                        actor=request.user, service=service, fields=fields
+                    )
+        except DomainError as exc:
+            errors = _domain_errors(exc)
+        else:
+            messages.success(request, _("The service is saved."))
+            return redirect("portal:catalogue_admin")
+    return render(
+        request,
+        "portal/service_edit.html",
+        {
+            "service": service,
+            "form": form,
+            "fields_text": fields_text,
+            "errors": errors,
+            "queues": Queue.objects.order_by("name"),
+            "audiences": Service.Audience.choices,
+        },
+        status=400 if errors else 200,
+    )

@@ -1,0 +1,83 @@
+"""Serviceindgangen: caller lookup, logging a call (with a case), telephony import, report."""
+
+from __future__ import annotations
+
+import pytest
+
+from koncernservice.core.errors import AccessDenied, DomainError
+from koncernservice.portal import selectors, services
+from koncernservice.portal.models import Call, TelephonyRecord
+from tests.portal.test_views import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_caller_lookup_by_name_employee_number_and_cpr_masked(portal) -> None:
+    teacher = portal.world.teacher
+    by_name = selectors.caller_search(user=portal.caseworker, text="Lars Lærer")
+    assert [c["id"] for c in by_name] == [teacher.person_id]
+    assert by_name[0]["cpr"].endswith("-****")
+    by_number = selectors.caller_search(user=portal.caseworker, text=teacher.employee_number)
+    assert by_number[0]["id"] == teacher.person_id
+    by_cpr = selectors.caller_search(user=portal.caseworker, text=teacher.person.cpr)
+    assert by_cpr[0]["id"] == teacher.person_id
+    assert selectors.caller_search(user=portal.world.employee, text="Lars") == []
+
+
+def test_call_with_case_and_first_contact_resolution(portal) -> None:
+    caller = portal.world.teacher.person
+    call = services.call_log(
+        actor=portal.caseworker,
+        caller=caller,
+        service=portal.salary,
+        outcome="case_created",
+        duration_seconds=240,
+        title="Ringede om løn",
+    )
+    assert call.case.requester == caller and call.case.queue == portal.general
+    assert call.unit == portal.world.school
+    services.call_log(
+        actor=portal.caseworker, caller=None, service=None, outcome="resolved", duration_seconds=60
+    )
+    report = selectors.call_report(user=portal.world.admin)
+    assert report["calls"] == 2 and report["first_contact_resolution"] == 50.0
+    with pytest.raises(DomainError) as caught:
+        services.call_log(
+            actor=portal.caseworker, caller=None, service=None, outcome="x", duration_seconds="?"
+        )
+    assert {e.field for e in caught.value.errors} == {"outcome", "duration_seconds"}
+    with pytest.raises(AccessDenied):
+        services.call_log(
+            actor=portal.world.employee, caller=None, service=None, outcome="resolved"
+        )
+
+
+def test_telephony_import_all_or_nothing_and_idempotent(portal) -> None:
+    rows = [
+        {"time": "2026-03-02T09:15:00", "queue": "Løn", "wait": "35", "talk": "180"},
+        {"time": "2026-03-02T09:20:00", "queue": "Løn", "wait": "12", "talk": "95"},
+    ]
+    assert services.telephony_import(rows=rows)["imported"] == 2
+    assert services.telephony_import(rows=rows) == {"rows": 2, "imported": 0, "skipped": 2}
+    with pytest.raises(DomainError) as caught:
+        services.telephony_import(rows=[*rows, {"time": "i går", "queue": "", "wait": "x"}])
+    assert caught.value.errors[0].row == 4
+    assert TelephonyRecord.objects.count() == 2
+
+
+def test_calls_page_logs_a_call_and_is_closed_to_employees(portal) -> None:
+    client = client_for(portal.caseworker)
+    assert client.get("/portal/opkald/").status_code == 200
+    html = client.get("/portal/opkald/opslag/", {"q": "Lærer"}).content.decode()
+    assert "Lars Lærer" in html and "-****" in html
+    response = client.post(
+        "/portal/opkald/",
+        {
+            "caller": str(portal.world.teacher.person_id),
+            "service": "loen-fejl",
+            "outcome": "resolved",
+            "duration_seconds": "90",
+        },
+    )
+    assert response.status_code == 302 and Call.objects.count() == 1
+    assert client_for(portal.world.employee).get("/portal/opkald/").status_code == 403
