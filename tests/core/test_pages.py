@@ -148,7 +148,11 @@ def test_employee_table_filters_sorts_and_exports_to_excel(world) -> None:
 
 def test_htmx_request_gets_only_the_table(world) -> None:
     client = client_for(world.hr)
-    response = client.get(reverse("core:person_list") + "?q=Lars", HTTP_HX_REQUEST="true")
+    response = client.get(
+        reverse("core:person_list") + "?q=Lars",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="table-region",
+    )
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="table-region"')
     assert "Lars" in html

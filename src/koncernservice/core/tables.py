@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.text import slugify
 
@@ -138,6 +139,17 @@ class Table:
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         workbook.save(response)
         return response
+
+
+def render_table(request: HttpRequest, template: str, table: Table, **context: Any) -> HttpResponse:
+    """A list page: the Excel file when asked, only the table for an htmx update of it,
+    else the whole page."""
+    if table.wants_export:
+        return table.export()
+    context.update(table.context())
+    if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "table-region":
+        return render(request, "core/_table.html", context)
+    return render(request, template, context)
 
 
 def _display(value: Any) -> Any:

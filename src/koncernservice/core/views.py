@@ -18,7 +18,7 @@ from koncernservice.core import access, selectors
 from koncernservice.core.forms import AuditFilterForm, DueDateForm, LoginForm
 from koncernservice.core.models import BusinessCalendar, Person
 from koncernservice.core.rules import calendar as calendar_rules
-from koncernservice.core.tables import Column, Table
+from koncernservice.core.tables import Column, Table, render_table
 
 
 class LoginView(auth_views.LoginView):
@@ -28,17 +28,6 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "oidc_enabled": settings.OIDC_ENABLED}
-
-
-def _render_table(
-    request: HttpRequest, template: str, table: Table, **context: Any
-) -> HttpResponse:
-    if table.wants_export:
-        return table.export()
-    context.update(table.context())
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "core/_table.html", context)
-    return render(request, template, context)
 
 
 def _person_link(row: Any) -> str:
@@ -102,7 +91,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             default_sort="person__full_name",
             title=f"Medarbejdere {unit.name}",
         )
-        return _render_table(request, "core/unit_detail.html", table, **context)
+        return render_table(request, "core/unit_detail.html", table, **context)
     return render(request, "core/unit_detail.html", context)
 
 
@@ -123,7 +112,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         default_sort="full_name",
         title="Personer",
     )
-    return _render_table(request, "core/person_list.html", table)
+    return render_table(request, "core/person_list.html", table)
 
 
 @login_required
@@ -184,7 +173,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         default_sort="-at",
         title="Revisionsspor",
     )
-    return _render_table(request, "core/audit_list.html", table, form=form)
+    return render_table(request, "core/audit_list.html", table, form=form)
 
 
 def _format_changes(entry: Any) -> str:

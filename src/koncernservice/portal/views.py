@@ -24,21 +24,10 @@ from django.views.decorators.http import require_POST
 from koncernservice.core import access
 from koncernservice.core.errors import DomainError
 from koncernservice.core.models import User
-from koncernservice.core.tables import Column, Table
+from koncernservice.core.tables import Column, Table, render_table
 from koncernservice.portal import rules, selectors, services
 from koncernservice.portal.models import Case
 from koncernservice.portal.permissions import MANAGE_CATALOGUE, VIEW_REPORTS, WORK_CASE
-
-
-def _render_table(
-    request: HttpRequest, template: str, table: Table, **context: Any
-) -> HttpResponse:
-    if table.wants_export:
-        return table.export()
-    context.update(table.context())
-    if request.htmx and request.headers.get("HX-Target") == "table-region":  # type: ignore[attr-defined]
-        return render(request, "core/_table.html", context)
-    return render(request, template, context)
 
 
 def _case_link(case: Case) -> str:
@@ -175,7 +164,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         default_sort="-created_at",
         title=str(_("My cases")),
     )
-    return _render_table(request, "portal/my_cases.html", table)
+    return render_table(request, "portal/my_cases.html", table)
 
 
 def _my_sla(case: Case) -> str:
@@ -376,7 +365,7 @@ def queue_detail(request: HttpRequest, code: str) -> HttpResponse:
         default_sort="sla",
         title=queue.name,
     )
-    return _render_table(
+    return render_table(
         request,
         "portal/queue_detail.html",
         table,
