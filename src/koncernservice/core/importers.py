@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from koncernservice.core import access, services
 from koncernservice.core.audit import audit_context, record_bulk_create
@@ -208,9 +209,14 @@ def _row_error(exc: DomainError, row: int, source: str) -> list[ErrorDetail]:
 
 def _finish(errors: list[ErrorDetail], skip_bad_rows: bool, result: ImportResult) -> None:
     if errors and not skip_bad_rows:
+        rows = len({e.row for e in errors})
         raise DomainError(
-            _("%(n)d rows have errors; nothing was imported.")
-            % {"n": len({(e.row) for e in errors})},
+            ngettext(
+                "%(n)d row has errors; nothing was imported.",
+                "%(n)d rows have errors; nothing was imported.",
+                rows,
+            )
+            % {"n": rows},
             errors,
         )
     result.skipped = errors

@@ -368,7 +368,8 @@ def case_transition(*, actor: Any, case: Case, state: str, reason: str = "") -> 
     _require_work(actor, case)
     if not rules.can_transition(case.state, state):
         raise DomainError.single(
-            _("The case cannot go from %(a)s to %(b)s.") % {"a": case.state, "b": state},
+            _("The case cannot go from %(a)s to %(b)s.")
+            % {"a": case.get_state_display(), "b": dict(Case.State.choices).get(state, state)},
             field="state",
             code="transition",
         )

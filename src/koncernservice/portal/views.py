@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from koncernservice.core import access
@@ -390,7 +390,10 @@ def bulk_assign(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("%(n)d cases assigned.") % {"n": count})
+        messages.success(
+            request,
+            ngettext("%(n)d case assigned.", "%(n)d cases assigned.", count) % {"n": count},
+        )
     return redirect("portal:queue_detail", code=queue.code)
 
 
