@@ -9,16 +9,15 @@ records one ``demo.built`` event).
 from __future__ import annotations
 
 import bisect
-import contextlib
 import datetime as dt
 import itertools
 import random
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
+from koncernservice.core.bulk import fast_insert
 from koncernservice.core.models import Employment, User
 from koncernservice.core.rules.calendar import CalendarSpec, open_intervals
 from koncernservice.core.selectors import calendar_spec
@@ -392,20 +391,6 @@ class BusinessClock:
         return self.starts[index] + dt.timedelta(seconds=position - self.cumulative[index])
 
 
-@contextlib.contextmanager
-def _historic_timestamps(model: type) -> Iterator[None]:
-    """Let ``bulk_create`` keep the given created/updated times (a year of history)."""
-    fields = [model._meta.get_field(name) for name in ("created_at", "updated_at")]
-    saved = [(f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
-
-
 def build_demo(*, scale: Decimal, seed: int) -> dict[str, int]:
     rng = random.Random(seed * 7919 + 3)
     today = timezone.localdate()
@@ -596,8 +581,7 @@ def _cases(
     for case, plan in zip(case_rows, plans, strict=True):
         case.created_at = plan["created"]
         case.updated_at = plan["stops"]["resolution"] or plan["created"]
-    with _historic_timestamps(Case):
-        Case.objects.bulk_create(case_rows, batch_size=2000)
+    fast_insert(case_rows)
     CaseCounter.objects.bulk_create(
         [CaseCounter(year=year, last=last) for year, last in per_year.items()]
     )
@@ -653,8 +637,8 @@ def _cases(
                     body="Tak for din henvendelse. Vi er gået i gang med sagen.",
                 )
             )
-    SlaTimer.objects.bulk_create(timer_rows, batch_size=2000)
-    CaseEntry.objects.bulk_create(entry_rows, batch_size=2000)
+    fast_insert(timer_rows)
+    fast_insert(entry_rows)
     return len(case_rows), len(timer_rows), len(entry_rows)
 
 
@@ -711,7 +695,6 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
                 updated_at=moment,
             )
         )
-    TelephonyRecord.objects.bulk_create(records, batch_size=2000)
-    with _historic_timestamps(Call):
-        Call.objects.bulk_create(calls, batch_size=2000)
+    fast_insert(records)
+    fast_insert(calls)
     return len(calls)
