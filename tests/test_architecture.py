@@ -34,6 +34,7 @@ PUBLIC_MODULES = {
     "system",
     "calendars",
     "tables",
+    "bulk",
     "management",
 }
 
