@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from koncernservice.core import access
 from koncernservice.core.errors import DomainError
 from koncernservice.core.models import User
-from koncernservice.core.tables import Column, Table, render_table
+from koncernservice.core.tables import Column, Table, excel_response, render_table
 from koncernservice.portal import rules, selectors, services
 from koncernservice.portal.models import Case
 from koncernservice.portal.permissions import MANAGE_CATALOGUE, VIEW_REPORTS, WORK_CASE
@@ -452,15 +452,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 def _report_export(data: dict[str, Any]) -> HttpResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="Tjenester")
-    sheet.append([str(_("Service")), str(_("Created")), str(_("Resolved"))])
-    for row in data["per_service"]:
-        sheet.append([row["service__name"], row["created"], row["resolved"]])
-    summary = workbook.create_sheet(title="Nøgletal")
-    for key in (
+    keys = (
         "created",
         "sla_met",
         "sla_breached",
@@ -468,14 +460,17 @@ def _report_export(data: dict[str, Any]) -> HttpResponse:
         "satisfaction",
         "suggestions_shown",
         "deflected",
-    ):
-        summary.append([key, data[key]])
-    response = HttpResponse(
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = 'attachment; filename="portal-rapport.xlsx"'
-    workbook.save(response)
-    return response
+    per_service = [
+        [row["service__name"], row["created"], row["resolved"]] for row in data["per_service"]
+    ]
+    return excel_response(
+        "portal-rapport",
+        {
+            "Tjenester": [[str(_("Service")), str(_("Created")), str(_("Resolved"))], *per_service],
+            "Nøgletal": [[key, data[key]] for key in keys],
+        },
+    )
 
 
 @login_required

@@ -21,6 +21,7 @@ from koncernservice.core import access as core_access
 from koncernservice.core import selectors as core_selectors
 from koncernservice.core.errors import DomainError, ErrorDetail
 from koncernservice.core.models import Employment, OrgUnit
+from koncernservice.core.tables import excel_response
 from koncernservice.worktime import access, rules, selectors, services
 from koncernservice.worktime.models import Kind, TimeEntry
 
@@ -365,43 +366,32 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
 def _overview_xlsx(
     unit: OrgUnit, month: dt.date, rows: list[selectors.OverviewRow]
 ) -> HttpResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=f"{month:%Y-%m}")
-    sheet.append(
+    header = [
+        _("Name"),
+        _("Employee no."),
+        _("Norm hours"),
+        _("Worked hours"),
+        _("Absence hours"),
+        _("Balance"),
+        _("Days missing"),
+        _("Violations"),
+        _("Approved"),
+    ]
+    lines = [
         [
-            _("Name"),
-            _("Employee no."),
-            _("Norm hours"),
-            _("Worked hours"),
-            _("Absence hours"),
-            _("Balance"),
-            _("Days missing"),
-            _("Violations"),
-            _("Approved"),
+            r.employment.person.full_name,
+            r.employment.employee_number,
+            float(r.norm_hours),
+            float(r.worked_hours),
+            float(r.absence_hours),
+            float(r.balance_hours),
+            r.days_missing,
+            len(r.violations),
+            _("Yes") if r.approved else _("No"),
         ]
-    )
-    for r in rows:
-        sheet.append(
-            [
-                r.employment.person.full_name,
-                r.employment.employee_number,
-                float(r.norm_hours),
-                float(r.worked_hours),
-                float(r.absence_hours),
-                float(r.balance_hours),
-                r.days_missing,
-                len(r.violations),
-                _("Yes") if r.approved else _("No"),
-            ]
-        )
-    response = HttpResponse(
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="tid-{unit.code}-{month:%Y-%m}.xlsx"'
-    workbook.save(response)
-    return response
+        for r in rows
+    ]
+    return excel_response(f"tid-{unit.code}-{month:%Y-%m}", {f"{month:%Y-%m}": [header, *lines]})
 
 
 @login_required
@@ -475,19 +465,8 @@ def payroll(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(reverse("worktime:unit", args=[unit.pk]) + f"?month={month:%Y-%m}")
     name = f"loen-{unit.code}-{month:%Y-%m}"
     if request.GET.get("format") == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=f"{month:%Y-%m}")
-        sheet.append(selectors.PAYROLL_COLUMNS)
-        for line in lines:
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in line.values()])
-        response = HttpResponse(
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        workbook.save(response)
-        return response
+        sheet = [selectors.PAYROLL_COLUMNS, *(list(line.values()) for line in lines)]
+        return excel_response(name, {f"{month:%Y-%m}": sheet})
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.DictWriter(response, fieldnames=selectors.PAYROLL_COLUMNS)
