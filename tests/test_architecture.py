@@ -22,6 +22,10 @@ ALLOWED = {
     "insights": {"core"},
     "portal": {"core"},
     "worktime": {"core"},
+    "procurement": {"core"},
+    "finance": {"core", "procurement"},
+    "hr": {"core", "portal"},
+    "paygap": {"core", "hr"},
 }
 PUBLIC_MODULES = {
     "services",

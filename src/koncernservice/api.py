@@ -109,3 +109,7 @@ from koncernservice.core.api import router as core_router  # noqa: E402
 api.add_router("/", core_router)
 api.add_router("/portal", "koncernservice.portal.api.router")
 api.add_router("/worktime", "koncernservice.worktime.api.router")
+api.add_router("/procurement", "koncernservice.procurement.api.router")
+api.add_router("/finance", "koncernservice.finance.api.router")
+api.add_router("/hr", "koncernservice.hr.api.router")
+api.add_router("/paygap", "koncernservice.paygap.api.router")

@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     "koncernservice.core",
     "koncernservice.portal",
     "koncernservice.worktime",
+    "koncernservice.procurement",
+    "koncernservice.finance",
+    "koncernservice.hr",
+    "koncernservice.paygap",
     "koncernservice.insights",
     "koncernservice.demo",
 ]

@@ -15,6 +15,10 @@ urlpatterns = [
     path("", include("koncernservice.core.urls")),
     path("portal/", include("koncernservice.portal.urls")),
     path("worktime/", include("koncernservice.worktime.urls")),
+    path("indkoeb/", include("koncernservice.procurement.urls")),
+    path("finans/", include("koncernservice.finance.urls")),
+    path("hr/", include("koncernservice.hr.urls")),
+    path("loengennemsigtighed/", include("koncernservice.paygap.urls")),
 ]
 
 if settings.OIDC_ENABLED:

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FinanceConfig(AppConfig):
+    name = "koncernservice.finance"
+    label = "finance"
+    verbose_name = _("Accounts payable")
+    # (url name, label, permission) entries shown in the main menu
+    navigation: list[tuple[str, object, str | None]] = []
+
+    def ready(self) -> None:
+        from koncernservice.core.access import register_role_permissions
+        from koncernservice.finance.access import GRANTS
+
+        register_role_permissions(GRANTS)

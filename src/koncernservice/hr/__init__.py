@@ -1,0 +1,2 @@
+"""HR: collective agreements and pay tables, recruitment, hiring and explainable salary
+placement."""

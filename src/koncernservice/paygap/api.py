@@ -1,0 +1,7 @@
+"""Pay transparency API."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["paygap"])

@@ -1,0 +1,5 @@
+"""Permissions of procurement, granted to roles in ``ProcurementConfig.ready``."""
+
+from __future__ import annotations
+
+GRANTS: dict[str, set[str]] = {}
