@@ -246,3 +246,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Koncernservice <norep
 # --- Platform -------------------------------------------------------------------------------
 KS_PAGE_SIZE = 50
 KS_IMPORT_MAX_ROWS = 200_000
+
+# --- Accounts payable (finance) -----------------------------------------------------------------
+# Folder of the official validation artefacts (stylesheets); when set, "strict mode" runs them
+# after our own validator. Inbox: the access point's drop; outbox: responses to senders.
+EINVOICE_OFFICIAL_RULES_DIR = os.environ.get("KS_EINVOICE_OFFICIAL_RULES", "")
+EINVOICE_MAX_BYTES = int(os.environ.get("KS_EINVOICE_MAX_BYTES", str(20 * 1024 * 1024)))
+EINVOICE_INBOX_DIR = Path(os.environ.get("KS_EINVOICE_INBOX", VAR_DIR / "einvoice" / "inbox"))
+EINVOICE_OUTBOX_DIR = Path(os.environ.get("KS_EINVOICE_OUTBOX", VAR_DIR / "einvoice" / "outbox"))
+
+# --- HR: the placement assistant's OpenAI-compatible chat endpoint (none: rule-based only) -------
+KS_AI_BASE_URL = os.environ.get("KS_AI_BASE_URL", "")
+KS_AI_MODEL = os.environ.get("KS_AI_MODEL", "")
+KS_AI_API_KEY = os.environ.get("KS_AI_API_KEY", "")
+KS_AI_TIMEOUT_SECONDS = float(os.environ.get("KS_AI_TIMEOUT_SECONDS", "60"))
+
+# --- Pay transparency: groups smaller than this (of each sex) are not shown ---------------------
+PAYGAP_MIN_GROUP = int(os.environ.get("KS_PAYGAP_MIN_GROUP", "5"))
