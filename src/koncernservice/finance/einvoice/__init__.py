@@ -1,0 +1,112 @@
+"""E-invoices: safe parsing (``parse``), the internal model (``document``), the rule
+engine (``engine``) and our own implementation of the official rules (``rules``).
+
+``validate_files(paths)`` produces exactly the JSON objects of
+``ks invoices validate FILE... --json``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from .engine import Finding, Rule, rulesets_for, validate
+from .parse import DEFAULT_MAX_BYTES, EInvoiceError, ParsedDocument, detect_format, parse_document
+
+__all__ = [
+    "EInvoiceError",
+    "Finding",
+    "ParsedDocument",
+    "Rule",
+    "detect_format",
+    "parse_document",
+    "rulesets_for",
+    "validate",
+    "validate_bytes",
+    "validate_files",
+]
+
+PARSE_RULE = "KS-PARSE"
+
+
+def _error_result(file: str, exc: EInvoiceError) -> dict[str, Any]:
+    return {
+        "file": file,
+        "format": None,
+        "valid": False,
+        "errors": [
+            {
+                "rule": PARSE_RULE,
+                "severity": "fatal",
+                "location": exc.location,
+                "message": f"{exc.reason}: {exc.message}",
+            }
+        ],
+    }
+
+
+def validate_bytes(
+    data: bytes,
+    *,
+    filename: str = "",
+    rulesets: Iterable[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict[str, Any]:
+    """Validate one document's bytes: the JSON object of ``ks invoices validate``."""
+    try:
+        parsed = parse_document(data, filename=filename, max_bytes=max_bytes)
+    except EInvoiceError as exc:
+        return _error_result(filename, exc)
+    findings = validate(parsed, rulesets)
+    return {
+        "file": filename,
+        "format": parsed.format,
+        "valid": not any(f.severity == "fatal" for f in findings),
+        "errors": [f.as_dict() for f in findings],
+    }
+
+
+def validate_files(
+    paths: Iterable[str | os.PathLike[str]], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[dict[str, Any]]:
+    """One object per file: ``file``, ``format`` ('oioubl'|'peppol'|None), ``valid`` (no
+    fatal errors) and ``errors`` (``rule``, ``severity``, ``location``, ``message``).
+    A file that cannot be read gives ``format`` None, ``valid`` False and one ``KS-PARSE``
+    error with the reason (``KS-READ`` when the file itself cannot be opened)."""
+    results = []
+    for p in paths:
+        name = os.fspath(p)
+        try:
+            size = os.path.getsize(name)
+            if size > max_bytes:
+                raise EInvoiceError(
+                    "too-large",
+                    f"The file is {size:,} bytes; the limit is {max_bytes:,} bytes.",
+                    f"Filen fylder {size:,} byte; grænsen er {max_bytes:,} byte.",
+                    file=name,
+                )
+            with open(name, "rb") as fh:
+                data = fh.read()
+        except EInvoiceError as exc:
+            results.append(_error_result(name, exc))
+            continue
+        except OSError as exc:
+            results.append(
+                {
+                    "file": name,
+                    "format": None,
+                    "valid": False,
+                    "errors": [
+                        {
+                            "rule": "KS-READ",
+                            "severity": "fatal",
+                            "location": "",
+                            "message": f"unreadable: {exc.strerror or exc}",
+                        }
+                    ],
+                }
+            )
+            continue
+        results.append(validate_bytes(data, filename=name, max_bytes=max_bytes))
+    return results

@@ -1,0 +1,48 @@
+"""Shared fixtures for the finance tests: the official e-invoice material and a cache of
+official verdicts (saxonche runs are slow: each document is run once per test session)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EINVOICE_DATA = (REPO_ROOT.parent / "shared" / "data" / "einvoice").resolve()
+
+needs_einvoice_data = pytest.mark.skipif(
+    not EINVOICE_DATA.is_dir(), reason="official e-invoice material not present"
+)
+
+
+@pytest.fixture(scope="session")
+def einvoice_data() -> Path:
+    """The folder of official e-invoice test material (never copied into the project)."""
+    if not EINVOICE_DATA.is_dir():
+        pytest.skip("official e-invoice material not present")
+    return EINVOICE_DATA
+
+
+OfficialVerdict = Callable[[bytes, Iterable[str]], dict[str, str]]
+
+
+@pytest.fixture(scope="session")
+def official_verdict(einvoice_data: Path) -> OfficialVerdict:
+    """``official_verdict(xml_bytes, stylesheets) -> {rule id: severity}`` through the
+    official stylesheets (saxonche), cached per session by (document, stylesheets)."""
+    from koncernservice.finance.einvoice import official
+
+    cache: dict[tuple[bytes, tuple[str, ...]], dict[str, str]] = {}
+
+    def verdict(xml: bytes, stylesheets: Iterable[str]) -> dict[str, str]:
+        key = (xml, tuple(stylesheets))
+        if key not in cache:
+            out: dict[str, str] = {}
+            for f in official.official_verdict(xml, key[1], base=einvoice_data):
+                if out.get(f.rule) != "fatal":
+                    out[f.rule] = f.severity
+            cache[key] = out
+        return cache[key]
+
+    return verdict
