@@ -326,8 +326,10 @@ def entries_import(
         if len(errors) < 200:
             errors.append(ErrorDetail(message, field=field, code=code, row=row.line, source=source))
 
-    entries: list[TimeEntry] = []
+    # Plain tuples, not model instances: a year's file holds ~3 million rows.
+    entries: list[tuple[Any, ...]] = []
     corrected: set[tuple[int, dt.date]] = set()
+    months_seen: dict[dt.date, dt.date] = {}
     for row in rows:
         employment = employments.get(row.employee)
         if employment is None:
@@ -338,7 +340,9 @@ def entries_import(
                 "unknown_employee",
             )
             continue
-        month = month_start(row.date)
+        month = months_seen.get(row.date)
+        if month is None:
+            month = months_seen[row.date] = month_start(row.date)
         if (employment.unit_id, month) in closed:
             bad(row, "date", _("The month is closed for payroll; ask HR to reopen it."), "closed")
             continue
@@ -360,22 +364,21 @@ def entries_import(
         if row.start is not None:
             minutes = row.worked_minutes
         else:
-            norm = rules.norm_minutes(
+            minutes = rules.norm_minutes(
                 row.date, employment.weekly_hours, patterns.get(employment.pk, DEFAULT_WORK_DAYS)
             )
-            minutes = norm
-        entry = TimeEntry(
-            employment=employment,
-            date=row.date,
-            kind=row.kind,
-            start=row.start_time(),
-            end=row.end_time(),
-            break_minutes=row.break_minutes,
-            minutes=minutes,
-            source=TimeEntry.Source.IMPORT,
+        entries.append(
+            (
+                employment.pk,
+                row.date,
+                row.kind,
+                row.start_time(),
+                row.end_time(),
+                row.break_minutes,
+                minutes,
+                TimeEntry.Source.IMPORT,
+            )
         )
-        entry._audit_scope = employment.unit.path  # type: ignore[attr-defined]
-        entries.append(entry)
     for first, second in overlapping_rows(rows):
         bad(
             second,
@@ -390,33 +393,26 @@ def entries_import(
         )
     days_by_employment: dict[int, set[dt.date]] = defaultdict(set)
     for entry in entries:
-        days_by_employment[entry.employment_id].add(entry.date)
+        days_by_employment[entry[0]].add(entry[1])
     replaced = 0
     with audit_context(actor=actor, reason=reason or _("Import of %(f)s") % {"f": source}):
-        for employment_id, dates in days_by_employment.items():
-            ordered = sorted(dates)
-            for i in range(0, len(ordered), CHUNK):
-                old = TimeEntry.objects.filter(
-                    employment_id=employment_id, date__in=ordered[i : i + CHUNK]
+        # Days already registered are replaced (each deletion audited); one query per chunk
+        # of employees finds them, not one per employee.
+        employment_ids = sorted(days_by_employment)
+        first_day = min(entry[1] for entry in entries) if entries else None
+        last_day = max(entry[1] for entry in entries) if entries else None
+        for i in range(0, len(employment_ids), CHUNK):
+            existing = TimeEntry.objects.filter(
+                employment_id__in=employment_ids[i : i + CHUNK],
+                date__range=(first_day, last_day),
+            ).values_list("pk", "employment_id", "date")
+            stale = [pk for pk, emp, day in existing if day in days_by_employment[emp]]
+            for j in range(0, len(stale), CHUNK):
+                replaced += len(
+                    [o.delete() for o in TimeEntry.objects.filter(pk__in=stale[j : j + CHUNK])]
                 )
-                if old.exists():
-                    replaced += len([o.delete() for o in old])
         for i in range(0, len(entries), 5000):
-            entries_insert(
-                [
-                    (
-                        e.employment_id,
-                        e.date,
-                        e.kind,
-                        e.start,
-                        e.end,
-                        e.break_minutes,
-                        e.minutes,
-                        e.source,
-                    )
-                    for e in entries[i : i + 5000]
-                ]
-            )
+            entries_insert(entries[i : i + 5000])
         # One audit event per employee and file (what was imported, from where), not one per
         # entry: a year's file holds ~3 million entries. Later changes are audited per entry.
         by_id = {e.pk: e for e in employments.values()}
@@ -436,9 +432,8 @@ def entries_import(
             "worktime.entries_imported",
         )
         for employment_id, month in sorted(corrected):
-            employment = next(e for e in employments.values() if e.pk == employment_id)
             record_event(
-                employment,
+                by_id[employment_id],
                 "worktime.corrected_after_approval",
                 data={"month": month.isoformat(), "source": source},
                 reason=reason,
