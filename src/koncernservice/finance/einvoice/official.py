@@ -60,7 +60,7 @@ INVOICE_RESPONSE_SET = (PEPPOL_T111,)
 APPLICATION_RESPONSE_SET = (OIOUBL_APPLICATIONRESPONSE,)
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
-_OIOUBL_ID = re.compile(r"\[([A-Z])-([A-Z]+[0-9]+)\]")
+_OIOUBL_ID = re.compile(r"\[([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-?[0-9]+)\]")
 _SPACES = re.compile(r"\s+")
 _DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -192,8 +192,8 @@ def parse_report(report: str, stylesheet: str = "") -> list[OfficialFinding]:
         xpath_el = el.find("Xpath")
         desc = _SPACES.sub(" ", "".join(desc_el.itertext())).strip() if desc_el is not None else ""
         match = _OIOUBL_ID.search(desc)
-        rule = f"{match.group(1)}-{match.group(2)}" if match else ""
-        severity = "warning" if match and match.group(1) == "W" else "fatal"
+        rule = match.group(1) if match else ""
+        severity = "warning" if rule.startswith("W-") else "fatal"
         location = "".join(xpath_el.itertext()).strip() if xpath_el is not None else ""
         findings.append(
             OfficialFinding(

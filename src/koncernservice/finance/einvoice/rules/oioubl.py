@@ -1,0 +1,534 @@
+"""OIOUBL 2.1 Invoice and CreditNote rules (F-INV*, F-CRN*, F-LIB*, W-*), data-driven.
+
+The rules live as data in ``oioubl_data_invoice.py`` / ``oioubl_data_creditnote.py``
+(transcribed from the official schematron by ``oioubl_generate``): for each pattern, the rules
+in priority order, each with its context and its assertions. This module evaluates them:
+
+* **one walk** over the document finds, for every element and every pattern, the one rule
+  whose context matches (schematron semantics: the highest-priority rule of a pattern fires);
+  simple contexts (``doc:Invoice/cac:X/cbc:Y``) are matched by a dict lookup on the element's
+  tag and a suffix compare of its ancestors, the rest (``//*[@currencyID]``) by one query;
+* the tests are XPath 1.0 expressions compiled once per process (lxml/libxml2, in C), with
+  the few XPath 2 / XSLT functions the rules use (``xs:double``, ``xs:decimal``, ``xs:int``,
+  ``current()``, ``current-group()``, ``format-number``, ``exists``, ``matches``,
+  ``ends-with``, ``abs``) supplied here; rules whose context matches nothing cost nothing.
+
+Each finding carries the official id, severity (``W-`` ids are warnings), the location in
+the official format (``/Invoice[1]/cac:InvoiceLine[2]``), the official message (with its
+values filled in) and a Danish explanation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
+
+from ..engine import Finding, register_ruleset
+
+XS = "http://www.w3.org/2001/XMLSchema"
+_STATE = threading.local()
+_SIMPLE_STEP = re.compile(r"^[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*$")
+
+# -- XPath 2 / XSLT functions the rules use ---------------------------------------------------
+
+
+def _string_value(item: Any) -> str:
+    if isinstance(item, etree._Element):
+        return "".join(item.itertext())
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, float):
+        if math.isnan(item):
+            return "NaN"
+        if item == int(item) and abs(item) < 1e15:
+            return str(int(item))
+        return repr(item)
+    return str(item)
+
+
+def _arg_string(arg: Any) -> str | None:
+    """The string value of an argument; None for the empty sequence."""
+    if isinstance(arg, list):
+        return _string_value(arg[0]) if arg else None
+    return _string_value(arg)
+
+
+def _to_number(arg: Any) -> float | list[Any]:
+    if isinstance(arg, bool):
+        return 1.0 if arg else 0.0
+    if isinstance(arg, float):
+        return arg
+    s = _arg_string(arg)
+    if s is None:
+        return []
+    try:
+        return float(s.strip())
+    except ValueError:
+        return math.nan
+
+
+def _fn_double(_ctx: Any, arg: Any) -> Any:
+    return _to_number(arg)
+
+
+def _fn_int(_ctx: Any, arg: Any) -> Any:
+    n = _to_number(arg)
+    if isinstance(n, list) or math.isnan(n) or math.isinf(n):
+        return n
+    return float(int(n))
+
+
+def _fn_current(_ctx: Any) -> list[Any]:
+    return [_STATE.current]
+
+
+def _fn_current_group(_ctx: Any) -> list[Any]:
+    return list(getattr(_STATE, "group", []))
+
+
+def _fn_exists(_ctx: Any, arg: Any) -> bool:
+    return bool(arg) if isinstance(arg, list) else True
+
+
+def _fn_matches(_ctx: Any, arg: Any, pattern: Any, flags: Any = "") -> bool:
+    s = _arg_string(arg) or ""
+    return re.search(str(pattern), s) is not None
+
+
+def _fn_ends_with(_ctx: Any, a: Any, b: Any) -> bool:
+    return (_arg_string(a) or "").endswith(_arg_string(b) or "")
+
+
+def _fn_abs(_ctx: Any, arg: Any) -> Any:
+    n = _to_number(arg)
+    return n if isinstance(n, list) else abs(n)
+
+
+def _fn_format_number(_ctx: Any, arg: Any, picture: Any) -> str:
+    n = _to_number(arg)
+    if isinstance(n, list) or math.isnan(n):
+        return "NaN"
+    pic = str(picture)
+    whole, _, frac = pic.partition(".")
+    places = len(frac)
+    try:
+        d = Decimal(repr(n)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # pragma: no cover - infinities
+        return "Infinity" if n > 0 else "-Infinity"
+    text = f"{abs(d):.{places}f}"
+    min_int = whole.count("0")
+    int_part, _, frac_part = text.partition(".")
+    int_part = int_part.lstrip("0")
+    if len(int_part) < min_int:
+        int_part = int_part.rjust(min_int, "0")
+    out = int_part + ("." + frac_part if places else "")
+    if d < 0:
+        out = "-" + out
+    return out
+
+
+EXTENSIONS: dict[tuple[str | None, str], Callable[..., Any]] = {
+    (XS, "double"): _fn_double,
+    (XS, "decimal"): _fn_double,
+    (XS, "float"): _fn_double,
+    (XS, "int"): _fn_int,
+    (XS, "integer"): _fn_int,
+    (None, "current"): _fn_current,
+    (None, "current-group"): _fn_current_group,
+    (None, "exists"): _fn_exists,
+    (None, "matches"): _fn_matches,
+    (None, "ends-with"): _fn_ends_with,
+    (None, "abs"): _fn_abs,
+    (None, "format-number"): _fn_format_number,
+}
+
+
+# -- compiled rule tables ---------------------------------------------------------------------
+
+
+def _truth(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return not (value == 0 or math.isnan(value))
+    if isinstance(value, list):
+        return len(value) > 0
+    return bool(value)
+
+
+def _as_variable(value: Any) -> Any:
+    """lxml takes elements, strings, numbers and booleans as variables, not attribute nodes."""
+    if isinstance(value, list) and value and not all(isinstance(v, etree._Element) for v in value):
+        return _string_value(value[0])
+    return value
+
+
+_VAR_REF = re.compile(r"\$([A-Za-z_][\w.-]*)")
+
+
+class _XPath:
+    """A compiled expression that passes only the variables it uses (lxml registers every
+    variable it is given on each call, which would dominate the cost)."""
+
+    __slots__ = ("_names", "_xp", "path")
+
+    def __init__(self, expr: str, ns: dict[str, str]) -> None:
+        self.path = expr
+        self._xp = etree.XPath(expr, namespaces=ns, extensions=EXTENSIONS, smart_strings=False)
+        self._names = tuple(sorted(set(_VAR_REF.findall(expr))))
+
+    def __call__(self, node: Any, variables: dict[str, Any]) -> Any:
+        if not self._names:
+            return self._xp(node)
+        return self._xp(node, **{n: variables[n] for n in self._names})
+
+
+class _Program:
+    """One stylesheet's rules, compiled for lxml (once per process, lazily)."""
+
+    def __init__(self, data: dict[str, Any], ruleset: str) -> None:
+        self.ruleset = ruleset
+        self.ns = {k: v for k, v in data["namespaces"].items() if k not in ("xsl",)}
+        self._xpaths: dict[str, _XPath] = {}
+        self.consts: dict[str, Any] = {}
+        self.doc_vars: list[tuple[str, _XPath]] = []
+        for name, kind, value in data["variables"]:
+            if kind == "const":
+                self.consts[name] = value
+            else:
+                self.doc_vars.append((name, self.xpath(value)))
+        # tag -> [(pattern index, priority, ancestor clark names (outer first), body)]
+        self.by_tag: dict[str, list[tuple[int, int, tuple[str, ...], list[Any]]]] = {}
+        self.queried: list[tuple[int, int, _XPath, list[Any]]] = []
+        self.root_rules: list[tuple[int, list[Any]]] = []
+        self.rule_ids: set[str] = set()
+        self.assert_count = 0
+        for index, rules in enumerate(data["patterns"]):
+            for match, priority, body in rules:
+                compiled = self._body(body, root=(match == "/"))
+                if match == "/":
+                    self.root_rules.append((index, compiled))
+                    continue
+                steps = match.split("/")
+                if all(_SIMPLE_STEP.match(s) for s in steps):
+                    clark = tuple(self._clark(s) for s in steps)
+                    self.by_tag.setdefault(clark[-1], []).append(
+                        (index, priority, clark[:-1], compiled)
+                    )
+                else:
+                    expr = "|".join(p if p.startswith("/") else "//" + p for p in match.split("|"))
+                    self.queried.append((index, priority, self.xpath(expr), compiled))
+
+    def _clark(self, qname: str) -> str:
+        prefix, local = qname.split(":")
+        return f"{{{self.ns[prefix]}}}{local}"
+
+    def xpath(self, expr: str) -> _XPath:
+        xp = self._xpaths.get(expr)
+        if xp is None:
+            xp = _XPath(xpath1(expr), self.ns)
+            self._xpaths[expr] = xp
+        return xp
+
+    def _parts(self, parts: list[Any], root: bool) -> list[Any]:
+        out: list[Any] = []
+        for p in parts:
+            if isinstance(p, str):
+                out.append(p)
+            elif p[0] == "xpath":
+                out.append(("x", self.xpath(_at_root(p[1]) if root else p[1])))
+            else:  # choose
+                out.append(
+                    (
+                        "c",
+                        [
+                            (None if t is None else self.xpath(t), self._parts(c, root))
+                            for t, c in p[1]
+                        ],
+                    )
+                )
+        return out
+
+    def _body(self, body: list[Any], root: bool = False) -> list[Any]:
+        out: list[Any] = []
+        for step in body:
+            kind = step[0]
+            if kind == "var":
+                out.append(("var", step[1], self.xpath(step[2])))
+            elif kind == "varc":
+                out.append(("varc", step[1], self._parts(step[2], root)))
+            elif kind in ("assert", "report"):
+                _, test, rule, severity, message = step
+                self.rule_ids.add(rule)
+                self.assert_count += 1
+                xp = self.xpath(_at_root(test) if root else test)
+                out.append((kind, xp, rule, severity, self._parts(message, root)))
+            elif kind == "group":
+                out.append(("group", self.xpath(step[1]), self.xpath(step[2]), self._body(step[3])))
+        return out
+
+    # -- evaluation ---------------------------------------------------------------------------
+
+    def run(self, root: Any) -> list[Finding]:
+        variables: dict[str, Any] = dict(self.consts)
+        for name, xp in self.doc_vars:
+            variables[name] = _as_variable(xp(root, variables))
+        findings: list[Finding] = []
+        # (pattern index, element) -> rule already chosen (highest priority wins)
+        chosen: dict[tuple[int, Any], tuple[int, list[Any]]] = {}
+        for _index, body in self.root_rules:
+            self._exec(body, root, variables, findings)
+        for index, priority, xp, body in self.queried:
+            for node in xp(root, variables):
+                if isinstance(node, etree._Element):
+                    key = (index, node)
+                    if key not in chosen or chosen[key][0] < priority:
+                        chosen[key] = (priority, body)
+        by_tag = self.by_tag
+        path: list[str] = []
+        for event, el in etree.iterwalk(root, events=("start", "end")):
+            if event == "end":
+                path.pop()
+                continue
+            tag = el.tag
+            if not isinstance(tag, str):
+                path.append("")
+                continue
+            cands = by_tag.get(tag)
+            if cands:
+                for index, priority, ancestors, body in cands:
+                    n = len(ancestors)
+                    if n and (len(path) < n or tuple(path[-n:]) != ancestors):
+                        continue
+                    key = (index, el)
+                    current = chosen.get(key)
+                    if current is None or current[0] < priority:
+                        chosen[key] = (priority, body)
+            path.append(tag)
+        if chosen:
+            for (_index, el), (_priority, body) in chosen.items():
+                self._exec(body, el, variables, findings)
+        return findings
+
+    def _exec(
+        self, body: list[Any], node: Any, variables: dict[str, Any], findings: list[Finding]
+    ) -> None:
+        local = variables
+        copied = False
+        _STATE.current = node
+        for step in body:
+            kind = step[0]
+            if kind == "var" or kind == "varc":
+                if not copied:
+                    local = dict(variables)
+                    copied = True
+                if kind == "var":
+                    local[step[1]] = _as_variable(step[2](node, local))
+                else:
+                    local[step[1]] = self._text(step[2], node, local)
+                _STATE.current = node
+            elif kind == "group":
+                self._group(step, node, local, findings)
+                _STATE.current = node
+            else:
+                _, xp, rule, severity, message = step
+                fired = _truth(xp(node, local))
+                _STATE.current = node
+                if fired == (kind == "report"):
+                    text = self._text(message, node, local).strip()
+                    findings.append(
+                        Finding(rule, severity, location(node), text, danish(rule, text))
+                    )
+                    _STATE.current = node
+
+    def _group(
+        self, step: tuple[Any, ...], node: Any, local: dict[str, Any], findings: list[Finding]
+    ) -> None:
+        _, select, group_by, body = step
+        groups: dict[str, list[Any]] = {}
+        for item in select(node, local):
+            _STATE.current = item
+            value = group_by(item, local)
+            if isinstance(value, list):
+                if not value:
+                    continue  # XSLT: an item without a grouping key belongs to no group
+                value = value[0]
+            groups.setdefault(_string_value(value), []).append(item)
+        for members in groups.values():
+            _STATE.group = members
+            try:
+                self._exec(body, members[0], local, findings)
+            finally:
+                _STATE.group = []
+
+    def _text(self, parts: list[Any], node: Any, local: dict[str, Any]) -> str:
+        out: list[str] = []
+        for p in parts:
+            if isinstance(p, str):
+                out.append(p)
+            elif p[0] == "x":
+                _STATE.current = node
+                value = p[1](node, local)
+                if isinstance(value, list):
+                    out.append(" ".join(_string_value(v) for v in value[:1]))
+                else:
+                    out.append(_string_value(value))
+            else:
+                for test, content in p[1]:
+                    _STATE.current = node
+                    if test is None or _truth(test(node, local)):
+                        out.append(self._text(content, node, local))
+                        break
+        return re.sub(r"\s+", " ", "".join(out))
+
+
+_SEQ_EQ = re.compile(r"\.\s*=\s*\(\s*('[^']*'(?:\s*,\s*'[^']*')*)\s*\)")
+_STEP_UNION = re.compile(r"/\*/\(\s*([\w]+:[\w]+)\s*\|\s*([\w]+:[\w]+)\s*\)((?:/[\w]+:[\w]+)+)")
+_STEP_CAST = re.compile(r"/xs:(?:decimal|double)\(([\w]+:[\w]+)\)")
+
+
+def xpath1(expr: str) -> str:
+    """The three XPath 2 constructs in the OIOUBL rules, in XPath 1.0 (same meaning):
+    ``.=('a','b')`` (sequence compare), ``/*/(a | b)/c`` (union step) and
+    ``x/xs:decimal(y)`` (a cast as last step, only ever summed)."""
+    expr = _SEQ_EQ.sub(
+        lambda m: "(" + " or ".join(". = " + v.strip() for v in m.group(1).split(",")) + ")", expr
+    )
+    expr = _STEP_UNION.sub(
+        lambda m: f"(/*/{m.group(1)}{m.group(3)} | /*/{m.group(2)}{m.group(3)})", expr
+    )
+    return _STEP_CAST.sub(lambda m: "/" + m.group(1), expr)
+
+
+def _at_root(expr: str) -> str:
+    """Rules on the document node ('/'): lxml evaluates at the root element, so the
+    child step '*' of the document becomes '/*'."""
+    return expr.replace("(*)", "(/*)")
+
+
+def location(el: Any) -> str:
+    """The location in the format of the official OIOUBL output: /Invoice[1]/cac:X[2]."""
+    parts: list[str] = []
+    node = el
+    while node is not None:
+        if isinstance(node.tag, str):
+            name = _qname(node)
+            count = 1
+            sib = node.getprevious()
+            while sib is not None:
+                if isinstance(sib.tag, str) and _qname(sib) == name:
+                    count += 1
+                sib = sib.getprevious()
+            parts.append(f"/{name}[{count}]")
+        node = node.getparent()
+    return "".join(reversed(parts))
+
+
+def _qname(el: Any) -> str:
+    local = etree.QName(el).localname
+    return f"{el.prefix}:{local}" if el.prefix else local
+
+
+# -- Danish explanations ----------------------------------------------------------------------
+
+_DA_TOPICS: list[tuple[str, str]] = [
+    ("must be calculated", "Beløbet er beregnet forkert"),
+    ("calculated incorrectly", "Beløbet er beregnet forkert"),
+    ("Invalid", "Ugyldig værdi"),
+    ("must contain a value", "Feltet skal udfyldes"),
+    ("is mandatory", "Feltet er obligatorisk"),
+    ("Only one", "Elementet må kun forekomme én gang"),
+    ("must not be used", "Elementet må ikke bruges"),
+    ("is not allowed", "Elementet er ikke tilladt"),
+    ("should", "Anbefaling (advarsel)"),
+]
+
+
+def danish(rule: str, message: str) -> str:
+    """A short Danish explanation of an OIOUBL finding (the official text is English)."""
+    topic = "Dokumentet overholder ikke OIOUBL-reglen"
+    for needle, text in _DA_TOPICS:
+        if needle.lower() in message.lower():
+            topic = text
+            break
+    kind = "Advarsel" if rule.startswith("W-") else "Fejl"
+    detail = message.split("]", 1)[-1].strip()
+    return f"{kind} {rule} (OIOUBL 2.1): {topic}. Officiel tekst: {detail}"
+
+
+# -- registration -----------------------------------------------------------------------------
+
+_PROGRAMS: dict[str, _Program] = {}
+_LOCK = threading.Lock()
+
+
+def program(kind: str) -> _Program:
+    """The compiled rule table for 'invoice' or 'creditnote' (compiled once per process)."""
+    prog = _PROGRAMS.get(kind)
+    if prog is None:
+        with _LOCK:
+            prog = _PROGRAMS.get(kind)
+            if prog is None:
+                if kind == "invoice":
+                    from .oioubl_data_invoice import RULES
+                else:
+                    from .oioubl_data_creditnote import RULES
+                prog = _Program(RULES, f"oioubl-{kind}")
+                _PROGRAMS[kind] = prog
+    return prog
+
+
+def check_invoice(parsed: Any) -> list[Finding]:
+    return program("invoice").run(parsed.root)
+
+
+def check_creditnote(parsed: Any) -> list[Finding]:
+    return program("creditnote").run(parsed.root)
+
+
+def validate_root(root: Any) -> list[Finding]:
+    """Run the fitting OIOUBL rule table over an lxml root element."""
+    local = etree.QName(root).localname
+    kind = {"Invoice": "invoice", "CreditNote": "creditnote"}.get(local)
+    if kind is None:
+        return []
+    return program(kind).run(root)
+
+
+def rule_ids(kind: str) -> list[str]:
+    from importlib import import_module
+
+    data = import_module(f"{__name__}_data_{kind}").RULES
+    ids: set[str] = set()
+
+    def walk(body: Iterable[Any]) -> None:
+        for step in body:
+            if step[0] in ("assert", "report"):
+                ids.add(step[2])
+            elif step[0] == "group":
+                walk(step[3])
+
+    for rules in data["patterns"]:
+        for _match, _priority, body in rules:
+            walk(body)
+    return sorted(ids)
+
+
+register_ruleset(
+    "oioubl-invoice",
+    runner=check_invoice,
+    rule_ids=rule_ids("invoice"),
+    description="OIOUBL 2.1 Invoice (F-INV*, F-LIB*, W-*)",
+)
+register_ruleset(
+    "oioubl-creditnote",
+    runner=check_creditnote,
+    rule_ids=rule_ids("creditnote"),
+    description="OIOUBL 2.1 CreditNote (F-CRN*, F-LIB*, W-*)",
+)
