@@ -218,6 +218,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
+@lru_cache(maxsize=8192)
 def reference_period_start(last_day: dt.date, months: int = REFERENCE_MONTHS) -> dt.date:
     """The first day of the reference period of ``months`` months that ends on ``last_day``."""
     return add_months(last_day + dt.timedelta(days=1), -months)
@@ -268,14 +269,16 @@ def average_findings(
         counted[i + 1] = counted[i] + (0 if is_neutral else 1)
     findings: list[Finding] = []
     open_: dict[str, _Open] = {}
-    for i in range(length):
-        end_day = first_day + dt.timedelta(days=i)
-        start_day = reference_period_start(end_day, months)
-        if start_day < first_day:
-            continue
-        j = (start_day - first_day).days
+    floor_hours = min(trend_hours, limit_hours)
+    for i, j in _reference_offsets(first_day, length, months):
         days = counted[i + 1] - counted[j]
-        average = weekly_average(worked[i + 1] - worked[j], days) if days > 0 else Decimal(0)
+        minutes = worked[i + 1] - worked[j]
+        # Exact integer pre-check of "rounded average >= the lower threshold" (rounding half
+        # up to two places): most periods are far below it and need no Decimal arithmetic.
+        if days <= 0 or minutes * 7 * 200 < (floor_hours * 200 - 1) * days * 60:
+            average = Decimal(0)
+        else:
+            average = weekly_average(minutes, days)
         if average > limit_hours:
             rule, limit = RULE_AVERAGE_48, limit_hours
         elif average >= trend_hours:
@@ -287,13 +290,26 @@ def average_findings(
                 findings.append(open_.pop(name).finding(name))
         if rule:
             current = open_.get(rule)
+            end_day = first_day + dt.timedelta(days=i)
             if current is None:
-                open_[rule] = _Open(start_day, end_day, average, limit)
+                open_[rule] = _Open(first_day + dt.timedelta(days=j), end_day, average, limit)
             else:
                 current.end = end_day
                 current.value = max(current.value, average)
     findings += [current.finding(name) for name, current in open_.items()]
     return sorted(findings, key=lambda f: (f.start, f.rule))
+
+
+@lru_cache(maxsize=64)
+def _reference_offsets(first_day: dt.date, length: int, months: int) -> tuple[tuple[int, int], ...]:
+    """(end, start) day offsets from ``first_day`` of every reference period inside the span:
+    the same for every employee checked over the same span, so computed once."""
+    offsets = []
+    for i in range(length):
+        start_day = reference_period_start(first_day + dt.timedelta(days=i), months)
+        if start_day >= first_day:
+            offsets.append((i, (start_day - first_day).days))
+    return tuple(offsets)
 
 
 @dataclass(slots=True)
