@@ -1,0 +1,95 @@
+"""``ks invoices validate FILE...``, ``import PATH...``, ``inbox``, ``escalate``, ``post``.
+
+``validate`` checks files only (nothing is stored) and prints one JSON object per file:
+``file``, ``format`` (``oioubl``/``peppol``/null), ``valid`` (no fatal errors) and
+``errors`` (``rule``, ``severity``, ``location``, ``message``); it exits 0 when every file
+could be read, valid or not. ``import`` ingests files and the XML files of folders;
+``inbox`` processes the access point's drop folder (a scheduled job).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+
+from koncernservice.core.management.base import KsCommand
+from koncernservice.finance import services
+from koncernservice.finance.einvoice import validate_files
+
+
+class Command(KsCommand):
+    help = "E-invoices: validate files, import files or folders, process the inbox folder."
+
+    def add_command_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        validate = sub.add_parser("validate", help="Validate e-invoice files (nothing stored).")
+        validate.add_argument("files", nargs="+", type=Path)
+        imp = sub.add_parser("import", help="Import e-invoice files or folders.")
+        imp.add_argument("paths", nargs="+", type=Path)
+        imp.add_argument("--batch-size", type=int, default=500)
+        inbox = sub.add_parser("inbox", help="Process the inbox folder (access point drop).")
+        inbox.add_argument("--dir", type=Path, default=None, help="Default: KS_EINVOICE_INBOX.")
+        escalate = sub.add_parser("escalate", help="Escalate invoices close to their due date.")
+        escalate.add_argument("--days", type=int, default=3)
+        post = sub.add_parser("post", help="Post approved invoices to the journal.")
+        post.add_argument("--on", help="Posting date (YYYY-MM-DD); default today.")
+        for action in (validate, imp, inbox, escalate, post):
+            action.add_argument("--json", action="store_true", help="Print the result as JSON.")
+            action.add_argument("--as", dest="as_user", metavar="USER", help="Act as this user.")
+
+    def run(self, **options: Any) -> tuple[Any, str]:
+        return getattr(self, f"run_{options['action']}")(**options)
+
+    def run_validate(self, **options: Any) -> tuple[Any, str]:
+        results = validate_files([str(p) for p in options["files"]])
+        lines = []
+        for result in results:
+            verdict = _("valid") if result["valid"] else _("not valid")
+            lines.append(f"{result['file']}: {result['format'] or '-'} {verdict}")
+            for error in result["errors"]:
+                lines.append(
+                    f"  {error['severity']} {error['rule']} {error['location']}: {error['message']}"
+                )
+        return results, "\n".join(lines)
+
+    def run_import(self, **options: Any) -> tuple[Any, str]:
+        actor = self.actor(options)
+        results = services.invoices_import(
+            actor=actor, paths=options["paths"], batch_size=max(1, options["batch_size"])
+        )
+        return results, _summary(results)
+
+    def run_inbox(self, **options: Any) -> tuple[Any, str]:
+        actor = self.actor(options)
+        result = services.inbox_process(actor=actor, folder=options["dir"])
+        return result, _summary(result["results"])
+
+    def run_escalate(self, **options: Any) -> tuple[Any, str]:
+        count = services.invoices_escalate(actor=self.actor(options), days=options["days"])
+        return {"escalated": count}, _("%(n)d invoices escalated.") % {"n": count}
+
+    def run_post(self, **options: Any) -> tuple[Any, str]:
+        import datetime as dt
+
+        on = dt.date.fromisoformat(options["on"]) if options.get("on") else None
+        result = services.invoices_post(actor=self.actor(options), on=on)
+        return result, _("%(invoices)d invoices posted in %(lines)d journal lines.") % result
+
+
+def _summary(results: list[dict[str, Any]]) -> str:
+    lines = []
+    for result in results:
+        reasons = ", ".join(
+            sorted({e["rule"] for e in result["errors"] if e["severity"] == "fatal"})
+        )
+        lines.append(f"{result['file']}: {result['status']} {reasons}".rstrip())
+    counts = {
+        s: sum(1 for r in results if r["status"] == s) for s in ("received", "rejected", "error")
+    }
+    lines.append(
+        _("%(received)d received, %(rejected)d rejected, %(error)d not readable.") % counts
+    )
+    return "\n".join(lines)
