@@ -7,7 +7,10 @@ class PaygapConfig(AppConfig):
     label = "paygap"
     verbose_name = _("Pay transparency")
     # (url name, label, permission) entries shown in the main menu
-    navigation: list[tuple[str, object, str | None]] = []
+    navigation: list[tuple[str, object, str | None]] = [
+        ("paygap:mine", _("My pay"), None),
+        ("paygap:home", _("Pay gap"), "paygap.view_statistics"),
+    ]
 
     def ready(self) -> None:
         from koncernservice.core.access import register_role_permissions
