@@ -59,7 +59,9 @@ def paid(world, tmp_path: Path) -> Paid:
     result = Paid(world=world, teachers=teachers, carers=carers)
     path = tmp_path / "loen.csv"
     path.write_text(extract_lines(result), encoding="utf-8")
-    services.pay_import(actor=system_operator(), rows=read_extract(path), year=YEAR, source="loen.csv")
+    services.pay_import(
+        actor=system_operator(), rows=read_extract(path), year=YEAR, source="loen.csv"
+    )
     return result
 
 

@@ -210,7 +210,9 @@ def test_tie_group_straddling_one_boundary() -> None:
 
 def test_uneven_tie_group_spreads_the_minority() -> None:
     # 3 women and 1 man on the same rate: F_m = floor(m*3/4 + 1/2) = 1, 2, 2, 3 -> F F M F
-    same = [w(f"F{i}", "F", "A", "1", "0", "1") for i in range(3)] + [w("M", "M", "A", "1", "0", "1")]
+    same = [w(f"F{i}", "F", "A", "1", "0", "1") for i in range(3)] + [
+        w("M", "M", "A", "1", "0", "1")
+    ]
     assert [x.sex for x in rules.quartile_order(same)] == list("FFMF")
 
 
@@ -286,8 +288,14 @@ def workforces(draw: st.DrawFn) -> list[Worker]:
 
 def swap(workers: list[Worker]) -> list[Worker]:
     return [
-        Worker(x.employee, "M" if x.sex == "F" else "F", x.category, x.basic_pay,
-               x.complementary_pay, x.hours)
+        Worker(
+            x.employee,
+            "M" if x.sex == "F" else "F",
+            x.category,
+            x.basic_pay,
+            x.complementary_pay,
+            x.hours,
+        )
         for x in workers
     ]
 
@@ -316,8 +324,14 @@ def test_swapping_sexes_flips_the_sign_relation(workers: list[Worker]) -> None:
 @given(workforces(), st.integers(min_value=2, max_value=9))
 def test_scaling_all_pay_leaves_gaps_unchanged(workers: list[Worker], factor: int) -> None:
     scaled = [
-        Worker(x.employee, x.sex, x.category, x.basic_pay * factor, x.complementary_pay * factor,
-               x.hours)
+        Worker(
+            x.employee,
+            x.sex,
+            x.category,
+            x.basic_pay * factor,
+            x.complementary_pay * factor,
+            x.hours,
+        )
         for x in workers
     ]
     assert rules.indicators(scaled) == rules.indicators(workers)

@@ -26,7 +26,9 @@ def pct(value: Any) -> str:
 def kr(value: Any) -> str:
     if value is None or value == "":
         return "–"
-    return f"{formats.number_format(Decimal(str(value)), 2, use_l10n=True, force_grouping=True)} kr."
+    return (
+        f"{formats.number_format(Decimal(str(value)), 2, use_l10n=True, force_grouping=True)} kr."
+    )
 
 
 # --- Chart geometry for the SVG on pages ----------------------------------------------------------
@@ -63,8 +65,16 @@ def gap_bars(rows: list[dict[str, Any]], key: str = "gap") -> dict[str, Any]:
         value = row.get(key)
         y = 8 + index * 26
         if value is None:
-            bars.append({"y": y, "name": row["category"], "x": 50, "width": 0, "value": None,
-                         "label": f"{row['category']}: {_('withheld')}"})
+            bars.append(
+                {
+                    "y": y,
+                    "name": row["category"],
+                    "x": 50,
+                    "width": 0,
+                    "value": None,
+                    "label": f"{row['category']}: {_('withheld')}",
+                }
+            )
             continue
         number = float(Decimal(str(value)))
         width = abs(number) / largest * 45
@@ -106,8 +116,8 @@ def _pdf() -> Any:
 
 def _text(pdf: Any, value: str) -> str:
     if pdf.ks_font == "helvetica":
-        return value.replace("–", "-").replace("’", "'").encode("latin-1", "replace").decode(
-            "latin-1"
+        return (
+            value.replace("–", "-").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
         )
     return value
 
@@ -131,7 +141,9 @@ def letter_pdf(request: Any) -> bytes:
     pdf = _pdf()
     _para(pdf, answer.get("employer", ""), 10)
     _para(pdf, request.person.full_name, 10)
-    _para(pdf, formats.date_format(request.answered_at or request.requested_on, "j. F Y"), 10, gap=6)
+    _para(
+        pdf, formats.date_format(request.answered_at or request.requested_on, "j. F Y"), 10, gap=6
+    )
     _para(pdf, _("Answer to your request for pay information"), 15, bold=True, gap=4)
     _para(
         pdf,
@@ -161,8 +173,12 @@ def letter_pdf(request: Any) -> bytes:
         _row(pdf, ["", _("Women"), _("Men")], widths3, bold=True)
         _row(pdf, [_("Number of employees"), str(count.get("F")), str(count.get("M"))], widths3)
         hourly, annual = answer.get("mean_hourly") or {}, answer.get("mean_annual") or {}
-        _row(pdf, [_("Average gross hourly pay"), kr(hourly.get("F")), kr(hourly.get("M"))], widths3)
-        _row(pdf, [_("Average gross annual pay"), kr(annual.get("F")), kr(annual.get("M"))], widths3)
+        _row(
+            pdf, [_("Average gross hourly pay"), kr(hourly.get("F")), kr(hourly.get("M"))], widths3
+        )
+        _row(
+            pdf, [_("Average gross annual pay"), kr(annual.get("F")), kr(annual.get("M"))], widths3
+        )
     else:
         _para(
             pdf,
@@ -200,7 +216,11 @@ def report_pdf(report: Any) -> bytes:
     )
     if report.status == "approved":
         when = formats.date_format(report.approved_at, "j. F Y H:i") if report.approved_at else ""
-        _para(pdf, _("Approved by %(who)s on %(when)s.") % {"who": report.approved_by_label, "when": when}, 10)
+        _para(
+            pdf,
+            _("Approved by %(who)s on %(when)s.") % {"who": report.approved_by_label, "when": when},
+            10,
+        )
     else:
         _para(pdf, _("Draft: not approved."), 10)
     _para(
@@ -226,9 +246,15 @@ def report_pdf(report: Any) -> bytes:
         share = section.get("share_receiving_complementary", {})
         for label, value in [
             (_("(a) Mean gender pay gap"), pct(section.get("mean_gap"))),
-            (_("(b) Mean gap in complementary or variable pay"), pct(section.get("mean_gap_complementary"))),
+            (
+                _("(b) Mean gap in complementary or variable pay"),
+                pct(section.get("mean_gap_complementary")),
+            ),
             (_("(c) Median gender pay gap"), pct(section.get("median_gap"))),
-            (_("(d) Median gap in complementary or variable pay"), pct(section.get("median_gap_complementary"))),
+            (
+                _("(d) Median gap in complementary or variable pay"),
+                pct(section.get("median_gap_complementary")),
+            ),
             (_("(e) Women receiving complementary pay"), pct(share.get("F"))),
             (_("(e) Men receiving complementary pay"), pct(share.get("M"))),
         ]:
@@ -253,7 +279,9 @@ def report_pdf(report: Any) -> bytes:
         pdf.ln(2)
         _para(pdf, _("(g) Gap by category of workers"), 10, True)
         widths4 = [80.0, 22.0, 34.0, 34.0]
-        _row(pdf, [_("Category"), _("Women/men"), _("Basic pay"), _("Complementary")], widths4, True)
+        _row(
+            pdf, [_("Category"), _("Women/men"), _("Basic pay"), _("Complementary")], widths4, True
+        )
         for row in section.get("category_rows", []):
             if pdf.get_y() > 270:
                 pdf.add_page()
@@ -283,10 +311,15 @@ def report_xlsx(report: Any) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Indicators")[:31]
-    sheet.append([_("Gender pay gap report %(y)s: %(u)s") % {"y": report.year, "u": report.unit.name}])
+    sheet.append(
+        [_("Gender pay gap report %(y)s: %(u)s") % {"y": report.year, "u": report.unit.name}]
+    )
     status = (
         _("Approved by %(who)s on %(when)s.")
-        % {"who": report.approved_by_label, "when": report.approved_at.isoformat() if report.approved_at else ""}
+        % {
+            "who": report.approved_by_label,
+            "when": report.approved_at.isoformat() if report.approved_at else "",
+        }
         if report.status == "approved"
         else _("Draft: not approved.")
     )
@@ -340,12 +373,25 @@ def report_xlsx(report: Any) -> bytes:
     chart.grouping = "percentStacked"
     chart.overlap = 100
     chart.title = _("Women and men in each quartile pay band")
-    chart.add_data(Reference(sheet, min_col=2, max_col=3, min_row=start, max_row=start + 4), titles_from_data=True)
+    chart.add_data(
+        Reference(sheet, min_col=2, max_col=3, min_row=start, max_row=start + 4),
+        titles_from_data=True,
+    )
     chart.set_categories(Reference(sheet, min_col=1, min_row=start + 1, max_row=start + 4))
     sheet.add_chart(chart, f"E{start}")
 
     cats = book.create_sheet(_("Categories")[:31])
-    cats.append([_("Unit"), _("Category"), _("Women"), _("Men"), _("Gap %"), _("Basic pay gap %"), _("Complementary pay gap %")])
+    cats.append(
+        [
+            _("Unit"),
+            _("Category"),
+            _("Women"),
+            _("Men"),
+            _("Gap %"),
+            _("Basic pay gap %"),
+            _("Complementary pay gap %"),
+        ]
+    )
     for section in data.get("sections", []):
         for row in section.get("category_rows", []):
             cats.append(
@@ -364,7 +410,10 @@ def report_xlsx(report: Any) -> bytes:
         gap_chart = BarChart()
         gap_chart.type = "bar"
         gap_chart.title = _("Gap by category of workers (%)")
-        gap_chart.add_data(Reference(cats, min_col=6, max_col=7, min_row=1, max_row=1 + rows), titles_from_data=True)
+        gap_chart.add_data(
+            Reference(cats, min_col=6, max_col=7, min_row=1, max_row=1 + rows),
+            titles_from_data=True,
+        )
         gap_chart.set_categories(Reference(cats, min_col=2, min_row=2, max_row=1 + rows))
         gap_chart.height = max(7.5, rows * 0.6)
         cats.add_chart(gap_chart, "I2")

@@ -18,8 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import get_connection
-from django.core.mail.message import EmailMessage
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -647,19 +646,12 @@ def reminder_send(*, actor: Any, year: int, today: dt.date | None = None) -> Rig
     sent = 0
     with transaction.atomic(), audit_context(actor=_user(actor), actor_label=_label(actor)):
         reminder = RightReminder.objects.create(year=year, recipients=0, sent_by=_label(actor))
-        connection = get_connection()
-        batch = []
-        for email in people.iterator(chunk_size=2000):
-            batch.append(
-                EmailMessage(
-                    subject, body, settings.DEFAULT_FROM_EMAIL, [email], connection=connection
-                )
-            )
-            if len(batch) >= 500:
-                sent += connection.send_messages(batch) or 0
-                batch = []
-        if batch:
-            sent += connection.send_messages(batch) or 0
+        emails = list(people)
+        for start in range(0, len(emails), 500):
+            batch = emails[start : start + 500]
+            # Blind copies: the recipients do not see each other's addresses.
+            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [], bcc=batch).send()
+            sent += len(batch)
         reminder.recipients = sent
         reminder.save()
     return reminder

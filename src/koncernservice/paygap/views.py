@@ -79,11 +79,23 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
             f"loenforskelle-{found.code}-{year}",
             {
                 _("Categories"): [
-                    [_("Category"), _("Women"), _("Men"), _("Gap %"), _("Basic pay gap %"),
-                     _("Complementary pay gap %")],
+                    [
+                        _("Category"),
+                        _("Women"),
+                        _("Men"),
+                        _("Gap %"),
+                        _("Basic pay gap %"),
+                        _("Complementary pay gap %"),
+                    ],
                     *[
-                        [r["category"], r["count"]["F"], r["count"]["M"], documents._num(r["gap"]),
-                         documents._num(r["basic_gap"]), documents._num(r["complementary_gap"])]
+                        [
+                            r["category"],
+                            r["count"]["F"],
+                            r["count"]["M"],
+                            documents._num(r["gap"]),
+                            documents._num(r["basic_gap"]),
+                            documents._num(r["complementary_gap"]),
+                        ]
                         for r in data["category_rows"]
                     ],
                 ]
@@ -123,7 +135,9 @@ def mine(request: HttpRequest) -> HttpResponse:
             if created.status == InfoRequest.Status.ANSWERED:
                 messages.success(request, _("Your request is answered: the letter is ready."))
             else:
-                messages.success(request, _("Your request is registered; HR answers within two months."))
+                messages.success(
+                    request, _("Your request is registered; HR answers within two months.")
+                )
             return redirect("paygap:mine")
         except DomainError as exc:
             errors = _errors(exc)
@@ -165,7 +179,9 @@ def pay(request: HttpRequest) -> HttpResponse:
         request=request,
         queryset=qs,
         columns=[
-            Column("employment__employee_number", _("Employee number"), "employment__employee_number"),
+            Column(
+                "employment__employee_number", _("Employee number"), "employment__employee_number"
+            ),
             Column("employment__person__full_name", _("Name"), "employment__person__last_name"),
             Column("employment__unit__name", _("Unit"), "employment__unit__name"),
             Column("category__name", _("Category"), "category__name"),
@@ -173,7 +189,11 @@ def pay(request: HttpRequest) -> HttpResponse:
             Column("complementary_pay", _("Complementary pay"), "complementary_pay"),
             Column("hours", _("Hours paid"), "hours"),
         ],
-        search_fields=["employment__employee_number", "employment__person__last_name", "category__name"],
+        search_fields=[
+            "employment__employee_number",
+            "employment__person__last_name",
+            "category__name",
+        ],
         default_sort="employment__employee_number",
         title=f"loen-{year}",
         page_size=50,
@@ -192,12 +212,17 @@ def categories(request: HttpRequest) -> HttpResponse:
         request=request,
         queryset=selectors.categories(user=request.user),
         columns=[
-            Column("name", _("Name"), "name", link=lambda c: reverse("paygap:category", args=[c.pk])),
+            Column(
+                "name", _("Name"), "name", link=lambda c: reverse("paygap:category", args=[c.pk])
+            ),
             Column("agreement", _("Agreement"), "agreement"),
             Column("job_category", _("Job category"), "job_category"),
             Column("pay_band", _("Pay-step band"), "pay_band"),
-            Column("evaluated", _("Job evaluation recorded"),
-                   value=lambda c: _("Yes") if c.has_evaluation else _("No")),
+            Column(
+                "evaluated",
+                _("Job evaluation recorded"),
+                value=lambda c: _("Yes") if c.has_evaluation else _("No"),
+            ),
         ],
         search_fields=["name", "agreement", "job_category"],
         default_sort="name",
@@ -276,7 +301,9 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "justify":
                 services.flag_justify(
-                    actor=request.user, flag=found, justification=request.POST.get("justification", "")
+                    actor=request.user,
+                    flag=found,
+                    justification=request.POST.get("justification", ""),
                 )
                 messages.success(request, _("The justification is recorded."))
             elif action == "remedy":
@@ -285,9 +312,14 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
                     try:
                         deadline = dt.date.fromisoformat(request.POST["deadline"])
                     except ValueError:
-                        raise DomainError.single(_("Not a valid date (use YYYY-MM-DD)."), field="deadline") from None
+                        raise DomainError.single(
+                            _("Not a valid date (use YYYY-MM-DD)."), field="deadline"
+                        ) from None
                 services.flag_remedy(
-                    actor=request.user, flag=found, remedy=request.POST.get("remedy", ""), deadline=deadline
+                    actor=request.user,
+                    flag=found,
+                    remedy=request.POST.get("remedy", ""),
+                    deadline=deadline,
                 )
                 messages.success(request, _("The remedy is recorded."))
             elif action == "remedied":
@@ -330,9 +362,9 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
 def requests_list(request: HttpRequest) -> HttpResponse:
     if not core_access.has_permission_anywhere(request.user, access.MANAGE):
         raise Http404
-    qs = core_access.restrict(InfoRequest.objects.all(), request.user, access.MANAGE).select_related(
-        "person", "employment__unit"
-    )
+    qs = core_access.restrict(
+        InfoRequest.objects.all(), request.user, access.MANAGE
+    ).select_related("person", "employment__unit")
     return render(
         request,
         "paygap/requests.html",
@@ -389,7 +421,8 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "reports": selectors.reports(user=request.user),
             "entities": [
-                e for e in selectors.legal_entities()
+                e
+                for e in selectors.legal_entities()
                 if core_access.holds_on_path(request.user, access.MANAGE, e.path)
             ],
             "years": selectors.years(),
@@ -453,4 +486,3 @@ def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="loenrapport-{found.year}.xlsx"'
     return response
-
