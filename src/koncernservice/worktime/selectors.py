@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -282,48 +283,71 @@ def month_closing(*, unit: OrgUnit, month: dt.date) -> MonthClosing | None:
 # --- Holiday ----------------------------------------------------------------------------------
 
 
-def _absence_days(
-    employment: Employment, kind: str, until: dt.date
-) -> list[tuple[dt.date, Decimal]]:
-    """Holiday entries as (date, days): a whole day is 1, hours are hours / daily norm."""
-    pattern = work_pattern(employment)
-    result = []
-    for entry in TimeEntry.objects.filter(
-        employment=employment, kind=kind, date__lte=until
-    ).order_by("date"):
-        if entry.start is None:
-            norm = rules.norm_minutes(entry.date, employment.weekly_hours, pattern.weekdays)
-            days = (
-                Decimal(1)
-                if not norm or entry.minutes >= norm
-                else (Decimal(entry.minutes) / norm).quantize(Decimal("0.01"))
+def _days_of_entry(
+    employment: Employment, weekdays: Any, day: dt.date, start: Any, minutes: int
+) -> Decimal:
+    """An absence entry as days: a whole day is 1, hours are hours / the daily norm."""
+    if start is None:
+        norm = rules.norm_minutes(day, employment.weekly_hours, weekdays)
+        if not norm or minutes >= norm:
+            return Decimal(1)
+        return (Decimal(minutes) / norm).quantize(Decimal("0.01"))
+    daily = Decimal(employment.weekly_hours) * 60 / max(1, len(weekdays))
+    return (Decimal(minutes) / daily).quantize(Decimal("0.01"))
+
+
+def holiday_balances_many(
+    *, employments: Sequence[Employment], on: dt.date
+) -> dict[int, dict[str, list[dict[str, Any]]]]:
+    """The holiday and special-holiday accounts on ``on`` (days) of many employments, with
+    one query for their patterns and one per chunk for their holiday entries."""
+    horizon = dt.date(on.year + 2, 12, 31)
+    ids = [e.pk for e in employments]
+    weekdays = {
+        p.employment_id: p.weekdays for p in WorkPattern.objects.filter(employment_id__in=ids)
+    }
+    default = tuple(DEFAULT_WORK_DAYS)
+    by_id = {e.pk: e for e in employments}
+    taken: dict[tuple[int, str], list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    kinds = (Kind.HOLIDAY, Kind.SPECIAL_HOLIDAY)
+    for i in range(0, len(ids), 900):
+        rows = (
+            TimeEntry.objects.filter(
+                employment_id__in=ids[i : i + 900], kind__in=kinds, date__lte=horizon
             )
-        else:
-            daily = Decimal(employment.weekly_hours) * 60 / max(1, len(pattern.weekdays))
-            days = (Decimal(entry.minutes) / daily).quantize(Decimal("0.01"))
-        result.append((entry.date, days))
+            .order_by("employment_id", "date")
+            .values_list("employment_id", "kind", "date", "start", "minutes")
+        )
+        for employment_id, kind, day, start, minutes in rows:
+            employment = by_id[employment_id]
+            pattern = weekdays.get(employment_id, default)
+            taken[(employment_id, kind)].append(
+                (day, _days_of_entry(employment, pattern, day, start, minutes))
+            )
+    result = {}
+    for employment in employments:
+        holiday = rules.holiday_balance(
+            on=on,
+            employed_from=employment.start_date,
+            employed_until=employment.end_date,
+            days_taken=taken.get((employment.pk, Kind.HOLIDAY), []),
+        )
+        special = rules.special_holiday_balance(
+            on=on,
+            employed_from=employment.start_date,
+            employed_until=employment.end_date,
+            days_taken=taken.get((employment.pk, Kind.SPECIAL_HOLIDAY), []),
+        )
+        result[employment.pk] = {
+            "holiday": [a.as_dict() for a in holiday],
+            "special_holiday": [a.as_dict() for a in special],
+        }
     return result
 
 
 def holiday_balances(*, employment: Employment, on: dt.date) -> dict[str, list[dict[str, Any]]]:
     """The holiday and special-holiday accounts of the employment on ``on`` (days)."""
-    horizon = dt.date(on.year + 2, 12, 31)
-    holiday = rules.holiday_balance(
-        on=on,
-        employed_from=employment.start_date,
-        employed_until=employment.end_date,
-        days_taken=_absence_days(employment, Kind.HOLIDAY, horizon),
-    )
-    special = rules.special_holiday_balance(
-        on=on,
-        employed_from=employment.start_date,
-        employed_until=employment.end_date,
-        days_taken=_absence_days(employment, Kind.SPECIAL_HOLIDAY, horizon),
-    )
-    return {
-        "holiday": [a.as_dict() for a in holiday],
-        "special_holiday": [a.as_dict() for a in special],
-    }
+    return holiday_balances_many(employments=[employment], on=on)[employment.pk]
 
 
 # --- Payroll ----------------------------------------------------------------------------------
@@ -377,6 +401,9 @@ def payroll_rows(*, user: Any, unit: OrgUnit, month: dt.date) -> list[dict[str, 
         employment__in=employments, date__gte=first, date__lte=last
     ):
         entries[entry.employment_id].append(entry)
+    patterns = {
+        p.employment_id: p.weekdays for p in WorkPattern.objects.filter(employment__in=employments)
+    }
     result = []
     for employment in employments:
         row = overview.get(employment.pk)
@@ -390,12 +417,22 @@ def payroll_rows(*, user: Any, unit: OrgUnit, month: dt.date) -> list[dict[str, 
                     bands[name] += value
             elif entry.kind not in WORKING_KINDS:
                 absence[entry.kind] += entry.minutes
-        for day, days in _absence_days(employment, Kind.HOLIDAY, last):
-            if day >= first:
-                holiday_days += days
-        for day, days in _absence_days(employment, Kind.SPECIAL_HOLIDAY, last):
-            if day >= first:
-                special_days += days
+            if entry.kind == Kind.HOLIDAY:
+                holiday_days += _days_of_entry(
+                    employment,
+                    patterns.get(employment.pk, DEFAULT_WORK_DAYS),
+                    entry.date,
+                    entry.start,
+                    entry.minutes,
+                )
+            elif entry.kind == Kind.SPECIAL_HOLIDAY:
+                special_days += _days_of_entry(
+                    employment,
+                    patterns.get(employment.pk, DEFAULT_WORK_DAYS),
+                    entry.date,
+                    entry.start,
+                    entry.minutes,
+                )
         norm = row.norm_minutes if row else 0
         worked = row.worked_minutes if row else 0
         absent = row.absence_minutes if row else 0
