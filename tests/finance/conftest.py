@@ -46,3 +46,15 @@ def official_verdict(einvoice_data: Path) -> OfficialVerdict:
         return cache[key]
 
     return verdict
+
+
+# Lines the conformance tests add (rules implemented / rules in the official sets); printed
+# at the end of the run.
+COVERAGE_REPORT: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if COVERAGE_REPORT:
+        terminalreporter.section("e-invoice rule coverage")
+        for line in COVERAGE_REPORT:
+            terminalreporter.write_line(line)

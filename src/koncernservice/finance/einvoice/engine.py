@@ -156,10 +156,8 @@ def rulesets_for(parsed: ParsedDocument) -> list[str]:
     cust = parsed.root.findtext(
         "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}CustomizationID"
     )
-    if cust and "peppol" in cust.lower():
-        names = ["en16931-peppol", "peppol", "dk"]
-    else:
-        names = ["en16931"]
+    is_peppol = bool(cust) and "peppol" in cust.lower()
+    names = ["en16931-peppol", "peppol", "dk"] if is_peppol else ["en16931"]
     return [n for n in names if n in REGISTRY]
 
 

@@ -441,9 +441,9 @@ def build_document(root: Any, fmt: Format | None) -> Document:
     cur = d.currency
     for tt in root.iterfind(_a("TaxTotal")):
         ta = tt.find(_c("TaxAmount"))
-        if ta is not None and (not cur or ta.get("currencyID", cur) == cur):
-            if d.totals.vat_total is None:
-                d.totals.vat_total = _dec(tt, _c("TaxAmount"))
+        same_currency = ta is not None and (not cur or ta.get("currencyID", cur) == cur)
+        if same_currency and d.totals.vat_total is None:
+            d.totals.vat_total = _dec(tt, _c("TaxAmount"))
         for st in tt.iterfind(_a("TaxSubtotal")):
             cat = st.find(_a("TaxCategory"))
             d.vat_breakdown.append(
