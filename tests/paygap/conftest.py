@@ -35,7 +35,8 @@ def hire(unit, *, female: bool, job: str, number: str) -> Employment:
 
 def extract_lines(paid: Paid) -> str:
     """Teachers: women 400,000 basic, men 440,000 (a 9.09 % basic gap); 1,600 hours each;
-    teachers 0, 1, 4, 5, 8, 9 (3 women, 3 men) 20,000 in allowances. Carers: everyone 300,000 + 0 over 1,500 hours."""
+    teachers 0, 1, 4, 5, 8, 9 (3 women, 3 men) 20,000 in allowances.
+    Carers: everyone 300,000 + 0 over 1,500 hours."""
     lines = []
     for index, employment in enumerate(paid.teachers):
         female = employment.person.legal_sex == "F"

@@ -84,7 +84,8 @@ def test_category_gaps_worked_example() -> None:
     # A: hourly basic women (200 + 220) / 2 = 210, men (240 + 250) / 2 = 245
     #    (245 - 210) / 245 * 100 = 14.2857... -> 14.29
     #    hourly complementary women (0 + 10) / 2 = 5, men (0 + 30) / 2 = 15 -> 66.666... -> 66.67
-    # B: basic women (300 + 330) / 2 = 315, men (360 + 380) / 2 = 370 -> 55 / 370 = 14.8648... -> 14.86
+    # B: basic women (300 + 330) / 2 = 315, men (360 + 380) / 2 = 370
+    #    -> 55 / 370 = 14.8648... -> 14.86
     #    complementary women (0 + 20) / 2 = 10, men (40 + 0) / 2 = 20 -> 50.00
     assert rules.category_gaps(EIGHT) == {
         "A": {"basic_gap": D("14.29"), "complementary_gap": D("66.67")},

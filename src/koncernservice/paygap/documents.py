@@ -50,7 +50,8 @@ def quartile_bars(quartiles: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "women_width": women or 0,
                 "men_x": women or 0,
                 "men_width": men or 0,
-                "label": f"{name}: {_('women')} {pct(band.get('F'))}, {_('men')} {pct(band.get('M'))}",
+                "label": f"{name}: {_('women')} {pct(band.get('F'))}, "
+                f"{_('men')} {pct(band.get('M'))}",
             }
         )
     return bars
@@ -238,7 +239,8 @@ def report_pdf(report: Any) -> bytes:
         count = section.get("count", {})
         _para(
             pdf,
-            f"{section['unit']['name']} ({_('women')} {count.get('F', 0)}, {_('men')} {count.get('M', 0)})",
+            f"{section['unit']['name']} ({_('women')} {count.get('F', 0)}, "
+            f"{_('men')} {count.get('M', 0)})",
             13,
             True,
         )
