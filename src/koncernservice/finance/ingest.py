@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -41,6 +42,7 @@ from koncernservice.finance.models import (
 )
 from koncernservice.procurement import selectors as procurement_selectors
 
+logger = logging.getLogger(__name__)
 MAX_AMOUNT = Decimal("999999999999.99")
 DEFAULT_TOLERANCE = rules.Tolerance(
     absolute=Decimal(str(getattr(settings, "FINANCE_MATCH_TOLERANCE_ABS", "50.00"))),
@@ -84,6 +86,10 @@ OWN_CHECKS: dict[str, tuple[str, str]] = {
     "KS-AMOUNT": (
         "An amount is out of range.",
         "Et beløb er uden for det tilladte interval.",
+    ),
+    "KS-VALIDATOR": (
+        "The validator failed on this document; check it by hand.",
+        "Valideringen fejlede på dette dokument; kontroller det manuelt.",
     ),
     "KS-CREDIT-LINK": (
         "The credited invoice was not found for this supplier.",
@@ -203,7 +209,15 @@ def _prepare(incoming: Incoming, max_bytes: int) -> _Item | dict[str, Any]:
                 file=incoming.filename,
                 location="/" + doc.doc_type,
             )
-    except EInvoiceError as exc:
+    except Exception as exc:  # never crash on a document: report it as unreadable
+        if not isinstance(exc, EInvoiceError):
+            logger.exception("Parser failed on %s", incoming.filename)
+            exc = EInvoiceError(
+                "internal",
+                f"The document could not be read: {type(exc).__name__}",
+                f"Dokumentet kunne ikke læses: {type(exc).__name__}",
+                file=incoming.filename,
+            )
         return {
             "file": incoming.filename,
             "status": "error",
@@ -220,7 +234,14 @@ def _prepare(incoming: Incoming, max_bytes: int) -> _Item | dict[str, Any]:
                 }
             ],
         }
-    findings = [(f.rule, f.severity, f.location, f.message, f.message_da) for f in validate(parsed)]
+    try:
+        findings = [
+            (f.rule, f.severity, f.location, f.message, f.message_da) for f in validate(parsed)
+        ]
+    except Exception:  # a fault in a rule must not lose the invoice: hold it for a person
+        logger.exception("Validator failed on %s", incoming.filename)
+        message, explanation = OWN_CHECKS["KS-VALIDATOR"]
+        findings = [("KS-VALIDATOR", "warning", "/", message, explanation)]
     item = _Item(
         incoming=incoming,
         sha256=hashlib.sha256(incoming.data).hexdigest(),
