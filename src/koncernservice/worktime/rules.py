@@ -426,15 +426,17 @@ def taking_period(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 9, 1), dt.date(year + 1, 12, 31)
 
 
-def _months_of(year: int) -> list[tuple[dt.date, dt.date]]:
+@lru_cache(maxsize=64)
+def _months_of(year: int) -> tuple[tuple[dt.date, dt.date], ...]:
     result = []
     for index in range(12):
         first = add_months(dt.date(year, 9, 1), index)
         last = dt.date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
         result.append((first, last))
-    return result
+    return tuple(result)
 
 
+@lru_cache(maxsize=65536)  # charged per holiday day: the same few arguments over and over
 def earned_days(
     year: int,
     employed_from: dt.date,
