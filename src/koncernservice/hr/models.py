@@ -368,8 +368,12 @@ class JobPosting(AuditedModel, TimeStampedModel):
         return self.state == self.State.PUBLISHED and self.deadline >= dt.date.today()
 
 
-class Application(AuditedModel, TimeStampedModel):
-    """An application to a posting. Never holds pay history; deleted after retention."""
+class Application(TimeStampedModel):
+    """An application to a posting. Never holds pay history; deleted after retention.
+
+    Not an ``AuditedModel``: the audit trail cannot be deleted, so applicants' personal data
+    must not go into it. Business events are recorded on the posting with the application's id.
+    """
 
     class Stage(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -477,7 +481,7 @@ class ApplicationNote(models.Model):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
 
 
-class PlacementDraft(AuditedModel, TimeStampedModel):
+class PlacementDraft(TimeStampedModel):
     """A caseworker's salary placement for an application (before the hire).
 
     ``items`` are the extracted periods and education, each with its ``source`` (``rules`` or
