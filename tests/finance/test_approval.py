@@ -1,0 +1,162 @@
+"""Coding, attestation and approval by different persons, amount limits per role and unit,
+substitutes, escalation near the due date; every step audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from koncernservice.core.errors import DomainError
+from koncernservice.core.models import AuditEntry
+from koncernservice.core.system import system_operator
+from koncernservice.finance import services
+from koncernservice.finance.models import ApprovalStep, Invoice
+from koncernservice.finance.services import CodingInput
+from tests.factories import make_user
+from tests.finance.ap import ap_world, ingest_spec, invoice_of, spec_for
+
+
+@pytest.fixture(autouse=True)
+def _folders(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
+
+
+@pytest.fixture
+def ap(world):
+    return ap_world(world)
+
+
+def coded(ap, **spec_changes) -> Invoice:
+    invoice = invoice_of(ingest_spec(spec_for(ap.world.school, **spec_changes)))
+    services.invoice_code(
+        actor=ap.world.manager,
+        invoice=invoice,
+        lines=[CodingInput(line.pk, "22110", "CC-HS") for line in invoice.lines.all()],
+    )
+    invoice.refresh_from_db()
+    return invoice
+
+
+def test_code_attest_approve_by_two_people(ap) -> None:
+    invoice = coded(ap)
+    assert invoice.status == Invoice.Status.TO_ATTEST
+    services.invoice_attest(actor=ap.world.manager, invoice=invoice)
+    with pytest.raises(DomainError) as exc:
+        services.invoice_approve(actor=ap.world.manager, invoice=invoice)
+    assert exc.value.errors[0].code == "segregation_of_duties"
+    services.invoice_approve(actor=ap.manager2, invoice=invoice)
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.APPROVED
+    assert list(invoice.steps.values_list("step", flat=True)) == ["code", "attest", "approve"]
+    events = set(
+        AuditEntry.objects.filter(object_id=str(invoice.pk)).values_list("event", flat=True)
+    )
+    assert {"invoice.received", "invoice.coded", "invoice.attested", "invoice.approved"} <= events
+
+
+def test_coding_needs_an_account_on_every_line(ap) -> None:
+    invoice = invoice_of(ingest_spec(spec_for(ap.world.school)))
+    first = invoice.lines.first()
+    with pytest.raises(DomainError) as exc:
+        services.invoice_code(
+            actor=ap.world.manager, invoice=invoice, lines=[CodingInput(first.pk, "99999")]
+        )
+    assert len(exc.value.errors) == 2  # unknown account on line 1, none on line 2
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.TO_CODE
+    assert set(invoice.lines.values_list("account", flat=True)) == {""}
+
+
+def test_amount_limit_per_role_and_unit(ap) -> None:
+    invoice = coded(ap)  # 575.00
+    services.invoice_attest(actor=ap.world.manager, invoice=invoice)
+    services.approval_limit_set(
+        actor=ap.finance, unit=ap.world.school, role="manager", max_amount="500"
+    )
+    with pytest.raises(DomainError) as exc:
+        services.invoice_approve(actor=ap.manager2, invoice=invoice)
+    assert exc.value.errors[0].code == "over_limit"
+    # a deeper unit's limit wins over its parent's; raising the school's limit lets it pass
+    services.approval_limit_set(
+        actor=ap.finance, unit=ap.world.buf, role="manager", max_amount="100"
+    )
+    services.approval_limit_set(
+        actor=ap.finance, unit=ap.world.school, role="manager", max_amount="575"
+    )
+    services.invoice_approve(actor=ap.manager2, invoice=invoice)
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.APPROVED
+
+
+def test_substitute_acts_for_an_absent_approver(ap) -> None:
+    invoice = coded(ap)
+    services.invoice_attest(actor=ap.world.manager, invoice=invoice)
+    helper = make_user("vikar")
+    with pytest.raises(DomainError) as exc:
+        services.invoice_approve(actor=helper, invoice=invoice)
+    assert exc.value.status == 403
+    today = timezone.localdate()
+    services.substitution_create(
+        actor=ap.manager2,
+        absent=ap.manager2,
+        substitute=helper,
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=1),
+    )
+    services.invoice_approve(actor=helper, invoice=invoice)
+    step = invoice.steps.get(step=ApprovalStep.Step.APPROVE)
+    assert step.user == helper and step.on_behalf_of == ap.manager2
+
+
+def test_substitute_for_the_attester_cannot_approve(ap) -> None:
+    invoice = coded(ap)
+    helper = make_user("vikar")
+    today = timezone.localdate()
+    services.substitution_create(
+        actor=ap.world.manager,
+        absent=ap.world.manager,
+        substitute=helper,
+        starts_on=today,
+        ends_on=today,
+    )
+    services.invoice_attest(actor=helper, invoice=invoice)  # for leder
+    with pytest.raises(DomainError) as exc:
+        services.invoice_approve(actor=ap.world.manager, invoice=invoice)
+    assert exc.value.errors[0].code == "segregation_of_duties"
+
+
+def test_escalation_near_due_date(ap) -> None:
+    today = timezone.localdate()
+    soon = invoice_of(ingest_spec(spec_for(ap.world.school, due_date=today + dt.timedelta(days=2))))
+    later = invoice_of(
+        ingest_spec(spec_for(ap.world.school, due_date=today + dt.timedelta(days=20)))
+    )
+    assert services.invoices_escalate(actor=system_operator(), days=3) == 1
+    assert Invoice.objects.get(pk=soon.pk).escalated_at is not None
+    assert Invoice.objects.get(pk=later.pk).escalated_at is None
+    assert services.invoices_escalate(actor=system_operator(), days=3) == 0  # not twice
+
+
+def test_hold_needs_reason(ap) -> None:
+    invoice = invoice_of(ingest_spec(spec_for(ap.world.school)))
+    with pytest.raises(DomainError):
+        services.invoice_hold(actor=ap.world.manager, invoice=invoice, on_hold=True)
+    services.invoice_hold(actor=ap.world.manager, invoice=invoice, on_hold=True, reason="Fejl")
+    assert Invoice.objects.get(pk=invoice.pk).on_hold
+    assert invoice.payable_amount == Decimal("575.00")
+
+
+def test_outsider_cannot_code_or_attest(ap) -> None:
+    invoice = invoice_of(ingest_spec(spec_for(ap.world.school)))
+    for user in (ap.world.nobody, ap.world.employee):
+        with pytest.raises(DomainError) as exc:
+            services.invoice_code(
+                actor=user,
+                invoice=invoice,
+                lines=[CodingInput(line.pk, "22110") for line in invoice.lines.all()],
+            )
+        assert exc.value.status == 403
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.TO_CODE

@@ -1,0 +1,175 @@
+"""Set-based posting to the double-entry journal, payment proposal by due date, pain.001,
+reconciliation from camt.054/053 with partial and failed payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from lxml import etree
+
+from koncernservice.core.errors import DomainError
+from koncernservice.core.system import system_operator
+from koncernservice.finance import iso20022, services
+from koncernservice.finance.models import Invoice, JournalLine, Payment, PaymentRun
+from koncernservice.finance.services import CodingInput
+from tests.finance.ap import ap_world, fik_id, ingest_spec, invoice_of, spec_for
+
+SYSTEM = system_operator()
+PAIN = {"p": iso20022.PAIN_NS}
+
+
+@pytest.fixture(autouse=True)
+def _folders(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
+
+
+@pytest.fixture
+def ap(world):
+    return ap_world(world)
+
+
+def approved(ap, **changes) -> Invoice:
+    invoice = invoice_of(ingest_spec(spec_for(ap.world.school, **changes)))
+    services.invoice_code(
+        actor=ap.world.manager,
+        invoice=invoice,
+        lines=[CodingInput(line.pk, "22110", "CC-HS") for line in invoice.lines.all()],
+    )
+    invoice.refresh_from_db()
+    services.invoice_attest(actor=ap.world.manager, invoice=invoice)
+    services.invoice_approve(actor=ap.manager2, invoice=invoice)
+    invoice.refresh_from_db()
+    return invoice
+
+
+def test_posting_is_set_based_and_balances(ap) -> None:
+    invoices = [approved(ap) for _ in range(3)]
+    note = approved(ap, credit_note=True, billing_reference=invoices[0].number)
+    with CaptureQueriesContext(connection) as queries:
+        result = services.invoices_post(actor=SYSTEM, on=dt.date(2026, 1, 31))
+    assert result["invoices"] == 4
+    inserts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "INSERT INTO" in q["sql"] and "journal" in q["sql"]
+    ]
+    assert len(inserts) == 4  # expense lines, adjustments, VAT, payable: one statement each
+    assert JournalLine.objects.aggregate(s=Sum("amount"))["s"] == 0
+    lines = JournalLine.objects.filter(invoice=invoices[0])
+    by_account = {
+        row["account"]: row["s"] for row in lines.values("account").annotate(s=Sum("amount"))
+    }
+    assert by_account == {
+        "22110": Decimal("460.00"),
+        "90180": Decimal("115.00"),
+        "95580": Decimal("-575.00"),
+    }
+    credit = {
+        row["account"]: row["s"]
+        for row in JournalLine.objects.filter(invoice=note)
+        .values("account")
+        .annotate(s=Sum("amount"))
+    }
+    assert credit == {
+        "22110": Decimal("-460.00"),
+        "90180": Decimal("-115.00"),
+        "95580": Decimal("575.00"),
+    }
+    assert set(Invoice.objects.values_list("status", flat=True)) == {"posted"}
+    assert services.invoices_post(actor=SYSTEM)["invoices"] == 0  # nothing twice
+
+
+def test_proposal_file_and_reconciliation(ap) -> None:
+    today = timezone.localdate()
+    due = today + dt.timedelta(days=3)
+    domestic = approved(ap, due_date=due)
+    fik = approved(
+        ap, due_date=due, payment="fik", fik_creditor="87654321", fik_payment_id=fik_id()
+    )
+    iban = approved(ap, due_date=due, payment="iban", iban="DK5000400440116243")
+    later = approved(ap, due_date=today + dt.timedelta(days=40))
+    held = approved(ap, due_date=due)
+    services.invoice_hold(actor=ap.world.manager, invoice=held, on_hold=True, reason="Tvist")
+    note = spec_for(ap.world.school, credit_note=True, billing_reference=domestic.number)
+    note.lines = note.lines[:1]  # credit 10 x 40 + VAT = 500.00
+    credit = approved(
+        ap, **{k: getattr(note, k) for k in ("credit_note", "billing_reference", "lines")}
+    )
+    services.invoices_post(actor=SYSTEM)
+
+    proposal = services.payment_proposal(actor=SYSTEM, until=today + dt.timedelta(days=5))
+    assert proposal["payments"] == 3  # not the later one, not the held one
+    assert proposal["by_method"] == {"domestic": 1, "fik": 1, "iban": 1}
+    payments = {p.invoice_id: p for p in Payment.objects.all()}
+    assert payments[domestic.pk].amount == Decimal("75.00")  # 575 - 500 credited
+    assert payments[fik.pk].amount == Decimal("575.00")
+    assert Invoice.objects.get(pk=credit.pk).status == Invoice.Status.IN_PAYMENT
+    assert Invoice.objects.get(pk=later.pk).status == Invoice.Status.POSTED
+
+    run = PaymentRun.objects.get(pk=proposal["run"])
+    content = services.payment_file(actor=SYSTEM, run=run)
+    doc = etree.fromstring(content)
+    assert doc.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs", namespaces=PAIN) == "3"
+    assert doc.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=PAIN) == "1225.00"
+    fik_tx = doc.xpath("//p:CdtTrfTxInf[p:RmtInf/p:Strd]", namespaces=PAIN)[0]
+    assert fik_tx.findtext("p:CdtrAcct/p:Id/p:Othr/p:Id", namespaces=PAIN) == "87654321"
+    assert fik_tx.findtext(".//p:CdtrRefInf/p:Ref", namespaces=PAIN) == fik_id()
+    assert doc.xpath("//p:CdtrAcct/p:Id/p:IBAN/text()", namespaces=PAIN) == ["DK5000400440116243"]
+    assert doc.xpath("//p:ClrSysMmbId/p:MmbId/text()", namespaces=PAIN) == ["1234"]
+    assert set(Payment.objects.values_list("status", flat=True)) == {"sent"}
+
+    camt = iso20022.build_camt054(
+        message_id="BANK-1",
+        created=timezone.now(),
+        items=[
+            (payments[domestic.pk].end_to_end_id, Decimal("75.00"), ""),
+            (payments[fik.pk].end_to_end_id, Decimal("500.00"), ""),  # partly paid
+            (payments[iban.pk].end_to_end_id, Decimal("575.00"), "AC04"),  # account closed
+        ],
+    )
+    result = services.payments_reconcile(actor=SYSTEM, data=camt, filename="camt.xml")
+    assert (result["paid"], result["partial"], result["failed"]) == (1, 1, 1)
+    assert Invoice.objects.get(pk=domestic.pk).status == Invoice.Status.PAID
+    assert Invoice.objects.get(pk=credit.pk).status == Invoice.Status.PAID
+    partly = Invoice.objects.get(pk=fik.pk)
+    assert partly.status == Invoice.Status.POSTED and partly.paid_amount == Decimal("500.00")
+    failed = Invoice.objects.get(pk=iban.pk)
+    assert failed.status == Invoice.Status.POSTED
+    assert Payment.objects.get(invoice=iban).failure_reason == "AC04"
+    # the next proposal pays the rest of the partly paid one and retries the failed one
+    again = services.payment_proposal(actor=SYSTEM, until=today + dt.timedelta(days=5))
+    amounts = {p.invoice_id: p.amount for p in Payment.objects.filter(run_id=again["run"])}
+    assert amounts == {fik.pk: Decimal("75.00"), iban.pk: Decimal("575.00")}
+    assert PaymentRun.objects.get(pk=run.pk).status == PaymentRun.Status.DONE
+
+
+def test_camt053_statement_is_read_too() -> None:
+    data = b"""<?xml version="1.0"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>
+<Ntry><Amt Ccy="DKK">10.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+<NtryDtls><TxDtls><Refs><EndToEndId>E2E-1</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>"""
+    kind, txs = iso20022.parse_camt(data)
+    assert kind == "camt.053"
+    assert txs == [iso20022.BankTransaction("E2E-1", Decimal("10.00"), True, False, "")]
+
+
+def test_bad_bank_file_changes_nothing(ap) -> None:
+    with pytest.raises(DomainError):
+        services.payments_reconcile(actor=SYSTEM, data=b"<not-camt/>", filename="x.xml")
+    with pytest.raises(DomainError):
+        services.payments_reconcile(actor=SYSTEM, data=b"<broken", filename="x.xml")
+
+
+def test_only_finance_may_pay(ap) -> None:
+    with pytest.raises(DomainError) as exc:
+        services.payment_proposal(actor=ap.world.manager, until=dt.date(2030, 1, 1))
+    assert exc.value.status == 403
+    assert PaymentRun.objects.count() == 0
