@@ -142,11 +142,20 @@ class _Runner:
             self._compiled[key] = exe
         return exe
 
-    def run(self, xml_text: str, paths: Sequence[Path]) -> list[str]:
+    def run(self, xml_text: str, paths: Sequence[Path]) -> list[str | Exception]:
+        """One report per stylesheet; a dynamic error (e.g. FORG0001, a value that cannot be
+        cast) aborts that stylesheet and is returned instead of its report."""
         with self._lock:
             proc = self._processor()
             node = proc.parse_xml(xml_text=xml_text)
-            return [self.executable(p).transform_to_string(xdm_node=node) for p in paths]
+            out: list[str | Exception] = []
+            for p in paths:
+                exe = self.executable(p)
+                try:
+                    out.append(exe.transform_to_string(xdm_node=node))
+                except Exception as exc:  # saxonche raises PySaxonApiError
+                    out.append(exc)
+            return out
 
 
 _RUNNER = _Runner()
@@ -207,6 +216,26 @@ def parse_report(report: str, stylesheet: str = "") -> list[OfficialFinding]:
     return findings
 
 
+# A dynamic error aborts an official stylesheet (XPath 2: a value that cannot be cast, e.g.
+# xs:decimal('') or xs:decimal('abc'), error FORG0001): the official route cannot accept the
+# document. Both verdicts report it under this id.
+EVALUATION_ERROR = "RULES-EVALUATION-ERROR"
+_ERR_CODE = re.compile(r"\b(FORG\d{4}|FOCA\d{4}|XPTY\d{4}|FOAR\d{4}|XTDE\d{4})\b")
+
+
+def evaluation_error(text: str, stylesheet: str = "") -> OfficialFinding:
+    code = _ERR_CODE.search(text)
+    first = text.strip().splitlines()[0] if text.strip() else "dynamic error"
+    label = code.group(1) if code else "error"
+    return OfficialFinding(
+        rule=EVALUATION_ERROR,
+        severity="fatal",
+        location="",
+        message=f"The official rules could not be evaluated ({label}): {first}",
+        stylesheet=stylesheet,
+    )
+
+
 def official_verdict(
     xml: bytes | str, stylesheets: Iterable[str], *, base: Path | None = None
 ) -> list[OfficialFinding]:
@@ -220,7 +249,10 @@ def official_verdict(
     reports = _RUNNER.run(_text(xml), paths)
     findings: list[OfficialFinding] = []
     for name, report in zip(names, reports, strict=True):
-        findings.extend(parse_report(report, name))
+        if isinstance(report, Exception):
+            findings.append(evaluation_error(str(report), name))
+        else:
+            findings.extend(parse_report(report, name))
     return findings
 
 

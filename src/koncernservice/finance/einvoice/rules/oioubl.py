@@ -30,6 +30,7 @@ from typing import Any
 from lxml import etree
 
 from ..engine import Finding, register_ruleset
+from ..official import EVALUATION_ERROR
 
 XS = "http://www.w3.org/2001/XMLSchema"
 _STATE = threading.local()
@@ -73,12 +74,36 @@ def _to_number(arg: Any) -> float | list[Any]:
         return math.nan
 
 
+class CastError(ValueError):
+    """XPath 2 cast of a non-numeric string (FORG0001): aborts the official stylesheet."""
+
+
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_DOUBLE = re.compile(r"^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?INF|NaN)$")
+
+
+def _cast(arg: Any, lexical: re.Pattern[str], type_name: str) -> Any:
+    if isinstance(arg, (bool, float)):
+        return _to_number(arg)
+    s = _arg_string(arg)
+    if s is None:
+        return []
+    s = s.strip()
+    if not lexical.match(s):
+        raise CastError(f'FORG0001 Cannot convert string "{s}" to {type_name}')
+    return float(s.replace("INF", "inf"))
+
+
 def _fn_double(_ctx: Any, arg: Any) -> Any:
-    return _to_number(arg)
+    return _cast(arg, _DOUBLE, "xs:double")
+
+
+def _fn_decimal(_ctx: Any, arg: Any) -> Any:
+    return _cast(arg, _DECIMAL, "xs:decimal")
 
 
 def _fn_int(_ctx: Any, arg: Any) -> Any:
-    n = _to_number(arg)
+    n = _cast(arg, _DECIMAL, "xs:int")
     if isinstance(n, list) or math.isnan(n) or math.isinf(n):
         return n
     return float(int(n))
@@ -111,7 +136,7 @@ def _fn_abs(_ctx: Any, arg: Any) -> Any:
 
 
 def _fn_format_number(_ctx: Any, arg: Any, picture: Any) -> str:
-    n = _to_number(arg)
+    n = _cast(arg, _DOUBLE, "xs:double")
     if isinstance(n, list) or math.isnan(n):
         return "NaN"
     pic = str(picture)
@@ -133,9 +158,29 @@ def _fn_format_number(_ctx: Any, arg: Any, picture: Any) -> str:
     return out
 
 
+def _fn_one(_ctx: Any, arg: Any) -> Any:
+    """At most one item (see ``_wrap_single_args``)."""
+    if isinstance(arg, list):
+        if len(arg) > 1:
+            raise CastError("XPTY0004 A sequence of more than one item is not allowed here")
+        if arg and not isinstance(arg[0], etree._Element):
+            return _string_value(arg[0])
+    return arg
+
+
+def _fn_numbers(_ctx: Any, arg: Any) -> Any:
+    """sum() of values that are not numbers stops Saxon (FORG0001); XPath 1 gives NaN."""
+    if isinstance(arg, list):
+        for item in arg:
+            s = _string_value(item).strip()
+            if not _DOUBLE.match(s):
+                raise CastError(f'FORG0001 Cannot convert string "{s}" to xs:double')
+    return arg
+
+
 EXTENSIONS: dict[tuple[str | None, str], Callable[..., Any]] = {
     (XS, "double"): _fn_double,
-    (XS, "decimal"): _fn_double,
+    (XS, "decimal"): _fn_decimal,
     (XS, "float"): _fn_double,
     (XS, "int"): _fn_int,
     (XS, "integer"): _fn_int,
@@ -146,6 +191,8 @@ EXTENSIONS: dict[tuple[str | None, str], Callable[..., Any]] = {
     (None, "ends-with"): _fn_ends_with,
     (None, "abs"): _fn_abs,
     (None, "format-number"): _fn_format_number,
+    (None, "ks-one"): _fn_one,
+    (None, "ks-numbers"): _fn_numbers,
 }
 
 
@@ -186,7 +233,103 @@ class _XPath:
     def __call__(self, node: Any, variables: dict[str, Any]) -> Any:
         if not self._names:
             return self._xp(node)
-        return self._xp(node, **{n: variables[n] for n in self._names})
+        values = {}
+        for n in self._names:
+            v = variables[n]
+            if type(v) is _Lazy:
+                v = variables[n] = v.value()
+            values[n] = v
+        return self._xp(node, **values)
+
+    def test(self, node: Any, variables: dict[str, Any]) -> bool:
+        """The boolean value of the expression. On a dynamic error, evaluate ``a and b`` /
+        ``a or b`` / ``not(a)`` part by part, left to right, as Saxon does: an error in a part
+        that the outcome does not need is no error."""
+        try:
+            return _truth(self(node, variables))
+        except CastError:
+            split = _split_boolean(self.path)
+            if split is None:
+                raise
+            op, parts = split
+            if op == "not":
+                return not parts[0].test(node, variables)
+            if op == "and":
+                return all(p.test(node, variables) for p in parts)
+            return any(p.test(node, variables) for p in parts)
+
+
+_SPLITS: dict[str, Any] = {}
+
+
+def _split_boolean(expr: str) -> tuple[str, list[_XPath]] | None:
+    if expr in _SPLITS:
+        return _SPLITS[expr]  # type: ignore[no-any-return]
+    tokens = _TOKEN.findall(expr)
+    result: tuple[str, list[_XPath]] | None = None
+    for op in ("or", "and"):
+        parts: list[list[str]] = [[]]
+        depth = 0
+        for tok in tokens:
+            if tok in ("(", "["):
+                depth += 1
+            elif tok in (")", "]"):
+                depth -= 1
+            if depth == 0 and tok == op:
+                parts.append([])
+            else:
+                parts[-1].append(tok)
+        if len(parts) > 1:
+            result = (op, [_XPath("".join(p), _NS_FOR_SPLIT) for p in parts])
+            break
+    if result is None:
+        stripped = expr.strip()
+        inner = _outer(stripped, "(")
+        if inner is not None:
+            result = _split_boolean(inner)
+        else:
+            inner = _outer(stripped, "not(")
+            if inner is not None:
+                result = ("not", [_XPath(inner, _NS_FOR_SPLIT)])
+    _SPLITS[expr] = result
+    return result
+
+
+def _outer(expr: str, opening: str) -> str | None:
+    """``X`` when expr is exactly ``opening X )`` (one balanced group)."""
+    if not expr.startswith(opening) or not expr.endswith(")"):
+        return None
+    depth = 0
+    for pos, tok in enumerate(_TOKEN.findall(expr)):
+        if tok in ("(", "["):
+            depth += 1
+        elif tok in (")", "]"):
+            depth -= 1
+            if depth == 0 and pos != len(_TOKEN.findall(expr)) - 1:
+                return None
+    return expr[len(opening) : -1]
+
+
+_NS_FOR_SPLIT: dict[str, str] = {}
+
+
+class _Lazy:
+    """A local variable, evaluated when first used."""
+
+    __slots__ = ("node", "program", "scope", "step")
+
+    def __init__(self, program: Any, step: Any, node: Any, scope: dict[str, Any]) -> None:
+        self.program, self.step, self.node, self.scope = program, step, node, scope
+
+    def value(self) -> Any:
+        saved = getattr(_STATE, "current", None)
+        _STATE.current = self.node
+        try:
+            if self.step[0] == "var":
+                return _as_variable(self.step[2](self.node, self.scope))
+            return self.program._text(self.step[2], self.node, self.scope)
+        finally:
+            _STATE.current = saved
 
 
 class _Program:
@@ -195,6 +338,7 @@ class _Program:
     def __init__(self, data: dict[str, Any], ruleset: str) -> None:
         self.ruleset = ruleset
         self.ns = {k: v for k, v in data["namespaces"].items() if k not in ("xsl",)}
+        _NS_FOR_SPLIT.update(self.ns)
         self._xpaths: dict[str, _XPath] = {}
         self.consts: dict[str, Any] = {}
         self.doc_vars: list[tuple[str, _XPath]] = []
@@ -276,6 +420,24 @@ class _Program:
     # -- evaluation ---------------------------------------------------------------------------
 
     def run(self, root: Any) -> list[Finding]:
+        try:
+            return self._run(root)
+        except CastError as exc:
+            node = getattr(_STATE, "current", None)
+            where = location(node) if isinstance(node, etree._Element) else ""
+            message = f"The official rules could not be evaluated (FORG0001): {exc}"
+            return [
+                Finding(
+                    EVALUATION_ERROR,
+                    "fatal",
+                    where,
+                    message,
+                    "Fejl: Dokumentet kan ikke valideres efter de officielle OIOUBL-regler, "
+                    f"fordi en værdi ikke er et tal ({exc}).",
+                )
+            ]
+
+    def _run(self, root: Any) -> list[Finding]:
         variables: dict[str, Any] = dict(self.consts)
         for name, xp in self.doc_vars:
             variables[name] = _as_variable(xp(root, variables))
@@ -328,17 +490,14 @@ class _Program:
                 if not copied:
                     local = dict(variables)
                     copied = True
-                if kind == "var":
-                    local[step[1]] = _as_variable(step[2](node, local))
-                else:
-                    local[step[1]] = self._text(step[2], node, local)
-                _STATE.current = node
+                # lazily, as Saxon does: a variable that no test uses is never evaluated
+                local[step[1]] = _Lazy(self, step, node, local)
             elif kind == "group":
                 self._group(step, node, local, findings)
                 _STATE.current = node
             else:
                 _, xp, rule, severity, message = step
-                fired = _truth(xp(node, local))
+                fired = xp.test(node, local)
                 _STATE.current = node
                 if fired == (kind == "report"):
                     text = self._text(message, node, local).strip()
@@ -376,7 +535,7 @@ class _Program:
                 _STATE.current = node
                 value = p[1](node, local)
                 if isinstance(value, list):
-                    out.append(" ".join(_string_value(v) for v in value[:1]))
+                    out.append(" ".join(_string_value(v) for v in value))  # XSLT 2
                 else:
                     out.append(_string_value(value))
             else:
@@ -393,6 +552,121 @@ _STEP_UNION = re.compile(r"/\*/\(\s*([\w]+:[\w]+)\s*\|\s*([\w]+:[\w]+)\s*\)((?:/
 _STEP_CAST = re.compile(r"/xs:(?:decimal|double)\(([\w]+:[\w]+)\)")
 
 
+# XPath 2 functions whose parameters take at most one item: given several (a repeated
+# element) Saxon stops with XPTY0004, where XPath 1 would silently take the first.
+_SINGLE_ARG = frozenset(
+    (
+        "string-length",
+        "normalize-space",
+        "contains",
+        "starts-with",
+        "ends-with",
+        "substring",
+        "substring-after",
+        "substring-before",
+        "translate",
+        "string",
+        "number",
+        "concat",
+        "upper-case",
+        "lower-case",
+        "round",
+        "abs",
+        "floor",
+        "ceiling",
+        "name",
+        "local-name",
+        "namespace-uri",
+        "format-number",
+        "matches",
+        "xs:decimal",
+        "xs:double",
+        "xs:int",
+        "xs:integer",
+        "xs:float",
+    )
+)
+_TOKEN_NAME = re.compile(r"^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$")
+_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?|\s+|.")
+
+
+def _needs_check(arg: list[str]) -> bool:
+    """Only a path or a variable can hold several items; literals and calls cannot."""
+    toks = [t for t in arg if not t.isspace()]
+    if not toks:
+        return False
+    first = toks[0]
+    if first[0] in "'\"(" or first[0].isdigit() or toks == ["."]:
+        return False
+    if len(toks) > 1 and toks[1] == "(" and _TOKEN_NAME.match(first):
+        return first == "current-group"  # a call returns one value (or a node-set)
+    return True
+
+
+def _wrap_single_args(expr: str) -> str:
+    tokens = [t for t in _TOKEN.findall(expr)]
+    out, _ = _rewrite(tokens, 0, None)
+    return "".join(out)
+
+
+def _rewrite(tokens: list[str], i: int, stop: str | None) -> tuple[list[str], int]:
+    """Rewrite tokens from i until an unmatched ``stop`` (')' or ',') at this level."""
+    out: list[str] = []
+    while i < len(tokens):
+        tok = tokens[i]
+        if stop is not None and tok in (")", ",", "]"):
+            return out, i
+        j = i + 1
+        while j < len(tokens) and tokens[j].isspace():
+            j += 1
+        if _TOKEN_NAME.match(tok) and j < len(tokens) and tokens[j] == "(":
+            prev = next((t for t in reversed(out) if not t.isspace()), "")
+            wrap = tok in _SINGLE_ARG and prev not in ("@", "$")
+            sum_check = tok == "sum"
+            out.append(tok)
+            out.extend(tokens[i + 1 : j])
+            out.append("(")
+            i = j + 1
+            while True:
+                arg, i = _rewrite(tokens, i, ")")
+                if wrap and _needs_check(arg):
+                    out.extend(["ks-one(", *arg, ")"])
+                elif sum_check and _needs_check(arg) and "@" not in arg:
+                    out.extend(["ks-numbers(", *arg, ")"])
+                else:
+                    out.extend(arg)
+                if i >= len(tokens):
+                    return out, i
+                out.append(tokens[i])
+                i += 1
+                if tokens[i - 1] == ")":
+                    break
+            continue
+        if tok == "(" or tok == "[":
+            close = ")" if tok == "(" else "]"
+            out.append(tok)
+            inner, i = _rewrite_group(tokens, i + 1, close)
+            out.extend(inner)
+            continue
+        out.append(tok)
+        i += 1
+    return out, i
+
+
+def _rewrite_group(tokens: list[str], i: int, close: str) -> tuple[list[str], int]:
+    out: list[str] = []
+    while i < len(tokens):
+        part, i = _rewrite(tokens, i, ")")
+        out.extend(part)
+        if i >= len(tokens):
+            return out, i
+        out.append(tokens[i])
+        i += 1
+        if tokens[i - 1] in (")", "]"):
+            return out, i
+    return out, i
+
+
 def xpath1(expr: str) -> str:
     """The three XPath 2 constructs in the OIOUBL rules, in XPath 1.0 (same meaning):
     ``.=('a','b')`` (sequence compare), ``/*/(a | b)/c`` (union step) and
@@ -403,7 +677,8 @@ def xpath1(expr: str) -> str:
     expr = _STEP_UNION.sub(
         lambda m: f"(/*/{m.group(1)}{m.group(3)} | /*/{m.group(2)}{m.group(3)})", expr
     )
-    return _STEP_CAST.sub(lambda m: "/" + m.group(1), expr)
+    expr = _STEP_CAST.sub(lambda m: "/" + m.group(1), expr)
+    return _wrap_single_args(expr)
 
 
 def _at_root(expr: str) -> str:
