@@ -76,6 +76,9 @@ MUTATIONS = [
     ("negative-qty", rb"(<cbc:InvoicedQuantity[^>]*>)", rb"\g<1>-"),
     ("date", rb"<cbc:IssueDate>[^<]*", rb"<cbc:IssueDate>2026-02-30"),
     ("country", rb"<cbc:IdentificationCode>DK", rb"<cbc:IdentificationCode>ZZ"),
+    ("not-a-number", rb"(<cbc:PayableAmount currencyID=\"DKK\">)[0-9.]+", rb"\g<1>abc"),
+    ("empty-amount", rb"(<cbc:TaxExclusiveAmount currencyID=\"DKK\">)[0-9.]+", rb"\g<1>"),
+    ("allowance-base", rb"(<cbc:BaseAmount currencyID=\"DKK\">)1575.00", rb"\g<1>1000.00"),
 ]
 MASTER = "peppol-dk/Example-files/BIS3_Invoice_Example_DK_Supplier_Master.xml"
 
@@ -111,3 +114,10 @@ def test_every_official_peppol_and_dk_rule_is_implemented() -> None:
         assert implemented == official_ids, sorted(official_ids ^ implemented)
     dk = set(REGISTRY["dk"].ids())
     assert dk and all(rid.startswith("DK-R-") for rid in dk)
+
+
+def test_uncastable_value_is_an_evaluation_error_like_the_official_route() -> None:
+    base = (EINVOICE_DATA / MASTER).read_bytes()
+    xml = re.sub(rb"(<cbc:PayableAmount currencyID=\"DKK\">)[0-9.]+", rb"\g<1>abc", base)
+    mine = ours(xml, SETS)
+    assert mine.get("RULES-EVALUATION-ERROR") == "fatal"

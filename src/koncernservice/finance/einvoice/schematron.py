@@ -28,10 +28,16 @@ from .xpath import (
     Parser,
     XPathDynamicError,
     build_tree,
+    is_constant,
     node_path,
+    static_condition,
 )
 
 Matcher = Callable[[Node, Env], bool]
+
+# The rule id reported when a rule cannot be evaluated (the official stylesheet would abort
+# with a dynamic error, e.g. FORG0001 for xs:decimal('abc')); the same id as official.py.
+EVALUATION_ERROR = "RULES-EVALUATION-ERROR"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,10 @@ class Assertion:
     test: str
     message: str
     fn: Callable[[Any, Env], bool]
+    # static pre-filter: when no alternative set of keys is fully present in the document,
+    # the test's value is ``static_value`` (None: always evaluate)
+    alts: list[frozenset[str]] | None = None
+    static_value: bool = False
 
 
 @dataclass(slots=True)
@@ -54,6 +64,28 @@ class Template:
     final_tags: list[str | None]
     variables: list[tuple[str, Callable[[Any, Env], list[Any]]]]
     asserts: list[Assertion]
+    keys: frozenset[str] = frozenset()
+    plans: dict[frozenset[str], tuple[list[Assertion], list[Assertion]]] | None = None
+
+    def plan(self, doc_keys: set[str]) -> tuple[list[Assertion], list[Assertion]]:
+        """(assertions to evaluate, assertions that fail without evaluation) for a
+        document with these keys."""
+        present = frozenset(k for k in self.keys if k in doc_keys)
+        if self.plans is None:
+            self.plans = {}
+        p = self.plans.get(present)
+        if p is None:
+            live: list[Assertion] = []
+            static_fail: list[Assertion] = []
+            for a in self.asserts:
+                if a.alts is None or any(alt <= present for alt in a.alts):
+                    live.append(a)
+                elif (not a.static_value) if a.kind == "assert" else a.static_value:
+                    static_fail.append(a)
+            p = (live, static_fail)
+            if len(self.plans) < 256:
+                self.plans[present] = p
+        return p
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,17 +145,36 @@ class RuleData:
         self.source = data.get("SOURCE", "")
         self.namespaces: dict[str, str] = dict(data["NAMESPACES"])
         self.compiler = Compiler(self.namespaces, functions)
-        self.global_exprs = {name: self.compiler.compile(expr) for name, expr in data["GLOBALS"]}
+        self.global_exprs = {}
+        for name, expr in data["GLOBALS"]:
+            ast = self.compiler.parse(expr)
+            fn = self.compiler.comp(ast)
+            if is_constant(ast):
+                try:
+                    self.compiler.constants[name] = fn(None, Env(None, {}))  # type: ignore[arg-type]
+                except XPathDynamicError:
+                    pass
+            self.global_exprs[name] = fn
         self.patterns: dict[str, _Pattern] = {}
+        self._pred_ids: dict[str, int] = {}
         self.rules: dict[str, tuple[str, str, str]] = {}  # id -> (flag, context, message)
         for order, (mode, prio, match, variables, asserts) in enumerate(data["TEMPLATES"]):
             if include is not None and not include(mode, asserts):
                 continue
             matcher, tags = self._compile_pattern(match)
             compiled = []
+            keys: set[str] = set()
             for kind, rid, flag, test, message in asserts:
+                ast = self.compiler.parse(test)
+                cond = static_condition(ast)
+                alts, static_value = (cond[0], cond[1]) if cond is not None else (None, False)
+                if alts:
+                    for alt in alts:
+                        keys |= alt
                 compiled.append(
-                    Assertion(kind, rid, flag, test, message, self.compiler.compile_bool(test))
+                    Assertion(
+                        kind, rid, flag, test, message, self.compiler.compb(ast), alts, static_value
+                    )
                 )
                 self.rules.setdefault(rid, (flag, match, message))
             tpl = Template(
@@ -135,6 +186,7 @@ class RuleData:
                 tags,
                 [(n, self.compiler.compile(s)) for n, s in variables],
                 compiled,
+                frozenset(keys),
             )
             self.patterns.setdefault(mode, _Pattern(mode)).templates.append(tpl)
         for p in self.patterns.values():
@@ -155,7 +207,7 @@ class RuleData:
             return self._pat(e[1])
         if k == "filter":
             inner, tags = self._pat(e[1])
-            preds = [self.compiler.compb(p) for p in e[2]]
+            preds = [self._pred(p) for p in e[2]]
 
             def filt(n: Node, E: Env) -> bool:
                 return inner(n, E) and all(p(n, E) for p in preds)
@@ -172,28 +224,32 @@ class RuleData:
             return self._path(None, [("/", start), *steps])
         raise ValueError(f"unsupported pattern {e!r}")
 
-    def _step(self, st: Any) -> tuple[Callable[[Node, Env], bool], str | None]:
+    def _pred(self, p: Any) -> Callable[[Node, Env], bool]:
+        """A context predicate, memoised per (predicate, node) within one run: many rules
+        share predicates such as ``cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT'``."""
+        key = repr(p)
+        pid = self._pred_ids.get(key)
+        if pid is None:
+            pid = self._pred_ids[key] = len(self._pred_ids)
+        fn = self.compiler.compb(p)
+
+        def memo(n: Node, E: Env) -> bool:
+            k = (pid, n.pos)
+            v = E.memo.get(k)
+            if v is None:
+                v = E.memo[k] = fn(n, E)
+            return v
+
+        return memo
+
+    def _step(self, st: Any) -> tuple[str, str | None, list[Callable[[Node, Env], bool]]]:
         if st[0] != "axis" or st[1] != "child":
             raise ValueError(f"unsupported pattern step {st!r}")
         test = st[2]
-        preds = [self.compiler.compb(p) for p in (st[3] if len(st) > 3 else [])]
-        tag = test[1] if test[0] == "name" else None
-        kind = test[0]
-
-        def m(n: Node, E: Env) -> bool:
-            if n.tag is None:
-                return False
-            if kind == "name":
-                if n.tag != tag:
-                    return False
-            elif kind != "any":
-                raise ValueError(f"unsupported node test {test}")
-            for p in preds:
-                if not p(n, E):
-                    return False
-            return True
-
-        return m, tag
+        if test[0] not in ("name", "any"):
+            raise ValueError(f"unsupported node test {test}")
+        preds = [self._pred(p) for p in (st[3] if len(st) > 3 else [])]
+        return test[0], (test[1] if test[0] == "name" else None), preds
 
     def _path(
         self, anchor: str | None, steps: list[tuple[str, Any]]
@@ -201,15 +257,48 @@ class RuleData:
         compiled = [(sep, *self._step(st)) for sep, st in steps]
         last_tag = compiled[-1][2]
         k = len(compiled)
+        if all(sep == "/" for sep, *_ in compiled[1:]):
+            tests = [(kind, tag) for _sep, kind, tag, _p in compiled]
+            preds = [p for _sep, _kind, _tag, p in compiled]
+            anchored = anchor == "/"
+
+            def match(n: Node, E: Env) -> bool:
+                # element names up the parent chain first (cheap), predicates after
+                chain = []
+                x: Node | None = n
+                for i in range(k - 1, -1, -1):
+                    if x is None or x.tag is None:
+                        return False
+                    kind, tag = tests[i]
+                    if kind == "name" and x.tag != tag:
+                        return False
+                    chain.append(x)
+                    if i > 0:
+                        x = x.parent
+                if anchored and (x is None or x.parent is None or x.parent.tag is not None):
+                    return False
+                for j, node in enumerate(chain):
+                    for p in preds[k - 1 - j]:
+                        if not p(node, E):
+                            return False
+                return True
+
+            return match, [last_tag]
+
+        def step_ok(i: int, n: Node, E: Env) -> bool:
+            _sep, kind, tag, preds_i = compiled[i]
+            if n.tag is None or (kind == "name" and n.tag != tag):
+                return False
+            return all(p(n, E) for p in preds_i)
 
         def match_at(i: int, n: Node, E: Env) -> bool:
-            sep, m, _tag = compiled[i]
-            if not m(n, E):
+            if not step_ok(i, n, E):
                 return False
             if i == 0:
                 if anchor == "/":
                     return n.parent is not None and n.parent.tag is None
                 return True
+            sep = compiled[i][0]
             if sep == "/":
                 p = n.parent
                 return p is not None and p.tag is not None and match_at(i - 1, p, E)
@@ -247,6 +336,11 @@ class RuleData:
         return out
 
     def _fire(self, tpl: Template, n: Node, E: Env, out: list[RawFinding]) -> None:
+        live, static_fail = tpl.plan(E.doc.keys)
+        for a in static_fail:
+            out.append(RawFinding(a.id, a.flag, n, a.message))
+        if not live:
+            return
         if tpl.variables:
             saved = E.vars
             local: dict[str, list[Any]] = dict(saved)
@@ -260,7 +354,7 @@ class RuleData:
                     out.append(RawFinding(a.id, a.flag, n, a.message, str(exc)))
                 return
         try:
-            for a in tpl.asserts:
+            for a in live:
                 try:
                     ok = a.fn(n, E)
                 except XPathDynamicError as exc:
@@ -339,6 +433,22 @@ class OfficialRuleSet:
         from .engine import Finding
 
         raw = self.data.run(tree_of(parsed))
+        errors = [r for r in raw if r.error]
+        if errors:
+            # As on the official route, where a dynamic error (e.g. xs:decimal('abc'))
+            # aborts the whole stylesheet: one fatal finding instead of a verdict.
+            first = errors[0]
+            return [
+                Finding(
+                    EVALUATION_ERROR,
+                    "fatal",
+                    first.location,
+                    f"The {self.name} rules could not be evaluated: {first.error} "
+                    f"(in {first.id}: {first.message})",
+                    "Reglerne kunne ikke evalueres, fordi en værdi har et ugyldigt format "
+                    f"(fx et beløb eller en dato) – se {first.id}.",
+                )
+            ]
         out = []
         for r in raw:
             sev = "warning" if r.flag == "warning" else "fatal"

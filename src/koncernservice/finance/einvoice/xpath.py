@@ -107,65 +107,105 @@ class UA(str):
 
 
 class Doc:
-    """A converted document: the document node, its root element and an index by tag."""
+    """A converted document: the document node, its root element, an index of elements by
+    tag and of elements by attribute name, and ``keys`` (every tag and ``@attribute`` name
+    present, for the rules' static pre-filter)."""
 
-    __slots__ = ("by_tag", "count", "node", "root")
+    __slots__ = ("attr_index", "by_tag", "count", "keys", "node", "root")
 
-    def __init__(self, node: Node, root: Node, by_tag: dict[str, list[Node]], count: int) -> None:
+    def __init__(
+        self,
+        node: Node,
+        root: Node,
+        by_tag: dict[str, list[Node]],
+        count: int,
+        attr_index: dict[str, list[Node]] | None = None,
+    ) -> None:
         self.node = node
         self.root = root
         self.by_tag = by_tag
         self.count = count
+        self.attr_index = attr_index or {}
+        keys = set(by_tag)
+        keys.update("@" + a for a in self.attr_index)
+        self.keys = keys
+
+
+_NO_CHILDREN: list[Node] = []
+_NO_KIDS: dict[str, list[Node]] = {}
+_NO_ATTRS: dict[str, str] = {}
 
 
 def build_tree(root_el: Any) -> Doc:
     """Walk an lxml element once into ``Node`` objects (document order in ``pos``)."""
     docnode = Node()
     by_tag: dict[str, list[Node]] = {}
+    attr_index: dict[str, list[Node]] = {}
     counter = [1]
+    new = Node.__new__
 
     def conv(el: Any, parent: Node) -> Node:
-        n = Node()
+        n = new(Node)
         tag = el.tag
         n.tag = tag
         n.parent = parent
         n.el = el
         n.pos = counter[0]
+        n._sv = None
         counter[0] += 1
         lst = by_tag.get(tag)
         if lst is None:
             by_tag[tag] = [n]
         else:
             lst.append(n)
-        if el.attrib:
-            n.attrs = dict(el.attrib)
+        items = el.items()
+        if items:
+            n.attrs = attrs = dict(items)
+            for a in attrs:
+                al = attr_index.get(a)
+                if al is None:
+                    attr_index[a] = [n]
+                else:
+                    al.append(n)
+        else:
+            n.attrs = _NO_ATTRS
         if len(el):
-            texts = [el.text] if el.text else []
-            kids = n.kids
-            children = n.children
+            t = el.text
+            texts = [t] if t else []
+            kids: dict[str, list[Node]] = {}
+            children: list[Node] = []
             for c in el:
                 if type(c.tag) is str:
                     cn = conv(c, n)
                     children.append(cn)
-                    k = kids.get(cn.tag)
+                    k = kids.get(cn.tag)  # type: ignore[arg-type]
                     if k is None:
-                        kids[cn.tag] = [cn]
+                        kids[cn.tag] = [cn]  # type: ignore[index]
                     else:
                         k.append(cn)
-                if c.tail:
-                    texts.append(c.tail)
+                t = c.tail
+                if t:
+                    texts.append(t)
             n.texts = texts
-            if not children:  # only comments / PIs inside
-                n.children = []
+            if children:
+                n.children = children
+                n.kids = kids
+                n.text = ""
+            else:  # only comments / PIs inside
+                n.children = _NO_CHILDREN
+                n.kids = _NO_KIDS
                 n.text = "".join(texts)
         else:
+            n.children = _NO_CHILDREN
+            n.kids = _NO_KIDS
+            n.texts = None
             n.text = el.text or ""
         return n
 
     root = conv(root_el, docnode)
     docnode.children = [root]
     docnode.kids = {root.tag: [root]}  # type: ignore[dict-item]
-    return Doc(docnode, root, by_tag, counter[0])
+    return Doc(docnode, root, by_tag, counter[0], attr_index)
 
 
 # --------------------------------------------------------------------------- values
@@ -233,7 +273,8 @@ def _float_str(f: float) -> str:
 
 
 _DOUBLE_RE = re.compile(
-    r"^[ \t\n\r]*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN)[ \t\n\r]*$"
+    r"^[ \t\n\r]*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN)"
+    r"[ \t\n\r]*$"
 )
 _DECIMAL_RE = re.compile(r"^[ \t\n\r]*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))[ \t\n\r]*$")
 _INT_RE = re.compile(r"^[ \t\n\r]*([+-]?[0-9]+)[ \t\n\r]*$")
@@ -373,10 +414,7 @@ def _cmp_atomic(op: str, a: Any, b: Any) -> bool:
         if ta is UA and tb is UA:
             pass
         else:
-            if ta is UA:
-                other, ot = b, tb
-            else:
-                other, ot = a, ta
+            ot = tb if ta is UA else ta
             if ot is bool:
                 conv: Any = cast_boolean
             elif ot is int or ot is float or ot is Decimal:
@@ -920,7 +958,7 @@ BoolFn = Callable[[Any, "Env"], bool]
 class Env:
     """Evaluation environment: variables, the document, the context position/size."""
 
-    __slots__ = ("doc", "functions", "global_exprs", "globals", "pos", "size", "vars")
+    __slots__ = ("doc", "functions", "global_exprs", "globals", "memo", "pos", "size", "vars")
 
     def __init__(self, doc: Doc, global_exprs: dict[str, Fn] | None = None) -> None:
         self.vars: dict[str, list[Any]] = {}
@@ -929,6 +967,7 @@ class Env:
         self.size = 1
         self.globals: dict[str, list[Any]] = {}
         self.global_exprs = global_exprs or {}
+        self.memo: dict[tuple[int, int], bool] = {}
 
     def var(self, name: str) -> list[Any]:
         v = self.vars.get(name)
@@ -987,15 +1026,17 @@ class Compiler:
     ) -> None:
         self.ns = namespaces
         self.user_functions = functions or {}
+        # document-independent global variables, evaluated once at compile time
+        self.constants: dict[str, list[Any]] = {}
 
     def compile(self, src: str) -> Fn:
-        return self.comp(Parser(src, self.ns).parse())
+        return self.comp(self.parse(src))
 
     def compile_bool(self, src: str) -> BoolFn:
-        return self.compb(Parser(src, self.ns).parse())
+        return self.compb(self.parse(src))
 
     def parse(self, src: str) -> Any:
-        return Parser(src, self.ns).parse()
+        return rewrite(Parser(src, self.ns).parse())
 
     # ---- boolean compilation (effective boolean value, with fast paths)
     def compb(self, e: Any) -> BoolFn:
@@ -1025,6 +1066,28 @@ class Compiler:
         if k == "gcmp":
             op = e[1]
             a, b = self.comp(e[2]), self.comp(e[3])
+            members = self._string_set(e[3]) if op == "=" else None
+            if members is not None and not _mentions_var(e[2], e[3][1]):
+                var_name = e[3][1]
+
+                def member(c: Any, E: Env) -> bool:
+                    if var_name in E.vars:  # shadowed by a local variable
+                        return general_compare("=", a(c, E), b(c, E))
+                    for x in a(c, E):
+                        t = type(x)
+                        if t is Node:
+                            v: Any = x.string_value()
+                        elif t is Attr:
+                            v = x.value
+                        elif t is str or t is UA:
+                            v = x
+                        else:
+                            return general_compare("=", a(c, E), b(c, E))
+                        if v in members:
+                            return True
+                    return False
+
+                return member
             if e[3][0] == "lit" and type(e[3][1]) is str:
                 lit = e[3][1]
                 if op == "=":
@@ -1062,7 +1125,17 @@ class Compiler:
 
     def c_var(self, e: Any) -> Fn:
         name = e[1]
+        const = self.constants.get(name)
+        if const is not None:
+            return lambda c, E: E.vars.get(name, const)
         return lambda c, E: E.var(name)
+
+    def _string_set(self, e: Any) -> frozenset[str] | None:
+        if e[0] == "var" and e[1] in self.constants:
+            vals = self.constants[e[1]]
+            if len(vals) > 4 and all(type(v) is str for v in vals):
+                return frozenset(vals)
+        return None
 
     def c_ctx(self, e: Any) -> Fn:
         return lambda c, E: [c]
@@ -1432,41 +1505,96 @@ class Compiler:
     def c_path(self, e: Any) -> Fn:
         start = e[1]
         steps = e[2]
-        # fast path: //name from the root
-        fns: list[tuple[str, Fn, bool]] = []
         first = self.comp(start) if start[0] != "root" else None
+        # (kind, payload): "chain" = tuple of child tags; "step" = (fn, may_reorder)
+        plan: list[tuple[str, Any]] = []
         for sep, st in steps:
+            is_axis = st[0] == "axis"
+            preds = st[3] if is_axis and len(st) > 3 else []
             if sep == "//":
-                if st[0] == "axis" and st[1] == "child" and len(st) == 3:
-                    fns.append(("desc", self._axis("descendant", st[2]), True))
+                if (
+                    is_axis
+                    and st[1] == "child"
+                    and not any(_uses_position(p) for p in preds)
+                    and (not any(p[0] == "lit" for p in preds))
+                ):
+                    plan.append(("step", (self.comp(("axis", "descendant", st[2], preds)), True)))
                     continue
-                fns.append(("step", self._axis("descendant-or-self", ("node",)), True))
-            simple = st[0] == "axis" and st[1] in ("child", "attribute", "self")
-            fns.append(("step", self.comp(st), not simple))
+                if is_axis and st[1] == "attribute" and st[2][0] == "name" and not preds:
+                    aname = st[2][1][2:] if st[2][1].startswith("{}") else st[2][1]
+                    plan.append(("descattr", aname))
+                    continue
+                plan.append(("step", (self._axis("descendant-or-self", ("node",)), True)))
+            if is_axis and st[1] == "child" and st[2][0] == "name" and not preds:
+                if plan and plan[-1][0] == "chain":
+                    plan[-1] = ("chain", (*plan[-1][1], st[2][1]))
+                else:
+                    plan.append(("chain", (st[2][1],)))
+                continue
+            simple = is_axis and st[1] in ("child", "attribute", "self")
+            plan.append(("step", (self.comp(st), not simple)))
 
         def path(c: Any, E: Env) -> list[Any]:
             items = first(c, E) if first is not None else [E.doc.node]
-            for _kind, f, needs_sort in fns:
+            reordered = False
+            for kind, payload in plan:
                 if not items:
                     return EMPTY
+                if kind == "descattr":
+                    if len(items) == 1 and items[0] is E.doc.node:
+                        owners = E.doc.attr_index.get(payload, EMPTY)
+                        items = [Attr(payload, n.attrs[payload], n) for n in owners]
+                    else:
+                        out = []
+                        for it in items:
+                            if type(it) is Node:
+                                sub_nodes: list[Node] = [it]
+                                _descendants(it, sub_nodes)
+                                for n in sub_nodes:
+                                    v = n.attrs.get(payload)
+                                    if v is not None:
+                                        out.append(Attr(payload, v, n))
+                        items = out
+                    continue
+                if kind == "chain":
+                    for tag in payload:
+                        if len(items) == 1:
+                            n = items[0]
+                            if type(n) is not Node:
+                                return EMPTY
+                            items = n.kids.get(tag, EMPTY)
+                            if not items:
+                                return EMPTY
+                        else:
+                            out: list[Any] = []
+                            for n in items:
+                                if type(n) is Node:
+                                    k = n.kids.get(tag)
+                                    if k:
+                                        out.extend(k)
+                            if not out:
+                                return EMPTY
+                            items = _sort_nodes(out) if reordered else out
+                    continue
+                f, may_reorder = payload
                 if len(items) == 1:
                     items = f(items[0], E)
-                    continue
-                out: list[Any] = []
-                for it in items:
-                    r = f(it, E)
-                    if r:
-                        out.extend(r)
-                items = _sort_nodes(out) if (needs_sort or (out and type(out[0]) is Node)) else out
+                else:
+                    out = []
+                    for it in items:
+                        r = f(it, E)
+                        if r:
+                            out.extend(r)
+                    items = _sort_nodes(out) if out and type(out[0]) is Node else out
+                if may_reorder:
+                    reordered = True
             return items
 
         return path
 
     def c_call(self, e: Any) -> Fn:
         name, args = e[1], e[2]
-        if name in ("not", "exists", "empty", "boolean", "true", "false") or (
-            name == "position" and False
-        ):
+        if name in ("not", "exists", "empty", "boolean", "true", "false"):
             b = self.compb(e)
             return lambda c, E: [b(c, E)]
         if name in self.user_functions:
@@ -1521,10 +1649,7 @@ def _walk(e: Any) -> Any:
 
 
 def _uses_position(e: Any) -> bool:
-    for x in _walk(e):
-        if x and x[0] == "call" and x[1] in ("position", "last"):
-            return True
-    return False
+    return any(x and x[0] == "call" and x[1] in ("position", "last") for x in _walk(e))
 
 
 def _is_boolean_expr(e: Any) -> bool:
@@ -1652,10 +1777,7 @@ def fn_substring(
 ) -> list[Any]:
     text = _str_arg(s, "substring")
     st = _xround(number_of(_one(start, "substring")))
-    if length is None:
-        end = math.inf
-    else:
-        end = st + _xround(number_of(_one(length, "substring")))
+    end = math.inf if length is None else st + _xround(number_of(_one(length, "substring")))
     if math.isnan(st) or math.isnan(end):
         return [""]
     out = [ch for i, ch in enumerate(text, 1) if i >= st and i < end]
@@ -1971,3 +2093,146 @@ _PREFIXES = {
     "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2": "cac",
     "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2": "ext",
 }
+
+
+# --------------------------------------------------------------------------- static analysis
+#
+# ``static_condition(ast)`` -> (alternatives, value) or None. Each alternative is a set of
+# keys (element tags in Clark notation, "@name" for attributes) that must *all* be present
+# in the document for the expression to possibly differ from ``value``: when no
+# alternative is fully present, the expression's effective boolean value is ``value``.
+# Rules whose keys are absent from a document are settled without evaluating them.
+
+Alts = list[frozenset[str]]
+
+
+def required_keys(e: Any) -> Alts | None:
+    """Alternatives of keys one of which must be fully present for ``e`` to be non-empty."""
+    k = e[0]
+    if k == "paren":
+        return required_keys(e[1])
+    if k == "axis":
+        axis, test = e[1], e[2]
+        if test[0] == "name":
+            if axis == "attribute":
+                name = test[1][2:] if test[1].startswith("{}") else test[1]
+                return [frozenset({"@" + name})]
+            if axis in ("child", "descendant", "descendant-or-self", "self", "ancestor", "parent"):
+                return [frozenset({test[1]})]
+        return None
+    if k == "filter":
+        return required_keys(e[1])
+    if k == "union":
+        a, b = required_keys(e[1]), required_keys(e[2])
+        if a is None or b is None:
+            return None
+        return a + b
+    if k == "path":
+        alts: Alts = [frozenset()]
+        parts = [e[1]] + [st for _sep, st in e[2]]
+        for part in parts:
+            if part[0] == "root":
+                continue
+            r = required_keys(part)
+            if r is None:
+                continue  # this step adds no requirement, the others still hold
+            alts = [a | b for a in alts for b in r]
+            if len(alts) > 16:
+                return None
+        if alts == [frozenset()]:
+            return None
+        return alts
+    return None
+
+
+_EMPTY_SAFE = {"lit", "var", "ctx"}
+
+
+def static_condition(e: Any) -> tuple[Alts, bool] | None:
+    k = e[0]
+    if k == "paren":
+        return static_condition(e[1])
+    if k == "call":
+        name, args = e[1], e[2]
+        if name in ("not", "exists", "empty", "boolean") and len(args) == 1:
+            if name in ("not", "boolean"):
+                inner = static_condition(args[0])
+                if inner is not None:
+                    return (inner[0], (not inner[1]) if name == "not" else inner[1])
+            r = required_keys(args[0])
+            if r is None:
+                return None
+            return (r, name in ("not", "empty"))
+        return None
+    if k in ("axis", "path", "union", "filter"):
+        r = required_keys(e)
+        return None if r is None else (r, False)
+    if k == "and" or k == "or":
+        a, b = static_condition(e[1]), static_condition(e[2])
+        decisive = k == "or"  # the value that settles the whole expression
+        if a is not None and a[1] is decisive:
+            return a
+        if b is not None and b[1] is decisive:
+            return b
+        if a is not None and b is not None:
+            return (a[0] + b[0], a[1] if k == "or" else a[1] and b[1])
+        return None
+    if k == "gcmp":
+        left, right = e[2], e[3]
+        for side, other in ((left, right), (right, left)):
+            r = required_keys(side)
+            if r is not None and (other[0] in _EMPTY_SAFE or required_keys(other) is not None):
+                return (r, False)
+        cnt = None
+        if left[0] == "call" and left[1] == "count" and right[0] == "lit":
+            cnt, lit, op = left, right[1], e[1]
+        if cnt is not None and _is_num(lit) and type(lit) is not bool:
+            r = required_keys(cnt[2][0])
+            if r is not None:
+                return (r, _OPS[op](0, lit))
+        return None
+    if k == "quant":
+        binds = e[2]
+        if len(binds) == 1:
+            r = required_keys(binds[0][1])
+            if r is not None:
+                return (r, e[1] == "every")
+        return None
+    return None
+
+
+def is_constant(e: Any) -> bool:
+    """True when ``e`` does not depend on the document, the context or variables."""
+    for x in _walk(e):
+        if not x:
+            continue
+        if x[0] in ("axis", "root", "ctx", "var", "path") or (
+            x[0] == "call" and x[1] in ("position", "last", "current-date")
+        ):
+            return False
+    return True
+
+
+def rewrite(e: Any) -> Any:
+    """AST rewrites that keep the semantics but run faster:
+    ``some $v in S satisfies X = $v`` (X not using $v) -> ``X = S``."""
+    if isinstance(e, list):
+        return [rewrite(x) for x in e]
+    if not isinstance(e, tuple) or not e:
+        return e
+    if e[0] == "quant" and e[1] == "some" and len(e[2]) == 1:
+        var, seq = e[2][0]
+        sat = e[3]
+        if sat[0] == "paren":
+            sat = sat[1]
+        if sat[0] == "gcmp" and sat[1] == "=":
+            a, b = sat[2], sat[3]
+            if b == ("var", var) and not _mentions_var(a, var):
+                return ("gcmp", "=", rewrite(a), rewrite(seq))
+            if a == ("var", var) and not _mentions_var(b, var):
+                return ("gcmp", "=", rewrite(b), rewrite(seq))
+    return tuple(rewrite(x) if isinstance(x, (tuple, list)) else x for x in e)
+
+
+def _mentions_var(e: Any, var: str) -> bool:
+    return any(x and x[0] == "var" and x[1] == var for x in _walk(e))

@@ -28,7 +28,8 @@ _FAMILIES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^BR-DEC-"), "Beløbet har flere decimaler end tilladt (højst 2)."),
     (
         re.compile(r"^UBL-CR-"),
-        "Elementet bør ikke bruges i en faktura efter EN 16931 (UBL-syntaksregel); modtageren ser bort fra det.",
+        "Elementet bør ikke bruges i en faktura efter EN 16931 (UBL-syntaksregel); "
+        "modtageren ser bort fra det.",
     ),
     (re.compile(r"^UBL-SR-"), "Elementet må højst forekomme én gang (UBL-syntaksregel)."),
     (re.compile(r"^UBL-DT-"), "Datatypen er ikke tilladt (UBL-syntaksregel for EN 16931)."),
