@@ -15,7 +15,7 @@ from koncernservice.finance.einvoice import official, parse_document, rulesets_f
 from koncernservice.finance.einvoice.engine import REGISTRY
 
 from .conftest import COVERAGE_REPORT, EINVOICE_DATA, needs_einvoice_data
-from .einvoice_corpus import diff, official_rule_ids, ours
+from .test_conformance_en16931 import diff, official_rule_ids, ours
 
 pytestmark = needs_einvoice_data
 

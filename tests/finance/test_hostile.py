@@ -217,7 +217,7 @@ def test_validate_files_limits_size_before_reading(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- fuzzing
 
 FUZZ = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 

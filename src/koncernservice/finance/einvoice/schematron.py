@@ -15,6 +15,7 @@ could match it; every test was compiled once into Python closures at import.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -150,10 +151,8 @@ class RuleData:
             ast = self.compiler.parse(expr)
             fn = self.compiler.comp(ast)
             if is_constant(ast):
-                try:
+                with contextlib.suppress(XPathDynamicError):
                     self.compiler.constants[name] = fn(None, Env(None, {}))  # type: ignore[arg-type]
-                except XPathDynamicError:
-                    pass
             self.global_exprs[name] = fn
         self.patterns: dict[str, _Pattern] = {}
         self._pred_ids: dict[str, int] = {}
