@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -112,8 +112,24 @@ def week_days(*, employment: Employment, monday: dt.date) -> list[DayRow]:
     return [rows[d] for d in days]
 
 
+class EntryFacts(NamedTuple):
+    """The columns of a time entry the rules and overviews need (read without building model
+    instances: a unit's overview reads months of entries for every employee)."""
+
+    employment_id: int
+    date: dt.date
+    kind: str
+    start: dt.time | None
+    end: dt.time | None
+    minutes: int
+
+
+def entry_facts(queryset: QuerySet[TimeEntry]) -> list[EntryFacts]:
+    return [EntryFacts(*row) for row in queryset.values_list(*EntryFacts._fields)]
+
+
 def _employment_days(
-    entries: list[TimeEntry],
+    entries: Sequence[TimeEntry | EntryFacts],
 ) -> rules.EmployeeDays:
     days = rules.EmployeeDays()
     for entry in entries:
@@ -142,10 +158,12 @@ def findings_for(
         ).values_list("employment_id", flat=True)
     )
     since = rules.reference_period_start(first)
-    by_employment: dict[int, list[TimeEntry]] = defaultdict(list)
-    for entry in TimeEntry.objects.filter(
-        employment__in=employments, date__gte=since, date__lte=last
-    ).order_by("date", "start"):
+    by_employment: dict[int, list[EntryFacts]] = defaultdict(list)
+    for entry in entry_facts(
+        TimeEntry.objects.filter(
+            employment__in=employments, date__gte=since, date__lte=last
+        ).order_by("date", "start")
+    ):
         by_employment[entry.employment_id].append(entry)
     result: dict[int, list[rules.Finding]] = {}
     lower = dt.datetime.combine(first, dt.time())
@@ -230,9 +248,9 @@ def unit_overview(
         .order_by("person__last_name", "person__first_name", "pk")
     )
     patterns = {p.employment_id: p for p in WorkPattern.objects.filter(employment__in=employments)}
-    minutes: dict[int, dict[dt.date, list[TimeEntry]]] = defaultdict(lambda: defaultdict(list))
-    for entry in TimeEntry.objects.filter(
-        employment__in=employments, date__gte=first, date__lte=last
+    minutes: dict[int, dict[dt.date, list[EntryFacts]]] = defaultdict(lambda: defaultdict(list))
+    for entry in entry_facts(
+        TimeEntry.objects.filter(employment__in=employments, date__gte=first, date__lte=last)
     ):
         minutes[entry.employment_id][entry.date].append(entry)
     approved = set(
