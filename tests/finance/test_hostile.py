@@ -160,8 +160,10 @@ def test_empty_file() -> None:
     [
         b"<html><body>Invoice</body></html>",
         b'<Invoice xmlns="urn:example:not-ubl"/>',
-        b'<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>',
-        b'<cbc:ID xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">1</cbc:ID>',
+        b"<rsm:CrossIndustryInvoice "
+        b'xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>',
+        b'<cbc:ID xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+        b"1</cbc:ID>",
     ],
 )
 def test_unknown_document_types(data: bytes) -> None:
