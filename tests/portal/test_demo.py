@@ -12,15 +12,17 @@ from django.utils import timezone
 from koncernservice.core.rules.calendar import add_business_seconds
 from koncernservice.core.selectors import calendar_spec
 from koncernservice.demo.services import demo_build
-from koncernservice.portal import selectors
+from koncernservice.portal import rules, selectors
 from koncernservice.portal.demo import BusinessClock
-from koncernservice.portal.models import Case, QueueMember, Service, SlaTimer
+from koncernservice.portal.models import Case, CaseEntry, QueueMember, Service, SlaTimer
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_builds_catalogue_teams_and_cases() -> None:
+    began = timezone.now()
     summary = demo_build(scale=Decimal("0.002"))
+    built_at = timezone.now()
     assert summary.counts["portal_services"] >= 40
     assert summary.counts["portal_calls"] > 250  # 153,000 × 0.002, weekdays only
     assert Service.objects.filter(confidential=True).exists()
@@ -32,13 +34,54 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
     assert Case.objects.filter(number__startswith=f"KS-{year}-").exists()
     oldest = Case.objects.order_by("created_at").first()
     assert oldest.created_at.date() >= timezone.localdate() - dt.timedelta(days=366)
-    # Deadlines agree with the calendar service.
+    # Every timer is what the SLA rules compute from its history on the queue's calendar.
     rng = random.Random(1)
-    timers = list(SlaTimer.objects.select_related("case__queue")[:2000])
-    for timer in rng.sample(timers, 25):
+    timers = list(SlaTimer.objects.select_related("case__queue").order_by("pk"))
+    paused = [t for t in timers if t.case.state == "awaiting_requester"]
+    sample = rng.sample(timers, 60) + paused[:40]
+    for timer in sample:
         spec = calendar_spec(timer.case.queue.calendar_name)
-        expected = add_business_seconds(spec, timer.started_at, timer.target_seconds)
-        assert timer.deadline_at == expected
+        state = rules.timer_state(
+            spec,
+            started_at=timer.started_at,
+            target=timer.target_seconds,
+            pauses=selectors.pauses_of(timer.pauses),
+            stopped_at=timer.stopped_at,
+            now=built_at,
+        )
+        assert timer.deadline_at == state.deadline, timer.case.number
+        if timer.next_check_at is not None and timer.next_check_at <= built_at:
+            continue  # crossed a threshold during the build: the next sweep's work
+        running = state.status in (rules.TimerStatus.RUNNING, rules.TimerStatus.WARNING_50)
+        if running or state.status is rules.TimerStatus.WARNING_75:
+            # Business time went on during the build: the stored value is from its start.
+            assert (
+                0
+                <= state.elapsed_seconds - timer.elapsed_seconds
+                <= (built_at - began).total_seconds() + 1
+            )
+        else:
+            assert timer.elapsed_seconds == state.elapsed_seconds, timer.case.number
+        assert timer.status == state.status.value, timer.case.number
+        assert timer.next_check_at == rules.next_check(state, stopped=timer.stopped_at is not None)
+        if state.deadline is not None and not state.paused:
+            assert state.deadline == add_business_seconds(
+                spec, timer.started_at, timer.target_seconds
+            )
+    # Paused cases have been waiting since a moment between their first reply and the build.
+    assert paused, "the demo has cases awaiting the requester"
+    for timer in paused:
+        ((pause_start, pause_end),) = selectors.pauses_of(timer.pauses)
+        assert pause_end is None
+        assert timer.case.first_response_at <= pause_start <= built_at
+        assert timer.kind == "first_response" or timer.status in ("paused", "breached")
+    starts = {t.pauses[0][0] for t in paused}
+    assert len(starts) > len(paused) // 4  # not one build-time instant
+    events = CaseEntry.objects.filter(kind="event", event="state", data__to="awaiting_requester")
+    assert events.count() == Case.objects.filter(state="awaiting_requester").count()
+    # The first reply sits in the timeline at the moment of the first response.
+    entry = CaseEntry.objects.filter(kind="reply").select_related("case").first()
+    assert entry.created_at == entry.case.first_response_at
     # The caseworker's queue list works on the demo.
     from koncernservice.core.models import User
 
