@@ -166,3 +166,50 @@ def test_unit_page_shows_own_employees_and_sub_units_on_request(client, world) -
     assert "Husum Skole, indskoling" in page  # link to the sub-unit
     page = client.get(f"/worktime/enheder/{world.school.pk}/?month=2026-03&sub=1").content.decode()
     assert world.pupil_helper.person.full_name in page
+
+
+def test_hr_sets_the_registration_mode_and_an_exemption_needs_a_reason(client, world) -> None:
+    from koncernservice.core.models import AuditEntry
+    from koncernservice.worktime.models import WorkPattern
+
+    client.force_login(world.hr)
+    url = f"/worktime/ansaettelser/{world.teacher.pk}/registrering/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'for="mode_exempt"' in page.content.decode()
+    # Exempt without a reason: refused, with the field named, and nothing stored.
+    refused = client.post(url, {"mode": "exempt", "work_days": ["0", "1", "2", "3", "4"]})
+    assert refused.status_code == 400
+    assert 'href="#exempt_reason"' in refused.content.decode()
+    assert not WorkPattern.objects.filter(employment=world.teacher).exists()
+    # Deviations only, four long days, with a reason for the audit trail.
+    saved = client.post(
+        url,
+        {
+            "mode": "deviations",
+            "work_days": ["0", "1", "2", "3"],
+            "day_start": "7.30",
+            "reason": "Aftale om firedagesuge",
+        },
+    )
+    assert saved.status_code == 302
+    pattern = WorkPattern.objects.get(employment=world.teacher)
+    assert (pattern.mode, pattern.work_days, pattern.day_start) == (
+        "deviations",
+        "0123",
+        dt.time(7, 30),
+    )
+    assert AuditEntry.objects.filter(
+        object_id=str(pattern.pk), reason="Aftale om firedagesuge"
+    ).exists()
+
+
+def test_only_hr_in_scope_changes_registration_settings(client, world) -> None:
+    from koncernservice.worktime.models import WorkPattern
+
+    url = f"/worktime/ansaettelser/{world.teacher.pk}/registrering/"
+    for user in (world.nobody, world.manager, world.employee):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"mode": "exempt", "exempt_reason": "x"}).status_code == 404
+    assert not WorkPattern.objects.filter(employment=world.teacher).exists()

@@ -12,4 +12,5 @@ urlpatterns = [
     path("enheder/<int:pk>/overtraedelser/", views.violations, name="violations"),
     path("enheder/<int:pk>/luk/", views.close_month, name="close_month"),
     path("enheder/<int:pk>/loen/", views.payroll, name="payroll"),
+    path("ansaettelser/<int:pk>/registrering/", views.pattern, name="pattern"),
 ]

@@ -23,7 +23,7 @@ from koncernservice.core.errors import DomainError, ErrorDetail
 from koncernservice.core.models import Employment, OrgUnit
 from koncernservice.core.tables import excel_response
 from koncernservice.worktime import access, rules, selectors, services
-from koncernservice.worktime.models import Kind, TimeEntry
+from koncernservice.worktime.models import Kind, TimeEntry, WorkPattern
 
 KIND_CHOICES = [("", "–"), *Kind.choices]
 
@@ -347,6 +347,7 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
             "closing": closing,
             "can_approve": core_access.holds_on_path(request.user, access.APPROVE_TIME, unit.path),
             "can_close": core_access.holds_on_path(request.user, access.CLOSE_MONTH, unit.path),
+            "can_change": core_access.holds_on_path(request.user, access.CHANGE_TIME, unit.path),
             "can_export": core_access.holds_on_path(request.user, access.EXPORT_PAYROLL, unit.path),
             "table_rows": [
                 (
@@ -473,3 +474,78 @@ def payroll(request: HttpRequest, pk: int) -> HttpResponse:
     writer.writeheader()
     writer.writerows(lines)
     return response
+
+
+# --- Work pattern (how an employment registers time) -------------------------------------------
+
+WEEKDAY_LABELS = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
+
+
+@login_required
+def pattern(request: HttpRequest, pk: int) -> HttpResponse:
+    """Registration mode, working days, exemption reason and rest reduction of an employment
+    (HR): the law asks for the exemption's reason, and every change is audited."""
+    employment = selectors.employment_get(user=request.user, pk=pk, permission=access.CHANGE_TIME)
+    if not core_access.holds_on_path(request.user, access.CHANGE_TIME, employment.unit.path):
+        raise Http404  # one's own time is registered on the week page, not re-classified here
+    current = selectors.work_pattern(employment)
+    errors: list[ErrorDetail] = []
+    values = {
+        "mode": current.mode,
+        "work_days": current.work_days,
+        "exempt_reason": current.exempt_reason,
+        "reduced_rest_allowed": current.reduced_rest_allowed,
+        "day_start": current.day_start.strftime("%H:%M") if current.day_start else "08:00",
+        "reason": "",
+    }
+    if request.method == "POST":
+        values = {
+            "mode": request.POST.get("mode", ""),
+            "work_days": "".join(request.POST.getlist("work_days")),
+            "exempt_reason": request.POST.get("exempt_reason", ""),
+            "reduced_rest_allowed": request.POST.get("reduced_rest_allowed") == "on",
+            "day_start": request.POST.get("day_start", ""),
+            "reason": request.POST.get("reason", ""),
+        }
+        day_start = _clock(str(values["day_start"]), "day_start", errors)
+        if not errors:
+            try:
+                services.pattern_set(
+                    actor=request.user,
+                    employment=employment,
+                    mode=str(values["mode"]),
+                    work_days=str(values["work_days"]),
+                    exempt_reason=str(values["exempt_reason"]),
+                    reduced_rest_allowed=bool(values["reduced_rest_allowed"]),
+                    day_start=day_start,
+                    reason=str(values["reason"]),
+                )
+            except DomainError as exc:
+                errors.extend(exc.errors)
+            else:
+                messages.success(request, _("The registration settings are saved."))
+                return redirect(reverse("worktime:unit", args=[employment.unit_id]))
+    days = [
+        (str(number), label, str(number) in str(values["work_days"]))
+        for number, label in enumerate(WEEKDAY_LABELS)
+    ]
+    return render(
+        request,
+        "worktime/pattern.html",
+        {
+            "employment": employment,
+            "values": values,
+            "days": days,
+            "modes": WorkPattern.Mode.choices,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
