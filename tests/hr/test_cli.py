@@ -194,7 +194,7 @@ def test_import_paytable_from_excel(tmp_path, agreements) -> None:
     sheet.append(["ny-aftale", "Ny aftale", "OK26", dt.date(2026, 4, 1), 32.1, 30, "1", 310000])
     path = tmp_path / "t.xlsx"
     book.save(path)
-    code, out, err = run("hr", "import-paytable", str(path), "--json")
+    code, _out, err = run("hr", "import-paytable", str(path), "--json")
     assert code == 0, err
     assert PayStep.objects.get(version__agreement__code="ny-aftale").annual_amount == 310000
 

@@ -7,7 +7,12 @@ class HrConfig(AppConfig):
     label = "hr"
     verbose_name = _("HR")
     # (url name, label, permission) entries shown in the main menu
-    navigation: list[tuple[str, object, str | None]] = []
+    navigation: list[tuple[str, object, str | None]] = [
+        ("hr:my_pay", _("My pay"), None),
+        ("hr:unit_pay", _("Pay"), "hr.view_pay"),
+        ("hr:requisitions", _("Recruitment"), "hr.request_position"),
+        ("hr:agreements", _("Agreements"), None),
+    ]
 
     def ready(self) -> None:
         from koncernservice.core.access import register_role_permissions

@@ -51,18 +51,20 @@ class Command(KsCommand):
         overrides = services.overrides_from_data(data.get("overrides"))
         result = services.placement_compute(actor=actor, data=data, overrides=overrides)
         out = result.as_dict()
+        step_label, rule_label = _("pay step"), _("rule")
+        input_label, reason_label = _("input"), _("reason")
         lines = [
             f"{result.agreement} {result.version} {result.job_category}: "
-            f"{_('pay step')} {result.pay_step}, {result.monthly} kr./md., "
+            f"{step_label} {result.pay_step}, {result.monthly} kr./md., "
             f"{result.hourly} kr./t"
         ]
         for line in result.lines:
             mark = " *" if line.overridden else ""
             lines.append(f"  {line.label}: {line.value}{mark}")
-            lines.append(f"      {_('rule')}: {line.rule}")
-            lines.append(f"      {_('input')}: {line.inputs}")
+            lines.append(f"      {rule_label}: {line.rule}")
+            lines.append(f"      {input_label}: {line.inputs}")
             if line.reason:
-                lines.append(f"      {_('reason')}: {line.reason}")
+                lines.append(f"      {reason_label}: {line.reason}")
         return out, "\n".join(lines)
 
     def run_import_paytable(self, **options: Any) -> tuple[dict[str, Any], str]:
@@ -83,7 +85,8 @@ class Command(KsCommand):
             ) from exc
         proposal = assistant.extract(text)
         data = proposal.as_dict()
-        lines = [f"{_('source')}: {proposal.source}"]
+        source_label = _("source")
+        lines = [f"{source_label}: {proposal.source}"]
         for item in proposal.items:
             lines.append(f"  [{item.kind}] {item.describe()} ({item.source})")
         for warning in proposal.warnings:
