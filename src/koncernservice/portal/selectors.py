@@ -8,8 +8,10 @@ on behalf of and users added explicitly; everyone else, administrators included,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -171,12 +173,50 @@ def queue_cases(
     )
 
 
+SEARCH_CONFIG = "danish"
+"""PostgreSQL's text-search configuration: Danish Snowball stemming and stop words."""
+
+
+def full_text_search() -> bool:
+    """Whether searches use PostgreSQL full-text search (GIN indexes, migration 0002)."""
+    return connections[router.db_for_read(Case)].vendor == "postgresql"
+
+
+def case_search_vector() -> Any:
+    """The indexed document of a case: the expression of index ``portal_case_fts``."""
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("title", "description", config=SEARCH_CONFIG)
+
+
+def article_search_vector() -> Any:
+    """The indexed document of an article, the title weighing more than the text."""
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "body", weight="B", config=SEARCH_CONFIG
+    )
+
+
 def case_search(*, user: Any, text: str) -> QuerySet[Case]:
-    """Cases matching every word (number, title, description), within visibility."""
+    """Cases matching every word (number, title, description), within visibility.
+
+    On PostgreSQL: full-text search with the Danish configuration over the GIN index
+    (``websearch`` syntax: ``"exact phrase"``, ``or``, ``-word``); elsewhere every light stem
+    must occur in the title or description.
+    """
     qs = cases_visible(user=user)
     number = rules.find_case_number(text.upper())
     if number:
         return qs.filter(number=number)
+    if not rules.search_terms(text):
+        return qs.select_related("service", "queue")
+    if full_text_search():
+        from django.contrib.postgres.search import SearchQuery
+
+        query = SearchQuery(text[:200], config=SEARCH_CONFIG, search_type="websearch")
+        qs = qs.annotate(document=case_search_vector()).filter(document=query)
+        return qs.select_related("service", "queue")
     for term in rules.search_terms(text)[:6]:
         qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term))
     return qs.select_related("service", "queue")
@@ -299,11 +339,28 @@ def prefill(*, user: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def article_search(*, text: str, limit: int = 5) -> list[Article]:
-    """Published articles matching the query's Danish stems, best (most terms) first."""
+    """Published articles matching any of the query's words, best first.
+
+    On PostgreSQL ranked by full-text relevance (Danish stemming, the title weighing more);
+    elsewhere by how many of the query's light stems occur in the article.
+    """
     terms = rules.search_terms(text)[:8]
     if not terms:
         return []
     qs = Article.objects.filter(is_published=True)
+    if full_text_search():
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        words = re.findall(r"\w+", text.lower())[:12]
+        query = SearchQuery(words[0], config=SEARCH_CONFIG)
+        for word in words[1:]:
+            query |= SearchQuery(word, config=SEARCH_CONFIG)
+        vector = article_search_vector()
+        return list(
+            qs.annotate(document=vector, rank=SearchRank(vector, query))
+            .filter(document=query)
+            .order_by("-rank", "title")[:limit]
+        )
     condition = Q()
     for term in terms:
         condition |= Q(search_text__contains=term)
