@@ -178,6 +178,19 @@ def _fn_numbers(_ctx: Any, arg: Any) -> Any:
     return arg
 
 
+def _fn_string_compare(_ctx: Any, nodes: Any, op: str, literal: str) -> bool:
+    values = (
+        [_string_value(v) for v in nodes] if isinstance(nodes, list) else [_string_value(nodes)]
+    )
+    compare = {
+        "<": str.__lt__,
+        ">": str.__gt__,
+        "<=": str.__le__,
+        ">=": str.__ge__,
+    }[op]
+    return any(compare(v, literal) for v in values)
+
+
 EXTENSIONS: dict[tuple[str | None, str], Callable[..., Any]] = {
     (XS, "double"): _fn_double,
     (XS, "decimal"): _fn_decimal,
@@ -193,6 +206,7 @@ EXTENSIONS: dict[tuple[str | None, str], Callable[..., Any]] = {
     (None, "format-number"): _fn_format_number,
     (None, "ks-one"): _fn_one,
     (None, "ks-numbers"): _fn_numbers,
+    (None, "ks-string-compare"): _fn_string_compare,
 }
 
 
@@ -332,6 +346,12 @@ class _Lazy:
             _STATE.current = saved
 
 
+class _Body(list[Any]):
+    """A rule's compiled steps, plus (``batch``) all its tests as one expression."""
+
+    batch: tuple[_XPath, list[Any]] | None = None
+
+
 class _Program:
     """One stylesheet's rules, compiled for lxml (once per process, lazily)."""
 
@@ -369,6 +389,17 @@ class _Program:
                     expr = "|".join(p if p.startswith("/") else "//" + p for p in match.split("|"))
                     self.queried.append((index, priority, self.xpath(expr), compiled))
 
+    def _inline(self, expr: str) -> str:
+        """Code lists and other constants become literals (no variable to pass per call)."""
+
+        def literal(m: re.Match[str]) -> str:
+            value = self.consts.get(m.group(1))
+            if value is None or "'" in value:
+                return m.group(0)
+            return f"'{value}'"
+
+        return _VAR_REF.sub(literal, expr)
+
     def _clark(self, qname: str) -> str:
         prefix, local = qname.split(":")
         return f"{{{self.ns[prefix]}}}{local}"
@@ -376,7 +407,7 @@ class _Program:
     def xpath(self, expr: str) -> _XPath:
         xp = self._xpaths.get(expr)
         if xp is None:
-            xp = _XPath(xpath1(expr), self.ns)
+            xp = _XPath(self._inline(xpath1(expr)), self.ns)
             self._xpaths[expr] = xp
         return xp
 
@@ -399,8 +430,8 @@ class _Program:
                 )
         return out
 
-    def _body(self, body: list[Any], root: bool = False) -> list[Any]:
-        out: list[Any] = []
+    def _body(self, body: list[Any], root: bool = False) -> _Body:
+        out = _Body()
         for step in body:
             kind = step[0]
             if kind == "var":
@@ -415,6 +446,17 @@ class _Program:
                 out.append((kind, xp, rule, severity, self._parts(message, root)))
             elif kind == "group":
                 out.append(("group", self.xpath(step[1]), self.xpath(step[2]), self._body(step[3])))
+        checks = [step for step in out if step[0] in ("assert", "report")]
+        if len(checks) > 1:
+            # All tests of the rule in one XPath call; it returns the numbers of the failed
+            # checks ("3,7,"). One call instead of one per test.
+            pieces = []
+            for n, step in enumerate(checks):
+                cond = f"not({step[1].path})" if step[0] == "assert" else f"({step[1].path})"
+                label = f"{n},"
+                pieces.append(f"substring('{label}', 1, {len(label)} * number(boolean({cond})))")
+            expr = pieces[0] if len(pieces) == 1 else "concat(" + ", ".join(pieces) + ")"
+            out.batch = (_XPath(expr, self.ns), checks)
         return out
 
     # -- evaluation ---------------------------------------------------------------------------
@@ -484,6 +526,32 @@ class _Program:
         local = variables
         copied = False
         _STATE.current = node
+        batch = body.batch
+        if batch is not None:
+            local = dict(variables)
+            for step in body:
+                if step[0] == "var" or step[0] == "varc":
+                    local[step[1]] = _Lazy(self, step, node, local)
+            try:
+                failed = batch[0](node, local)
+            except CastError:
+                failed = None  # evaluate test by test below, as Saxon would
+            _STATE.current = node
+            if failed is not None:
+                checks = batch[1]
+                for n in failed.split(",")[:-1]:
+                    _, _xp, rule, severity, message = checks[int(n)]
+                    text = self._text(message, node, local).strip()
+                    findings.append(
+                        Finding(rule, severity, location(node), text, danish(rule, text))
+                    )
+                    _STATE.current = node
+                for step in body:
+                    if step[0] == "group":
+                        self._group(step, node, local, findings)
+                        _STATE.current = node
+                return
+            local = variables
         for step in body:
             kind = step[0]
             if kind == "var" or kind == "varc":
@@ -547,6 +615,13 @@ class _Program:
         return re.sub(r"\s+", " ", "".join(out))
 
 
+# XPath 2 compares an element's value with a string literal as strings (XPath 1: numbers).
+_STRING_ORDER = re.compile(r"((?:[\w]+:[\w]+)(?:/[\w]+:[\w]+)*)\s*(<=|>=|<|>)\s*'([^']*)'")
+# ... and an element's value with a number as numbers, stopping (FORG0001) on a value that
+# is not one, where XPath 1 compares NaN.
+_NUMBER_COMPARE = re.compile(
+    r"(^|[\s(\[,])(\.|(?:\.\./)*[\w]+:[\w]+(?:/[\w]+:[\w]+)*)(\s*(?:!=|<=|>=|=|<|>)\s*-?\d+(?:\.\d+)?(?![\w.:]))"
+)
 _SEQ_EQ = re.compile(r"\.\s*=\s*\(\s*('[^']*'(?:\s*,\s*'[^']*')*)\s*\)")
 _STEP_UNION = re.compile(r"/\*/\(\s*([\w]+:[\w]+)\s*\|\s*([\w]+:[\w]+)\s*\)((?:/[\w]+:[\w]+)+)")
 _STEP_CAST = re.compile(r"/xs:(?:decimal|double)\(([\w]+:[\w]+)\)")
@@ -678,6 +753,10 @@ def xpath1(expr: str) -> str:
         lambda m: f"(/*/{m.group(1)}{m.group(3)} | /*/{m.group(2)}{m.group(3)})", expr
     )
     expr = _STEP_CAST.sub(lambda m: "/" + m.group(1), expr)
+    expr = _NUMBER_COMPARE.sub(lambda m: f"{m.group(1)}ks-numbers({m.group(2)}){m.group(3)}", expr)
+    expr = _STRING_ORDER.sub(
+        lambda m: f"ks-string-compare({m.group(1)}, '{m.group(2)}', '{m.group(3)}')", expr
+    )
     return _wrap_single_args(expr)
 
 
