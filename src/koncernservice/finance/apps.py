@@ -7,7 +7,11 @@ class FinanceConfig(AppConfig):
     label = "finance"
     verbose_name = _("Accounts payable")
     # (url name, label, permission) entries shown in the main menu
-    navigation: list[tuple[str, object, str | None]] = []
+    navigation: list[tuple[str, object, str | None]] = [
+        ("finance:inbox", _("Invoices"), "finance.view_invoice"),
+        ("finance:suppliers", _("Suppliers"), "finance.view_supplier"),
+        ("finance:payments", _("Payments"), "finance.pay"),
+    ]
 
     def ready(self) -> None:
         from koncernservice.core.access import register_role_permissions

@@ -266,7 +266,7 @@ class CodingInput:
 
 
 def _invoice_for(actor: Any, invoice: Invoice, permission: str) -> None:
-    if invoice.unit_id is None:
+    if invoice.unit is None:
         require(actor, permission, invoice)
     else:
         require_on_unit_path(actor, permission, invoice.unit.path)
@@ -335,7 +335,7 @@ def _step(
 def _acting_for(actor: Any, invoice: Invoice, permission: str, on: dt.date) -> User | None:
     """None when the actor holds ``permission`` on the invoice's unit themself, else the
     absent user they substitute for who holds it; raises when neither."""
-    path = invoice.unit.path if invoice.unit_id else "/"
+    path = invoice.unit.path if invoice.unit is not None else "/"
     if any(path.startswith(p) for p in scope_paths(actor, permission)):
         return None
     if getattr(actor, "pk", None):
@@ -359,9 +359,9 @@ def limit_for(user: Any, invoice: Invoice) -> Decimal:
     """The approval limit of ``user`` on the invoice's unit (see ``rules.approval_limit``)."""
     if getattr(user, "is_superuser", False):
         return rules.DEFAULT_APPROVAL_LIMITS["admin"]
-    if not invoice.unit_id:
-        return Decimal(0)
     unit = invoice.unit
+    if unit is None:
+        return Decimal(0)
     ancestors = unit.ancestor_ids
     held = set(
         RoleAssignment.objects.filter(

@@ -1,0 +1,377 @@
+"""Accounts-payable pages: thin views that parse, call a selector or service, and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from koncernservice.core.access import has_permission_anywhere
+from koncernservice.core.errors import DomainError
+from koncernservice.core.tables import Column, Table, render_table
+from koncernservice.finance import access, selectors, services
+from koncernservice.finance.models import Account, Invoice, PaymentRun, Supplier
+
+QUEUE_LABELS = {
+    "to_code": gettext_lazy("To code"),
+    "to_attest": gettext_lazy("To attest"),
+    "to_approve": gettext_lazy("To approve"),
+    "rejected": gettext_lazy("Rejected"),
+    "overdue": gettext_lazy("Overdue"),
+    "escalated": gettext_lazy("Escalated"),
+    "all": gettext_lazy("All"),
+}
+
+
+def _need(request: HttpRequest, permission: str) -> None:
+    if not has_permission_anywhere(request.user, permission):
+        raise PermissionDenied
+
+
+def _invoice_link(invoice: Invoice) -> str:
+    return reverse("finance:invoice", args=[invoice.pk])
+
+
+def _fail(request: HttpRequest, exc: DomainError) -> None:
+    for error in exc.errors or []:
+        messages.error(request, str(error))
+    if not exc.errors:
+        messages.error(request, str(exc.message))
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    _need(request, access.VIEW_INVOICE)
+    queue = request.GET.get("queue", "to_code")
+    if queue not in selectors.QUEUES:
+        queue = "to_code"
+    table = Table(
+        request,
+        selectors.invoice_queue(user=request.user, queue=queue),
+        [
+            Column("number", _("Invoice number"), "number", link=_invoice_link),
+            Column("kind", _("Kind"), "kind", value=lambda i: i.get_kind_display()),
+            Column("supplier_name", _("Supplier"), "supplier_name"),
+            Column("unit", _("Unit"), "unit__name", value=lambda i: i.unit.name if i.unit else "–"),
+            Column("payable_amount", _("Amount"), "payable_amount"),
+            Column("due_date", _("Due"), "due_date"),
+            Column("status", _("Status"), "status", value=lambda i: i.get_status_display()),
+            Column("received_at", _("Received"), "received_at"),
+        ],
+        search_fields=["number", "supplier_name", "supplier_cvr", "order_reference"],
+        default_sort="-received_at",
+        title=str(QUEUE_LABELS[queue]),
+    )
+    counts = selectors.queue_counts(user=request.user)
+    tabs = [
+        {"key": key, "label": QUEUE_LABELS[key], "count": counts.get(key), "current": key == queue}
+        for key in selectors.QUEUES
+    ]
+    return render_table(
+        request,
+        "finance/inbox.html",
+        table,
+        tabs=tabs,
+        queue=queue,
+        extra_fields=format_html('<input type="hidden" name="queue" value="{}">', queue),
+        can_import=has_permission_anywhere(request.user, access.IMPORT_INVOICE),
+    )
+
+
+@login_required
+def invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.invoice_get(user=request.user, pk=pk)
+    lines = list(item.lines.all())
+    suggestion = selectors.coding_suggestion(item) if item.status == "to_code" else None
+    user = request.user
+    context: dict[str, Any] = {
+        "invoice": item,
+        "lines": lines,
+        "findings": list(item.findings.all()),
+        "steps": list(item.steps.select_related("user", "on_behalf_of")),
+        "history": selectors.invoice_history(item),
+        "responses": list(item.responses.all()),
+        "credit_notes": list(item.credit_notes.all()),
+        "payments": list(item.payments.select_related("run")),
+        "suggested_account": suggestion[0] if suggestion else "",
+        "suggested_cost_centre": suggestion[1] if suggestion else "",
+        "accounts": list(Account.objects.filter(kind=Account.Kind.EXPENSE)),
+        "can_code": item.status == "to_code" and selectors.may(user, access.CODE_INVOICE, item),
+        "can_attest": item.status == "to_attest"
+        and selectors.may(user, access.ATTEST_INVOICE, item),
+        "can_approve": item.status == "to_approve"
+        and selectors.may(user, access.APPROVE_INVOICE, item),
+        "can_hold": selectors.may(user, access.CODE_INVOICE, item)
+        and item.status not in {"rejected", "paid"},
+    }
+    return render(request, "finance/invoice.html", context)
+
+
+@login_required
+def invoice_document(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.invoice_get(user=request.user, pk=pk)
+    response = HttpResponse(item.document.read(), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{item.pk}.xml"'
+    return response
+
+
+@login_required
+def invoice_response(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
+    item = selectors.invoice_get(user=request.user, pk=pk)
+    found = item.responses.filter(pk=response_pk).first()
+    if found is None:
+        raise Http404
+    response = HttpResponse(found.content, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    item = selectors.invoice_get(user=request.user, pk=pk)
+    try:
+        if action == "code":
+            codings = [
+                services.CodingInput(
+                    line_id=line.pk,
+                    account=request.POST.get(f"account_{line.pk}", ""),
+                    cost_centre=request.POST.get(f"cost_centre_{line.pk}", ""),
+                    dimension=request.POST.get(f"dimension_{line.pk}", ""),
+                )
+                for line in item.lines.all()
+            ]
+            services.invoice_code(actor=request.user, invoice=item, lines=codings)
+            messages.success(request, _("The invoice is coded and waits for attestation."))
+        elif action == "attest":
+            services.invoice_attest(
+                actor=request.user, invoice=item, comment=request.POST.get("comment", "")
+            )
+            messages.success(request, _("Attested."))
+        elif action == "approve":
+            services.invoice_approve(
+                actor=request.user, invoice=item, comment=request.POST.get("comment", "")
+            )
+            messages.success(request, _("Approved."))
+        elif action == "send_back":
+            services.invoice_send_back(
+                actor=request.user, invoice=item, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Sent back to coding."))
+        elif action == "hold":
+            services.invoice_hold(
+                actor=request.user,
+                invoice=item,
+                on_hold=request.POST.get("on_hold") == "1",
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("Saved."))
+        else:
+            raise Http404
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("finance:invoice", pk=item.pk)
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    _need(request, access.IMPORT_INVOICE)
+    if request.method == "POST":
+        files = request.FILES.getlist("files")
+        if not files:
+            messages.error(request, _("Choose one or more files."))
+        results = []
+        for file in files:
+            try:
+                results.append(
+                    services.invoice_upload(
+                        actor=request.user, data=file.read(), filename=file.name or "upload.xml"
+                    )
+                )
+            except DomainError as exc:
+                _fail(request, exc)
+        for result in results:
+            if result["status"] == "received":
+                messages.success(request, _("%(file)s: received.") % {"file": result["file"]})
+            else:
+                messages.warning(request, _("%(file)s: rejected.") % {"file": result["file"]})
+        if len(results) == 1:
+            return redirect("finance:invoice", pk=results[0]["invoice"])
+        return redirect("finance:upload")
+    return render(request, "finance/upload.html", {})
+
+
+# --- Suppliers --------------------------------------------------------------------------------
+
+
+@login_required
+def supplier_list(request: HttpRequest) -> HttpResponse:
+    _need(request, access.VIEW_SUPPLIER)
+    review = request.GET.get("status") == "new"
+    qs = selectors.suppliers(user=request.user)
+    if review:
+        qs = qs.filter(status=Supplier.Status.NEW)
+    table = Table(
+        request,
+        qs,
+        [
+            Column(
+                "name",
+                _("Name"),
+                "name",
+                link=lambda s: reverse("finance:supplier", args=[s.pk]),
+            ),
+            Column("cvr", _("CVR number"), "cvr"),
+            Column("cvr_valid", _("CVR check digit valid"), "cvr_valid"),
+            Column("endpoint_id", _("Endpoint"), "endpoint_id"),
+            Column("status", _("Status"), "status", value=lambda s: s.get_status_display()),
+            Column("is_blocked", _("Blocked"), "is_blocked"),
+        ],
+        search_fields=["name", "cvr", "endpoint_id", "vat_number"],
+        default_sort="name",
+        title=str(_("Suppliers to review") if review else _("Suppliers")),
+    )
+    return render_table(request, "finance/suppliers.html", table, review=review)
+
+
+@login_required
+def supplier(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.supplier_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                services.supplier_approve(actor=request.user, supplier=item)
+            elif action == "block":
+                services.supplier_block(
+                    actor=request.user,
+                    supplier=item,
+                    blocked=request.POST.get("blocked") == "1",
+                    reason=request.POST.get("reason", ""),
+                )
+            elif action == "update":
+                services.supplier_update(
+                    actor=request.user,
+                    supplier=item,
+                    **{
+                        name: request.POST.get(name, "")
+                        for name in ("name", "cvr", "reg_no", "account_no", "iban", "fik_creditor")
+                    },
+                    uses_nemkonto=request.POST.get("uses_nemkonto") == "1",
+                )
+            messages.success(request, _("Saved."))
+        except DomainError as exc:
+            _fail(request, exc)
+        return redirect("finance:supplier", pk=item.pk)
+    recent = (
+        selectors.invoices(user=request.user).filter(supplier=item).order_by("-received_at")[:20]
+    )
+    return render(
+        request,
+        "finance/supplier.html",
+        {
+            "supplier": item,
+            "invoices": list(recent),
+            "can_manage": has_permission_anywhere(request.user, access.MANAGE_SUPPLIER),
+        },
+    )
+
+
+# --- Rejected invoices, dashboard, payments -------------------------------------------------
+
+
+@login_required
+def rejected(request: HttpRequest) -> HttpResponse:
+    _need(request, access.VIEW_INVOICE)
+    rows = selectors.rejections_by_supplier(user=request.user)
+    top = max([r.rejected for r in rows] + [1])
+    return render(
+        request,
+        "finance/rejected.html",
+        {
+            "rows": [{"row": r, "width": round(100 * r.rejected / top)} for r in rows],
+            "reasons": selectors.rejection_reasons(user=request.user),
+        },
+    )
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _need(request, access.VIEW_INVOICE)
+    return render(
+        request, "finance/dashboard.html", {"data": selectors.dashboard(user=request.user)}
+    )
+
+
+@login_required
+def payments(request: HttpRequest) -> HttpResponse:
+    _need(request, access.PAY)
+    if request.method == "POST":
+        import datetime as dt
+
+        try:
+            until = dt.date.fromisoformat(request.POST.get("until", ""))
+        except ValueError:
+            messages.error(request, _("Not a valid date (use YYYY-MM-DD)."))
+            return redirect("finance:payments")
+        try:
+            result = services.payment_proposal(actor=request.user, until=until)
+            messages.success(request, _("Payment run %(run)s: %(payments)d payments.") % result)
+        except DomainError as exc:
+            _fail(request, exc)
+        return redirect("finance:payments")
+    return render(
+        request,
+        "finance/payments.html",
+        {"runs": list(selectors.payment_runs(user=request.user)[:50])},
+    )
+
+
+@login_required
+def payment_file(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, access.PAY)
+    run = selectors.payment_runs(user=request.user).filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    if run.status == PaymentRun.Status.PROPOSED or request.method == "POST":
+        try:
+            content = services.payment_file(actor=request.user, run=run).decode("utf-8")
+        except DomainError as exc:
+            _fail(request, exc)
+            return redirect("finance:payments")
+    else:
+        content = run.file_content
+    response = HttpResponse(content, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="pain001-{run.pk}.xml"'
+    return response
+
+
+@login_required
+@require_POST
+def reconcile(request: HttpRequest) -> HttpResponse:
+    _need(request, access.PAY)
+    upload_file = request.FILES.get("file")
+    if upload_file is None:
+        messages.error(request, _("Choose one or more files."))
+        return redirect("finance:payments")
+    try:
+        result = services.payments_reconcile(
+            actor=request.user, data=upload_file.read(), filename=upload_file.name or ""
+        )
+        messages.success(
+            request,
+            _("%(paid)d paid, %(partial)d partly paid, %(failed)d failed, %(unknown)d unknown.")
+            % result,
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("finance:payments")

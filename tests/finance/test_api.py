@@ -1,0 +1,111 @@
+"""Accounts-payable API: validate and upload files, the scoped inbox, coding and approval,
+payments; problem details on bad input; outside the scope is 404."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from koncernservice.finance.models import Invoice, InvoiceDocument
+from koncernservice.finance.xmlgen import render
+from tests.core.test_api import token_client
+from tests.finance.ap import ap_world, spec_for
+
+
+@pytest.fixture(autouse=True)
+def _folders(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
+
+
+@pytest.fixture
+def ap(world):
+    return ap_world(world)
+
+
+def post_json(client, url, body):
+    return client.post(url, data=json.dumps(body), content_type="application/json")
+
+
+def test_validate_stores_nothing(ap) -> None:
+    client = token_client(ap.world.manager)
+    data = render(spec_for(ap.world.school), "peppol")
+    response = client.post(
+        "/api/finance/invoices/validate", {"file": SimpleUploadedFile("a.xml", data)}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"file": "a.xml", "format": "peppol", "valid": True, "errors": []}
+    assert Invoice.objects.count() == 0
+
+
+def test_upload_then_code_attest_approve(ap) -> None:
+    finance = token_client(ap.finance)
+    spec = spec_for(ap.world.school)
+    response = finance.post(
+        "/api/finance/invoices", {"file": SimpleUploadedFile("a.xml", render(spec, "oioubl"))}
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["status"], body["format"], body["invoice_status"]) == (
+        "received",
+        "oioubl",
+        "to_code",
+    )
+    invoice_id = body["invoice"]
+    manager = token_client(ap.world.manager)
+    listing = manager.get("/api/finance/invoices?queue=to_code").json()
+    assert [i["id"] for i in listing] == [invoice_id]
+    detail = manager.get(f"/api/finance/invoices/{invoice_id}").json()
+    lines = [
+        {"line_id": line["id"], "account": "22110", "cost_centre": "CC"} for line in detail["lines"]
+    ]
+    coded = post_json(manager, f"/api/finance/invoices/{invoice_id}/code", {"lines": lines})
+    assert coded.json()["status"] == "to_attest"
+    assert (
+        post_json(manager, f"/api/finance/invoices/{invoice_id}/attest", {}).json()["status"]
+        == "to_approve"
+    )
+    refused = post_json(manager, f"/api/finance/invoices/{invoice_id}/approve", {})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["code"] == "segregation_of_duties"
+    approved = post_json(
+        token_client(ap.manager2), f"/api/finance/invoices/{invoice_id}/approve", {}
+    )
+    assert approved.json()["status"] == "approved"
+    raw = manager.get(f"/api/finance/invoices/{invoice_id}/document")
+    assert raw.content == render(spec, "oioubl")
+
+
+def test_unreadable_upload_is_a_problem_and_stores_nothing(ap) -> None:
+    response = token_client(ap.finance).post(
+        "/api/finance/invoices", {"file": SimpleUploadedFile("scan.pdf", b"%PDF-1.7 ...")}
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"][0]["code"] == "not-xml"
+    assert InvoiceDocument.objects.count() == 0
+
+
+def test_outside_scope_is_404_and_only_finance_pays(ap) -> None:
+    finance = token_client(ap.finance)
+    body = finance.post(
+        "/api/finance/invoices",
+        {"file": SimpleUploadedFile("a.xml", render(spec_for(ap.world.nursing_home), "peppol"))},
+    ).json()
+    manager = token_client(ap.world.manager)
+    assert manager.get(f"/api/finance/invoices/{body['invoice']}").status_code == 404
+    assert token_client(ap.world.nobody).get("/api/finance/invoices").json() == []
+    assert (
+        manager.post(
+            "/api/finance/invoices", {"file": SimpleUploadedFile("a.xml", b"<x/>")}
+        ).status_code
+        == 403
+    )
+    assert (
+        post_json(manager, "/api/finance/payments/proposals", {"until": "2030-01-01"}).status_code
+        == 403
+    )
+    proposal = post_json(finance, "/api/finance/payments/proposals", {"until": "2030-01-01"})
+    assert proposal.status_code == 200 and proposal.json()["payments"] == 0

@@ -1,0 +1,125 @@
+"""Pages: the unit's invoice inbox, the invoice view with coding, attestation and approval,
+suppliers and the review queue, the rejected-invoice queue, the dashboard, payments.
+Someone without rights sees nothing and changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from koncernservice.finance import iso20022
+from koncernservice.finance.models import Invoice, Payment, Supplier
+from koncernservice.finance.xmlgen import PartySpec, render
+from tests.finance.ap import BAD_CVR, OTHER_CVR, ap_world, ingest_spec, invoice_of, spec_for
+
+
+@pytest.fixture(autouse=True)
+def _folders(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
+
+
+@pytest.fixture
+def ap(world):
+    return ap_world(world)
+
+
+def test_inbox_code_attest_approve_through_the_pages(client, ap) -> None:
+    invoice = invoice_of(ingest_spec(spec_for(ap.world.school)))
+    client.force_login(ap.world.manager)
+    page = client.get("/finans/?queue=to_code")
+    assert page.status_code == 200 and invoice.number in page.content.decode()
+    detail = client.get(f"/finans/faktura/{invoice.pk}/")
+    html = detail.content.decode()
+    assert "Printerpapir A4" in html and "575,00" in html
+    form = {f"account_{line.pk}": "22110" for line in invoice.lines.all()}
+    client.post(f"/finans/faktura/{invoice.pk}/code/", form)
+    assert Invoice.objects.get(pk=invoice.pk).status == "to_attest"
+    client.post(f"/finans/faktura/{invoice.pk}/attest/", {"comment": "Modtaget"})
+    response = client.post(f"/finans/faktura/{invoice.pk}/approve/", follow=True)
+    assert "kan ikke også godkende" in response.content.decode()  # same person: refused
+    assert Invoice.objects.get(pk=invoice.pk).status == "to_approve"
+    client.force_login(ap.manager2)
+    client.post(f"/finans/faktura/{invoice.pk}/approve/")
+    assert Invoice.objects.get(pk=invoice.pk).status == "approved"
+    history = client.get(f"/finans/faktura/{invoice.pk}/").content.decode()
+    assert "invoice.approved" in history and "leder2" in history
+
+
+def test_rejected_invoice_shows_why_in_danish(client, ap) -> None:
+    result = ingest_spec(
+        spec_for(ap.world.school, supplier=PartySpec(name="Fejl ApS", cvr=BAD_CVR))
+    )
+    client.force_login(ap.finance)
+    html = client.get(f"/finans/faktura/{result['invoice']}/").content.decode()
+    assert "KS-CVR" in html and "kontrolciffer" in html
+    queue = client.get("/finans/afviste/").content.decode()
+    assert "Fejl ApS" in queue and "KS-CVR (1)" in queue
+
+
+def test_supplier_review_queue_and_approval(client, ap) -> None:
+    ingest_spec(
+        spec_for(ap.world.school, supplier=PartySpec(name="Ny Leverandør ApS", cvr=OTHER_CVR))
+    )
+    new = Supplier.objects.get(cvr=OTHER_CVR)
+    client.force_login(ap.finance)
+    assert "Ny Leverandør ApS" in client.get("/finans/leverandoerer/?status=new").content.decode()
+    client.post(f"/finans/leverandoerer/{new.pk}/", {"action": "approve"})
+    assert Supplier.objects.get(pk=new.pk).status == "approved"
+    client.post(
+        f"/finans/leverandoerer/{new.pk}/", {"action": "block", "blocked": "1", "reason": ""}
+    )
+    assert not Supplier.objects.get(pk=new.pk).is_blocked  # a reason is needed
+    export = client.get("/finans/leverandoerer/?export=xlsx")
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_dashboard_figures(client, ap) -> None:
+    ingest_spec(spec_for(ap.world.school))
+    ingest_spec(spec_for(ap.world.school, supplier=PartySpec(name="Fejl ApS", cvr=BAD_CVR)))
+    client.force_login(ap.finance)
+    html = client.get("/finans/oversigt/").content.decode()
+    assert 'id="figure-total">2<' in html
+    assert "50 %" in html  # 1 of 2 rejected
+
+
+def test_upload_page_and_payment_pages(client, ap) -> None:
+    client.force_login(ap.finance)
+    spec = spec_for(ap.world.school, due_date=timezone.localdate())
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        "/finans/modtag/", {"files": SimpleUploadedFile("f.xml", render(spec, "oioubl"))}
+    )
+    invoice = Invoice.objects.get(number=spec.number)
+    assert response.status_code == 302 and response["Location"].endswith(f"/faktura/{invoice.pk}/")
+    Invoice.objects.filter(pk=invoice.pk).update(status="posted")
+    until = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    client.post("/finans/betalinger/", {"until": until})
+    payment = Payment.objects.get()
+    pain = client.get(f"/finans/betalinger/{payment.run_id}/fil/")
+    assert b"pain.001.001.03" in pain.content
+    camt = iso20022.build_camt054(
+        message_id="B1", created=timezone.now(), items=[(payment.end_to_end_id, payment.amount, "")]
+    )
+    client.post("/finans/betalinger/afstem/", {"file": SimpleUploadedFile("camt.xml", camt)})
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+
+
+def test_someone_without_rights_sees_nothing_and_changes_nothing(client, ap) -> None:
+    invoice = invoice_of(ingest_spec(spec_for(ap.world.school)))
+    other = invoice_of(ingest_spec(spec_for(ap.world.nursing_home)))
+    client.force_login(ap.world.nobody)
+    assert client.get("/finans/").status_code == 403
+    assert client.get(f"/finans/faktura/{invoice.pk}/").status_code == 404
+    form = {f"account_{line.pk}": "22110" for line in invoice.lines.all()}
+    assert client.post(f"/finans/faktura/{invoice.pk}/code/", form).status_code == 404
+    assert client.get("/finans/betalinger/").status_code == 403
+    assert client.get(f"/finans/faktura/{invoice.pk}/dokument/").status_code == 404
+    # the school's manager does not see the nursing home's invoice
+    client.force_login(ap.world.manager)
+    assert client.get(f"/finans/faktura/{other.pk}/").status_code == 404
+    assert other.number not in client.get("/finans/?queue=all").content.decode()
+    assert Invoice.objects.get(pk=invoice.pk).status == "to_code"
