@@ -9,12 +9,14 @@ Which rule sets apply (``rulesets_for``):
 * OIOUBL 2.1 (``format == 'oioubl'``): ``oioubl-invoice`` for an Invoice,
   ``oioubl-creditnote`` for a CreditNote, ``oioubl-<root name lower-case>`` otherwise
   (e.g. ``oioubl-reminder``, ``oioubl-applicationresponse``) — only the sets registered.
-* Peppol BIS 3 (``format == 'peppol'`` and a CustomizationID naming Peppol):
-  ``en16931-peppol`` (the CEN rules as bundled with Peppol BIS 3 / the Danish CIUS),
-  ``peppol`` (PEPPOL-EN16931-R*, PEPPOL-COMMON-*, national rules of other countries) and
-  ``dk`` (the Danish CIUS rules DK-R-*).
-* Other UBL Invoice/CreditNote (plain EN 16931, or no CustomizationID at all):
-  ``en16931`` (EN 16931 v1.3.16 UBL rules).
+* Every other UBL Invoice/CreditNote (``format == 'peppol'``): the Peppol BIS 3 route, as
+  the official runner (``official.stylesheets_for``) does: ``en16931-peppol`` (the CEN
+  rules as bundled with Peppol BIS 3 / the Danish CIUS), ``peppol`` (PEPPOL-EN16931-R*,
+  PEPPOL-COMMON-*, national rules of other countries) and ``dk`` (the Danish CIUS rules
+  DK-R-*). KS receives UBL invoices through Peppol, so a plain EN 16931 document (without
+  the Peppol specification identifier) fails PEPPOL-EN16931-R004 here, as it should.
+* ``en16931`` (EN 16931 v1.3.16 UBL rules, the latest CEN release) is registered for
+  explicit use (``validate(parsed, ['en16931'])``), e.g. the EN 16931 conformance tests.
 * ``ks`` (our own checks, e.g. CVR and FIK check digits) when registered and asked for.
 """
 
@@ -139,9 +141,6 @@ def _load_rules() -> None:
     from . import rules  # noqa: F401  (imports every module in the rules package)
 
 
-PEPPOL_MARKERS = ("peppol.eu", "peppol")
-
-
 def rulesets_for(parsed: ParsedDocument) -> list[str]:
     """The names of the registered rule sets that apply to ``parsed`` (see module doc)."""
     _load_rules()
@@ -153,11 +152,7 @@ def rulesets_for(parsed: ParsedDocument) -> list[str]:
         return [name] if name in REGISTRY else []
     if parsed.format != "peppol" or root_name not in ("Invoice", "CreditNote"):
         return []
-    cust = parsed.root.findtext(
-        "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}CustomizationID"
-    )
-    is_peppol = bool(cust) and "peppol" in cust.lower()
-    names = ["en16931-peppol", "peppol", "dk"] if is_peppol else ["en16931"]
+    names = ["en16931-peppol", "peppol", "dk"]
     return [n for n in names if n in REGISTRY]
 
 

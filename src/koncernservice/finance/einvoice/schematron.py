@@ -16,6 +16,7 @@ could match it; every test was compiled once into Python closures at import.
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -31,6 +32,7 @@ from .xpath import (
     build_tree,
     is_constant,
     node_path,
+    path_tags,
     static_condition,
 )
 
@@ -66,6 +68,7 @@ class Template:
     variables: list[tuple[str, Callable[[Any, Env], list[Any]]]]
     asserts: list[Assertion]
     keys: frozenset[str] = frozenset()
+    branches: list[tuple[Callable[[tuple[str, ...]], bool], Matcher | None]] | None = None
     plans: dict[frozenset[str], tuple[list[Assertion], list[Assertion]]] | None = None
 
     def plan(self, doc_keys: set[str]) -> tuple[list[Assertion], list[Assertion]]:
@@ -109,6 +112,7 @@ class _Pattern:
         self.by_tag: dict[str, list[Template]] = {}
         self.wild: list[Template] = []
         self._merged: dict[str, list[Template]] = {}
+        self._struct: dict[int, list[Template]] = {}
 
     def finish(self) -> None:
         for t in self.templates:
@@ -123,6 +127,29 @@ class _Pattern:
         for lst in self.by_tag.values():
             lst.sort(key=lambda t: (-t.priority, -t.order))
         self.wild.sort(key=lambda t: (-t.priority, -t.order))
+
+    def structural(self, n: Node) -> list[tuple[Template, list[Matcher] | None]]:
+        """The rules whose context fits the element names on the path to ``n`` (cached
+        per distinct path for the process), each with the predicate checks still to do
+        (None: it matches without any)."""
+        pid = n.pid
+        c = self._struct.get(pid) if pid >= 0 else None
+        if c is None:
+            tags = _node_tags(n) if pid < 0 else path_tags(pid)
+            c = []
+            for t in self.candidates(n.tag):  # type: ignore[arg-type]
+                preds: list[Matcher] | None = []
+                for fits, pred in t.branches or []:
+                    if fits(tags):
+                        if pred is None:
+                            preds = None
+                            break
+                        preds.append(pred)  # type: ignore[union-attr]
+                if preds is None or preds:
+                    c.append((t, preds))
+            if pid >= 0:
+                self._struct[pid] = c
+        return c
 
     def candidates(self, tag: str) -> list[Template]:
         m = self._merged.get(tag)
@@ -161,6 +188,7 @@ class RuleData:
             if include is not None and not include(mode, asserts):
                 continue
             matcher, tags = self._compile_pattern(match)
+            branches = self._branches(Parser(match, self.namespaces).parse(), matcher)
             compiled = []
             keys: set[str] = set()
             for kind, rid, flag, test, message in asserts:
@@ -186,6 +214,7 @@ class RuleData:
                 [(n, self.compiler.compile(s)) for n, s in variables],
                 compiled,
                 frozenset(keys),
+                branches,
             )
             self.patterns.setdefault(mode, _Pattern(mode)).templates.append(tpl)
         for p in self.patterns.values():
@@ -223,16 +252,109 @@ class RuleData:
             return self._path(None, [("/", start), *steps])
         raise ValueError(f"unsupported pattern {e!r}")
 
+    def _branches(
+        self, e: Any, full: Matcher
+    ) -> list[tuple[Callable[[tuple[str, ...]], bool], Matcher | None]]:
+        """The pattern's alternatives: (does a path of element names fit, ignoring
+        predicates?, the predicate check left once it fits, or None)."""
+        k = e[0]
+        if k == "union":
+            return self._branches(e[1], full) + self._branches(e[2], full)
+        if k == "paren":
+            return self._branches(e[1], full)
+        if k == "filter":
+            outer = [self._pred(p) for p in e[2]]
+            out = []
+            for fits, pred in self._branches(e[1], full):
+
+                def both(n: Node, E: Env, pred: Matcher | None = pred) -> bool:
+                    return (pred is None or pred(n, E)) and all(p(n, E) for p in outer)
+
+                out.append((fits, both))
+            return out
+        if k == "axis":
+            steps, anchor = [("/", e)], None
+        elif k == "path":
+            if e[1][0] == "root":
+                steps, anchor = list(e[2]), e[2][0][0]
+            else:
+                steps, anchor = [("/", e[1]), *e[2]], None
+        else:
+            raise ValueError(f"unsupported pattern {e!r}")
+        tests = []
+        step_preds: list[tuple[int, list[Matcher]]] = []
+        for i, (sep, st) in enumerate(steps):
+            test = st[2]
+            tests.append((sep, test[1] if test[0] == "name" else None))
+            if len(st) > 3 and st[3]:
+                step_preds.append((len(steps) - 1 - i, [self._pred(p) for p in st[3]]))
+        anchored = anchor == "/"
+        last = len(tests) - 1
+        deterministic = all(sep == "/" for sep, _ in tests[1:])
+
+        def fits(i: int, j: int, tags: tuple[str, ...]) -> bool:
+            if j < 0:
+                return False
+            tag = tests[i][1]
+            if tag is not None and tags[j] != tag:
+                return False
+            if i == 0:
+                return j == 0 if anchored else True
+            if tests[i][0] == "/":
+                return fits(i - 1, j - 1, tags)
+            return any(fits(i - 1, jj, tags) for jj in range(j - 1, -1, -1))
+
+        def structure(tags: tuple[str, ...]) -> bool:
+            return fits(last, len(tags) - 1, tags)
+
+        if not step_preds:
+            return [(structure, None)]
+        if not deterministic:
+            sub_matcher, _ = self._path(anchor if anchor == "/" else None, steps)
+            return [(structure, sub_matcher)]
+
+        def preds_ok(n: Node, E: Env) -> bool:
+            for offset, preds in step_preds:
+                x: Node | None = n
+                for _ in range(offset):
+                    x = x.parent if x is not None else None
+                if x is None:
+                    return False
+                for p in preds:
+                    if not p(x, E):
+                        return False
+            return True
+
+        return [(structure, preds_ok)]
+
     def _pred(self, p: Any) -> Callable[[Node, Env], bool]:
-        """A context predicate, memoised per (predicate, node) within one run: many rules
-        share predicates such as ``cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT'``."""
-        key = repr(p)
+        """A context predicate. Its conjuncts that depend only on the element's name (e.g.
+        ``ends-with(name(), 'Amount')``) are cached per element name for the process; the
+        others are memoised per (predicate, node) within one run: many rules share
+        predicates such as ``cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT'``."""
+        conjuncts = _conjuncts(p)
+        by_name = [c for c in conjuncts if _name_only(c)]
+        rest = [c for c in conjuncts if not _name_only(c)]
+        name_fns = [self.compiler.compb(c) for c in by_name]
+        name_cache: dict[str | None, bool] = {}
+        rest_ast = rest[0] if len(rest) == 1 else (("and", rest[0], rest[1]) if rest else None)
+        for extra in rest[2:]:
+            rest_ast = ("and", rest_ast, extra)
+        fn = self.compiler.compb(rest_ast) if rest_ast is not None else None
+        key = repr(rest_ast)
         pid = self._pred_ids.get(key)
         if pid is None:
             pid = self._pred_ids[key] = len(self._pred_ids)
-        fn = self.compiler.compb(p)
 
         def memo(n: Node, E: Env) -> bool:
+            if name_fns:
+                ok = name_cache.get(n.tag)
+                if ok is None:
+                    ok = name_cache[n.tag] = all(f(n, E) for f in name_fns)
+                if not ok:
+                    return False
+            if fn is None:
+                return True
             k = (pid, n.pos)
             v = E.memo.get(k)
             if v is None:
@@ -323,9 +445,12 @@ class RuleData:
             else:
                 nodes = [n for tag in pattern.by_tag for n in by_tag.get(tag, ())]
             for n in nodes:
-                for tpl in pattern.candidates(n.tag):  # type: ignore[arg-type]
+                for tpl, preds in pattern.structural(n):
+                    if preds is None:
+                        self._fire(tpl, n, E, out)
+                        break
                     try:
-                        matched = tpl.matcher(n, E)
+                        matched = any(p(n, E) for p in preds)
                     except XPathDynamicError as exc:
                         out.append(RawFinding("KS-XPATH", "fatal", n, str(exc), str(exc)))
                         break
@@ -335,7 +460,10 @@ class RuleData:
         return out
 
     def _fire(self, tpl: Template, n: Node, E: Env, out: list[RawFinding]) -> None:
-        live, static_fail = tpl.plan(E.doc.keys)
+        plan = E.plans.get(tpl.order)
+        if plan is None:
+            plan = E.plans[tpl.order] = tpl.plan(E.doc.keys)
+        live, static_fail = plan
         for a in static_fail:
             out.append(RawFinding(a.id, a.flag, n, a.message))
         if not live:
@@ -366,7 +494,53 @@ class RuleData:
                 E.vars = saved
 
 
+def _node_tags(n: Node) -> tuple[str, ...]:
+    tags: list[str] = []
+    x: Node | None = n
+    while x is not None and x.tag is not None:
+        tags.append(x.tag)
+        x = x.parent
+    return tuple(reversed(tags))
+
+
+def _conjuncts(e: Any) -> list[Any]:
+    if e[0] == "paren":
+        return _conjuncts(e[1])
+    if e[0] == "and":
+        return _conjuncts(e[1]) + _conjuncts(e[2])
+    return [e]
+
+
+_NAME_SAFE_CALLS = {"not", "ends-with", "boolean", "true", "false", "local-name"}
+
+
+def _name_only(e: Any) -> bool:
+    """True when ``e`` depends only on the context element's local name: built from
+    literals, local-name(), and ends-with(name(), 'literal without a prefix')."""
+    k = e[0]
+    if k == "lit":
+        return True
+    if k in ("and", "or"):
+        return _name_only(e[1]) and _name_only(e[2])
+    if k == "paren":
+        return _name_only(e[1])
+    if k == "call":
+        name, args = e[1], e[2]
+        if name == "local-name" and not args:
+            return True
+        if name == "ends-with" and len(args) == 2:
+            a, b = args
+            if a == ("call", "name", []) and b[0] == "lit" and ":" not in str(b[1]):
+                return True
+            return _name_only(a) and _name_only(b)
+        if name in _NAME_SAFE_CALLS:
+            return all(_name_only(x) for x in args)
+    return False
+
+
 def _all_nodes(doc: Doc) -> list[Node]:
+    if doc.all_nodes is not None:
+        return doc.all_nodes
     out: list[Node] = []
     stack = [doc.root]
     while stack:
@@ -374,6 +548,7 @@ def _all_nodes(doc: Doc) -> list[Node]:
         out.append(n)
         if n.children:
             stack.extend(reversed(n.children))
+    doc.all_nodes = out
     return out
 
 
@@ -412,6 +587,9 @@ class OfficialRuleSet:
     def data(self) -> RuleData:
         if self._data is None:
             self._data = RuleData(self.module, functions=self.functions, include=self.include)
+            # The compiled rules are hundreds of thousands of long-lived objects: keep the
+            # cyclic garbage collector from scanning them again for every document.
+            gc.freeze()
         return self._data
 
     def rule_ids(self) -> list[str]:

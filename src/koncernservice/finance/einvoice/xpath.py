@@ -42,7 +42,19 @@ class XPathDynamicError(Exception):
 class Node:
     """An element (or, with ``tag`` None, the document node)."""
 
-    __slots__ = ("_sv", "attrs", "children", "el", "kids", "parent", "pos", "tag", "text", "texts")
+    __slots__ = (
+        "_sv",
+        "attrs",
+        "children",
+        "el",
+        "kids",
+        "parent",
+        "pid",
+        "pos",
+        "tag",
+        "text",
+        "texts",
+    )
 
     def __init__(self) -> None:
         self.tag: str | None = None
@@ -55,6 +67,7 @@ class Node:
         self.text = ""
         self.texts: list[str] | None = None  # text node children when mixed content
         self._sv: str | None = None
+        self.pid = 0  # id of the path of element names from the root (see path_tags)
 
     def string_value(self) -> str:
         sv = self._sv
@@ -111,7 +124,7 @@ class Doc:
     tag and of elements by attribute name, and ``keys`` (every tag and ``@attribute`` name
     present, for the rules' static pre-filter)."""
 
-    __slots__ = ("attr_index", "by_tag", "count", "keys", "node", "root")
+    __slots__ = ("all_nodes", "attr_index", "by_tag", "count", "keys", "node", "root")
 
     def __init__(
         self,
@@ -129,6 +142,32 @@ class Doc:
         keys = set(by_tag)
         keys.update("@" + a for a in self.attr_index)
         self.keys = keys
+        self.all_nodes: list[Node] | None = None
+
+
+# Distinct paths of element names (root first), numbered for the whole process, so that
+# rule contexts can be matched once per path instead of once per element.
+_PATH_IDS: dict[tuple[int, str], int] = {}
+_PATH_TAGS: list[tuple[str, ...]] = [()]
+_MAX_PATHS = 200_000
+
+
+def path_tags(pid: int) -> tuple[str, ...]:
+    return _PATH_TAGS[pid]
+
+
+def _path_id(parent_pid: int, tag: str) -> int:
+    if parent_pid < 0:
+        return -1
+    key = (parent_pid, tag)
+    pid = _PATH_IDS.get(key)
+    if pid is None:
+        if len(_PATH_TAGS) >= _MAX_PATHS:
+            return -1
+        pid = len(_PATH_TAGS)
+        _PATH_TAGS.append((*_PATH_TAGS[parent_pid], tag))
+        _PATH_IDS[key] = pid
+    return pid
 
 
 _NO_CHILDREN: list[Node] = []
@@ -152,6 +191,7 @@ def build_tree(root_el: Any) -> Doc:
         n.el = el
         n.pos = counter[0]
         n._sv = None
+        n.pid = _path_id(parent.pid, tag)
         counter[0] += 1
         lst = by_tag.get(tag)
         if lst is None:
@@ -958,7 +998,17 @@ BoolFn = Callable[[Any, "Env"], bool]
 class Env:
     """Evaluation environment: variables, the document, the context position/size."""
 
-    __slots__ = ("doc", "functions", "global_exprs", "globals", "memo", "pos", "size", "vars")
+    __slots__ = (
+        "doc",
+        "functions",
+        "global_exprs",
+        "globals",
+        "memo",
+        "plans",
+        "pos",
+        "size",
+        "vars",
+    )
 
     def __init__(self, doc: Doc, global_exprs: dict[str, Fn] | None = None) -> None:
         self.vars: dict[str, list[Any]] = {}
@@ -968,6 +1018,7 @@ class Env:
         self.globals: dict[str, list[Any]] = {}
         self.global_exprs = global_exprs or {}
         self.memo: dict[tuple[int, int], bool] = {}
+        self.plans: dict[int, Any] = {}
 
     def var(self, name: str) -> list[Any]:
         v = self.vars.get(name)
@@ -1698,7 +1749,13 @@ _WS = re.compile(r"[ \t\n\r]+")
 
 
 def fn_normalize_space(E: Env, s: list[Any]) -> list[Any]:
-    return [_WS.sub(" ", _str_arg(s, "normalize-space")).strip(" ")]
+    if len(s) == 1 and type(s[0]) is Node:
+        v = s[0].string_value()
+    else:
+        v = _str_arg(s, "normalize-space")
+    if " " in v or "\t" in v or "\n" in v or "\r" in v:
+        v = _WS.sub(" ", v).strip(" ")
+    return [v]
 
 
 def fn_string(E: Env, s: list[Any]) -> list[Any]:
