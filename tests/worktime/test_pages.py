@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -213,3 +214,39 @@ def test_only_hr_in_scope_changes_registration_settings(client, world) -> None:
         assert client.get(url).status_code == 404
         assert client.post(url, {"mode": "exempt", "exempt_reason": "x"}).status_code == 404
     assert not WorkPattern.objects.filter(employment=world.teacher).exists()
+
+
+def test_unit_overview_shows_sickness_absence_rate_and_overtime(client, world) -> None:
+    """March 2026 has 22 working days; a 37-hour week gives 7.4 h a day. Two sick days out of
+    the teacher's 162.8 norm hours is 14.8 h; with the pupil helper's norm in the unit too the
+    rate is 14.8 / (162.8 + helper's norm)."""
+    from koncernservice.worktime import selectors
+
+    services.days_register(
+        actor=world.employee,
+        employment=world.teacher,
+        days={
+            MON: [EntryInput(kind="sickness")],
+            MON + dt.timedelta(days=1): [EntryInput(kind="sickness")],
+            MON + dt.timedelta(days=2): [EntryInput(start=dt.time(7), end=dt.time(19))],
+        },
+    )
+    rows = selectors.unit_overview(
+        user=world.manager,
+        unit=world.school,
+        month=MON,
+        today=dt.date(2026, 3, 31),
+        include_subunits=True,
+    )
+    teacher = next(r for r in rows if r.employment == world.teacher)
+    assert teacher.norm_minutes == 22 * 444  # 7 h 24 min a day
+    assert teacher.absence_by_kind == {"sickness": 2 * 444}
+    norm = sum(r.norm_minutes for r in rows)
+    sickness = next(a for a in selectors.absence_figures(rows) if a.kind == "sickness")
+    assert sickness.hours == Decimal("14.80")
+    assert sickness.percent_of_norm == (Decimal(100 * 888) / norm).quantize(Decimal("0.1"))
+    client.force_login(world.manager)
+    html = client.get(f"/worktime/enheder/{world.school.pk}/?month=2026-03&sub=1").content.decode()
+    shown = f"{sickness.percent_of_norm}".replace(".", ",")  # Danish decimal comma
+    assert f'<div class="figure">{shown} %</div>' in html
+    assert "<caption>Fravær efter type" in html

@@ -199,6 +199,12 @@ class OverviewRow:
     findings: list[rules.Finding]
     approved: bool
     mode: str
+    absence_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def overtime_minutes(self) -> int:
+        """Worked plus absence above the norm (what the payroll export counts as overtime)."""
+        return max(0, self.worked_minutes + self.absence_minutes - self.norm_minutes)
 
     @property
     def worked_hours(self) -> Decimal:
@@ -267,13 +273,17 @@ def unit_overview(
         mode = pattern.mode if pattern else WorkPattern.Mode.FULL
         own = minutes.get(employment.pk, {})
         norm = worked = absence = missing = 0
+        by_kind: dict[str, int] = {}
         day = max(first, employment.start_date)
         while day <= last and (employment.end_date is None or day <= employment.end_date):
             day_norm = rules.norm_minutes(day, employment.weekly_hours, weekdays)
             norm += day_norm
             entries = own.get(day, [])
             worked += sum(e.minutes for e in entries if e.kind in WORKING_KINDS)
-            absence += sum(e.minutes for e in entries if e.kind not in WORKING_KINDS)
+            for e in entries:
+                if e.kind not in WORKING_KINDS:
+                    absence += e.minutes
+                    by_kind[e.kind] = by_kind.get(e.kind, 0) + e.minutes
             if day_norm and not entries and day <= counted_until and mode == "full":
                 missing += 1
             day += dt.timedelta(days=1)
@@ -285,6 +295,7 @@ def unit_overview(
                 norm_minutes=norm,
                 worked_minutes=worked,
                 absence_minutes=absence,
+                absence_by_kind=by_kind,
                 days_missing=missing,
                 findings=findings.get(employment.pk, []),
                 approved=employment.pk in approved,
@@ -474,3 +485,28 @@ def payroll_rows(*, user: Any, unit: OrgUnit, month: dt.date) -> list[dict[str, 
         line["special_holiday_days_taken"] = special_days
         result.append(line)
     return result
+
+
+@dataclass(frozen=True)
+class AbsenceFigure:
+    kind: str
+    label: str
+    hours: Decimal
+    percent_of_norm: Decimal  # e.g. the sickness absence rate, a key HR figure
+
+
+def absence_figures(rows: Sequence[OverviewRow]) -> list[AbsenceFigure]:
+    """Absence per type for the overview's employees: hours and % of their norm hours."""
+    norm = sum(r.norm_minutes for r in rows)
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for kind, minutes in row.absence_by_kind.items():
+            totals[kind] += minutes
+    figures = []
+    for kind, label in Kind.choices:
+        if kind in WORKING_KINDS:
+            continue
+        minutes = totals.get(kind, 0)
+        percent = (Decimal(100 * minutes) / norm).quantize(Decimal("0.1")) if norm else Decimal(0)
+        figures.append(AbsenceFigure(kind, str(label), rules.hours(minutes), percent))
+    return figures

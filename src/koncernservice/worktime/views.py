@@ -332,6 +332,7 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
     previous = (month - dt.timedelta(days=1)).replace(day=1)
     following = (month + dt.timedelta(days=32)).replace(day=1)
     max_hours = max([max(r.worked_minutes, r.norm_minutes) for r in rows] or [1]) or 1
+    absence = selectors.absence_figures(rows)
     return render(
         request,
         "worktime/unit.html",
@@ -358,6 +359,10 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
                 for r in rows
             ],
             "complete": sum(1 for r in rows if r.complete),
+            "absence": absence,
+            "absence_max": max([a.percent_of_norm for a in absence] or [Decimal(1)]) or 1,
+            "sickness_rate": next(a.percent_of_norm for a in absence if a.kind == Kind.SICKNESS),
+            "overtime_hours": rules.hours(sum(r.overtime_minutes for r in rows)),
             "violation_count": sum(len(r.violations) for r in rows),
         },
         status=400 if errors else 200,
@@ -392,7 +397,17 @@ def _overview_xlsx(
         ]
         for r in rows
     ]
-    return excel_response(f"tid-{unit.code}-{month:%Y-%m}", {f"{month:%Y-%m}": [header, *lines]})
+    absence = [
+        [_("Type"), _("Hours"), _("Share of norm (%)")],
+        *[
+            [a.label, float(a.hours), float(a.percent_of_norm)]
+            for a in selectors.absence_figures(rows)
+        ],
+    ]
+    return excel_response(
+        f"tid-{unit.code}-{month:%Y-%m}",
+        {f"{month:%Y-%m}": [header, *lines], _("Absence by type"): absence},
+    )
 
 
 @login_required
