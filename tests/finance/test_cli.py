@@ -1,0 +1,140 @@
+"""``ks invoices validate|import|inbox|escalate|post`` and ``ks payments
+proposal|file|reconcile``: the interface operators and systems depend on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from koncernservice.finance import iso20022
+from koncernservice.finance.models import Invoice, InvoiceResponse, Payment
+from koncernservice.finance.xmlgen import PartySpec, render
+from tests.core.test_import import run
+from tests.finance.ap import BAD_CVR, ap_world, spec_for
+from tests.finance.conftest import EINVOICE_DATA
+
+
+@pytest.fixture(autouse=True)
+def _folders(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
+    settings.EINVOICE_INBOX_DIR = tmp_path / "inbox"
+
+
+@pytest.fixture
+def ap(world):
+    return ap_world(world)
+
+
+def test_validate_json_keys_and_exit_code(tmp_path, db) -> None:
+    from tests.factories import make_unit
+
+    unit = make_unit("Skole")
+    good = tmp_path / "good.xml"
+    good.write_bytes(render(spec_for(unit), "oioubl"))
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(b"%PDF-1.7")
+    code, out, _err = run("invoices", "validate", str(good), str(pdf), "--json")
+    assert code == 0
+    results = json.loads(out)
+    assert [set(r) for r in results] == [{"file", "format", "valid", "errors"}] * 2
+    assert (results[0]["format"], results[0]["valid"], results[0]["errors"]) == ("oioubl", True, [])
+    assert (results[1]["format"], results[1]["valid"]) == (None, False)
+    assert set(results[1]["errors"][0]) == {"rule", "severity", "location", "message"}
+    assert Invoice.objects.count() == 0  # validation stores nothing
+
+
+def test_validate_reports_official_rule_ids(tmp_path, db) -> None:
+    path = EINVOICE_DATA / "peppol-dk" / "Example-files" / "base-example.xml"
+    if not path.exists():
+        pytest.skip("official material not present")
+    broken = tmp_path / "broken.xml"
+    # drop the invoice number: BR-02 (an invoice shall have an invoice number)
+    text = path.read_text(encoding="utf-8-sig").replace("<cbc:ID>Snippet1</cbc:ID>", "", 1)
+    broken.write_text(text, encoding="utf-8")
+    code, out, _err = run("invoices", "validate", str(broken), "--json")
+    assert code == 0
+    rules = {e["rule"] for e in json.loads(out)[0]["errors"]}
+    assert "BR-02" in rules
+
+
+def test_import_json_and_rejection_response_in_outbox(
+    ap, tmp_path, settings, django_capture_on_commit_callbacks
+) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "1.xml").write_bytes(render(spec_for(ap.world.school), "peppol"))
+    bad = spec_for(ap.world.school, supplier=PartySpec(name="Fejl ApS", cvr=BAD_CVR))
+    (folder / "2.xml").write_bytes(render(bad, "oioubl"))
+    with django_capture_on_commit_callbacks(execute=True):
+        code, out, _err = run("invoices", "import", str(folder), "--json")
+    assert code == 0
+    results = json.loads(out)
+    assert [r["status"] for r in results] == ["received", "rejected"]
+    assert {e["rule"] for e in results[1]["errors"] if e["severity"] == "fatal"} == {"KS-CVR"}
+    response = InvoiceResponse.objects.get()
+    assert response.kind == "oioubl_application_response" and response.status_code == "RE"
+    written = Path(response.outbox_path)
+    assert (
+        written.parent == settings.EINVOICE_OUTBOX_DIR and written.read_text() == response.content
+    )
+    assert "BusinessReject" in response.content and "KS-CVR" in response.content
+
+
+def test_peppol_rejection_gets_an_invoice_response(
+    ap, django_capture_on_commit_callbacks, tmp_path
+) -> None:
+    bad = spec_for(ap.world.school, supplier=PartySpec(name="Fejl ApS", cvr=BAD_CVR))
+    path = tmp_path / "bad.xml"
+    path.write_bytes(render(bad, "peppol"))
+    with django_capture_on_commit_callbacks(execute=True):
+        run("invoices", "import", str(path))
+    response = InvoiceResponse.objects.get()
+    assert response.kind == "peppol_invoice_response"
+    assert "urn:fdc:peppol.eu:poacc:trns:invoice_response:3" in response.content
+
+
+def test_missing_path_is_exit_2(ap) -> None:
+    code, _out, err = run("invoices", "import", "/no/such/file.xml", "--json")
+    assert code == 2 and "/no/such/file.xml" in err
+
+
+def test_as_user_without_rights_is_exit_3(ap, tmp_path) -> None:
+    path = tmp_path / "a.xml"
+    path.write_bytes(render(spec_for(ap.world.school), "peppol"))
+    code, _out, _err = run("invoices", "import", str(path), "--as", "ingen")
+    assert code == 3 and Invoice.objects.count() == 0
+
+
+def test_inbox_post_and_payments(ap, tmp_path, settings) -> None:
+    inbox = settings.EINVOICE_INBOX_DIR
+    inbox.mkdir(parents=True)
+    spec = spec_for(ap.world.school, due_date=timezone.localdate())
+    (inbox / "a.xml").write_bytes(render(spec, "peppol"))
+    code, out, _err = run("invoices", "inbox", "--json")
+    assert code == 0 and json.loads(out)["received"] == 1
+    Invoice.objects.update(status="approved")
+    Invoice.objects.get().lines.update(account="22110")
+    code, out, _err = run("invoices", "post", "--json")
+    assert json.loads(out)["invoices"] == 1
+    code, out, _err = run("payments", "proposal", "--json")
+    proposal = json.loads(out)
+    assert code == 0 and proposal["payments"] == 1 and proposal["total"] == "575.00"
+    pain = tmp_path / "pain.xml"
+    code, out, _err = run("payments", "file", str(proposal["run"]), "--out", str(pain), "--json")
+    assert code == 0 and b"<EndToEndId>" in pain.read_bytes()
+    payment = Payment.objects.get()
+    camt = tmp_path / "camt.xml"
+    camt.write_bytes(
+        iso20022.build_camt054(
+            message_id="B",
+            created=timezone.now(),
+            items=[(payment.end_to_end_id, payment.amount, "")],
+        )
+    )
+    code, out, _err = run("payments", "reconcile", str(camt), "--json")
+    assert json.loads(out)["paid"] == 1
+    assert Invoice.objects.get().status == "paid"
