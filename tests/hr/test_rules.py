@@ -26,6 +26,11 @@ QUALIFICATION = {
     "sygeplejersker": "specialuddannelse",
     "sosu": "demens",
     "ac": "phd",
+    "paedagoger": "diplom",
+    "paedagogisk-personale": "erhvervsuddannelse",
+    "service": "erhvervsuddannelse",
+    "terapeuter": "master",
+    "ledere": "master",
 }
 
 
@@ -88,7 +93,31 @@ WORKED = [
     ("ac", "seven_years_gap", 7, 39, "40911.19", "255.17", "7364.01"),
     ("ac", "part_time", 8, 39, "40911.19", "255.17", "7364.01"),
     ("ac", "qualification", 0, 34, "38421.50", "239.64", "6915.87"),
+    ("paedagoger", "new_graduate", 0, 30, "33731.25", "210.39", "5059.69"),
+    ("paedagoger", "seven_years_gap", 7, 32, "35251.83", "219.87", "5287.77"),
+    ("paedagoger", "part_time", 8, 34, "36815.25", "229.62", "5522.29"),
+    ("paedagoger", "qualification", 0, 30, "34480.83", "215.06", "5172.12"),
+    ("paedagogisk-personale", "new_graduate", 0, 12, "21973.50", "137.05", "2636.82"),
+    ("paedagogisk-personale", "seven_years_gap", 7, 16, "24286.50", "151.48", "2914.38"),
+    ("paedagogisk-personale", "part_time", 4, 14, "23108.58", "144.13", "2773.03"),
+    ("paedagogisk-personale", "qualification", 0, 12, "22455.38", "140.06", "2694.65"),
+    ("service", "new_graduate", 0, 15, "23692.19", "147.77", "2487.68"),
+    ("service", "seven_years_gap", 7, 17, "24891.52", "155.25", "2613.61"),
+    ("service", "part_time", 8, 17, "24891.52", "155.25", "2613.61"),
+    ("service", "qualification", 0, 15, "24227.61", "151.11", "2543.90"),
+    ("terapeuter", "new_graduate", 0, 30, "33731.25", "210.39", "5059.69"),
+    ("terapeuter", "seven_years_gap", 7, 33, "36028.19", "224.71", "5404.23"),
+    ("terapeuter", "part_time", 8, 33, "36028.19", "224.71", "5404.23"),
+    ("terapeuter", "qualification", 0, 30, "34695.00", "216.40", "5204.25"),
+    ("ledere", "new_graduate", 0, 44, "45274.83", "282.39", "8149.47"),
+    ("ledere", "seven_years_gap", 7, 46, "47095.25", "293.74", "8477.15"),
+    ("ledere", "part_time", 8, 46, "47095.25", "293.74", "8477.15"),
+    ("ledere", "qualification", 0, 44, "46881.08", "292.40", "8438.59"),
 ]
+
+
+def test_every_synthetic_agreement_has_worked_examples() -> None:
+    assert {row[0] for row in WORKED} == {a["code"] for a in paytables.AGREEMENTS}
 
 
 @pytest.mark.parametrize(("code", "case", "years", "step", "monthly", "hourly", "pension"), WORKED)

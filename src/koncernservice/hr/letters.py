@@ -7,13 +7,14 @@ outside it (dashes, typographic quotes) are replaced, so no font file is needed.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fpdf import FPDF
 
 from koncernservice.core.models import Employment
 from koncernservice.hr import rules
-from koncernservice.hr.models import AgreementVersion, Application
+from koncernservice.hr.models import AgreementVersion
 
 _REPLACE = {
     "–": "-",
@@ -67,17 +68,24 @@ def latin1(text: str) -> str:
 
 
 def _kr(amount: Any) -> str:
-    return f"{rules.money(amount):,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return (
+        f"{rules.money(Decimal(str(amount))):,.2f}".replace(",", "X")
+        .replace(".", ",")
+        .replace("X", ".")
+    )
 
 
 def employment_letter(
     *,
-    application: Application,
+    name: str,
+    email: str,
     employment: Employment,
-    placement: rules.Placement,
+    placement: dict[str, Any],
     version: AgreementVersion,
 ) -> bytes:
-    posting = application.posting
+    """``placement`` as :meth:`rules.Placement.as_dict` (pay_step, monthly, hourly,
+    pension_percent, pension_monthly, lines with label, value, rule, inputs, overridden,
+    reason)."""
     pdf = FPDF(format="A4")
     pdf.set_title(latin1(f"Ansættelsesbrev {employment.employee_number}"))
     pdf.set_author("Københavns Kommune")
@@ -92,7 +100,7 @@ def employment_letter(
     text(employment.unit.name, 9, height=4.5)
     text("Københavns Kommune", 9, height=4.5)
     pdf.ln(6)
-    text(f"{application.full_name}\n{application.email}")
+    text(f"{name}\n{email}")
     pdf.ln(4)
     text("Ansættelsesbrev", 16, "B", 8)
     if version.agreement.is_synthetic:
@@ -110,19 +118,20 @@ def employment_letter(
     text(
         f"Overenskomst: {version.agreement.name} ({version.version}, fra "
         f"{version.valid_from:%d.%m.%Y}).\n"
-        f"Løntrin {placement.pay_step}. Månedsløn {_kr(placement.monthly)} kr. "
-        f"(timeløn {_kr(placement.hourly)} kr.). Pensionsbidrag "
-        f"{placement.pension_percent.normalize()} %: {_kr(placement.pension_monthly)} kr. om "
+        f"Løntrin {placement['pay_step']}. Månedsløn {_kr(placement['monthly'])} kr. "
+        f"(timeløn {_kr(placement['hourly'])} kr.). Pensionsbidrag "
+        f"{Decimal(str(placement['pension_percent'])).normalize()} %: "
+        f"{_kr(placement['pension_monthly'])} kr. om "
         f"måneden. Lønnen reguleres efter overenskomstens bestemmelser."
     )
     pdf.ln(3)
     text("Sådan er lønnen fastsat", 12, "B", 7)
-    for line in placement.lines:
-        text(f"{line.label}: {line.value}", 10, "B", 5)
-        text(f"Regel: {line.rule}", 9, height=4.5)
-        text(f"Grundlag: {line.inputs}", 9, height=4.5)
-        if line.overridden:
-            text(f"Ændret af sagsbehandler. Begrundelse: {line.reason}", 9, "I", 4.5)
+    for line in placement["lines"]:
+        text(f"{line['label']}: {line['value']}", 10, "B", 5)
+        text(f"Regel: {line['rule']}", 9, height=4.5)
+        text(f"Grundlag: {line['inputs']}", 9, height=4.5)
+        if line.get("overridden"):
+            text(f"Ændret af sagsbehandler. Begrundelse: {line.get('reason', '')}", 9, "I", 4.5)
         pdf.ln(1)
     pdf.ln(3)
     text(
@@ -130,5 +139,5 @@ def employment_letter(
         "bekræftet af sagsbehandleren. Er der fejl, så kontakt os inden tiltrædelsen."
     )
     pdf.ln(6)
-    text(f"Venlig hilsen\n{posting.unit.name}")
+    text(f"Venlig hilsen\n{employment.unit.name}")
     return bytes(pdf.output())

@@ -253,6 +253,229 @@ AGREEMENTS: list[dict[str, Any]] = [
     },
 ]
 
+AGREEMENTS += [
+    {
+        "code": "paedagoger",
+        "name": "Pædagoger (BUPL)",
+        "parties": "KL – BUPL (syntetisk)",
+        "seniority": {"irrelevant_share": "0", "min_weekly_hours": "8", "part_time": "full"},
+        "categories": [
+            {
+                "code": "paedagog",
+                "name": "Pædagog",
+                "employment_category": "Pædagog",
+                "base_step": 30,
+                "seniority_steps": [{"after_years": 4, "step": 32}, {"after_years": 8, "step": 34}],
+                "allowances": [
+                    {
+                        "code": "diplom",
+                        "name": "Kvalifikationstillæg, diplomuddannelse",
+                        "amount": "7000",
+                        "education_any": ["diplom", "master"],
+                    }
+                ],
+                "pension_percent": "15.00",
+                "max_step": 38,
+            }
+        ],
+    },
+    {
+        "code": "paedagogisk-personale",
+        "name": "Pædagogmedhjælpere og pædagogiske assistenter (FOA)",
+        "parties": "KL – FOA (syntetisk)",
+        "seniority": {
+            "irrelevant_share": "0",
+            "min_weekly_hours": "8",
+            "part_time": "proportional",
+        },
+        "categories": [
+            {
+                "code": "paedagogmedhjaelper",
+                "name": "Pædagogmedhjælper",
+                "employment_category": "Pædagogmedhjælper",
+                "base_step": 12,
+                "seniority_steps": [{"after_years": 2, "step": 14}, {"after_years": 6, "step": 16}],
+                "allowances": [
+                    {
+                        "code": "pgu",
+                        "name": "Kvalifikationstillæg, pædagogisk grunduddannelse",
+                        "amount": "4500",
+                        "education_any": ["erhvervsuddannelse"],
+                    }
+                ],
+                "pension_percent": "12.00",
+                "max_step": 22,
+            },
+            {
+                "code": "paedagogisk-assistent",
+                "name": "Pædagogisk assistent",
+                "employment_category": "Pædagogisk assistent",
+                "base_step": 17,
+                "seniority_steps": [{"after_years": 4, "step": 19}],
+                "allowances": [],
+                "pension_percent": "12.00",
+                "max_step": 24,
+            },
+        ],
+    },
+    {
+        "code": "service",
+        "name": "Service-, køkken- og driftspersonale (3F/FOA)",
+        "parties": "KL – 3F og FOA (syntetisk)",
+        "seniority": {"irrelevant_share": "0", "min_weekly_hours": "8", "part_time": "full"},
+        "categories": [
+            {
+                "code": "servicemedarbejder",
+                "name": "Service- og driftsmedarbejder",
+                "employment_category": "Teknisk servicemedarbejder",
+                "base_step": 15,
+                "seniority_steps": [{"after_years": 3, "step": 17}],
+                "allowances": [
+                    {
+                        "code": "faglaert",
+                        "name": "Tillæg for faglært uddannelse",
+                        "amount": "5000",
+                        "education_any": ["erhvervsuddannelse"],
+                    }
+                ],
+                "pension_percent": "10.50",
+                "max_step": 24,
+            },
+            {
+                "code": "koekkenmedarbejder",
+                "name": "Køkkenmedarbejder",
+                "employment_category": "Køkkenmedarbejder",
+                "base_step": 13,
+                "seniority_steps": [{"after_years": 3, "step": 15}],
+                "allowances": [],
+                "pension_percent": "10.50",
+                "max_step": 22,
+            },
+        ],
+    },
+    {
+        "code": "terapeuter",
+        "name": "Terapeuter, diætister og tandplejere (Sundhedskartellet)",
+        "parties": "KL – Sundhedskartellet (syntetisk)",
+        "seniority": {"irrelevant_share": "0", "min_weekly_hours": "8", "part_time": "full"},
+        "categories": [
+            {
+                "code": "terapeut",
+                "name": "Fysio- og ergoterapeut",
+                "employment_category": "Fysioterapeut",
+                "base_step": 30,
+                "seniority_steps": [{"after_years": 4, "step": 33}],
+                "allowances": [
+                    {
+                        "code": "specialist",
+                        "name": "Kvalifikationstillæg, specialist",
+                        "amount": "9000",
+                        "education_any": ["master", "specialuddannelse"],
+                    }
+                ],
+                "pension_percent": "15.00",
+                "max_step": 38,
+            },
+            {
+                "code": "tandplejer",
+                "name": "Tandplejer og diætist",
+                "employment_category": "Tandplejer",
+                "base_step": 29,
+                "seniority_steps": [{"after_years": 4, "step": 31}],
+                "allowances": [],
+                "pension_percent": "15.00",
+                "max_step": 36,
+            },
+        ],
+    },
+    {
+        "code": "ledere",
+        "name": "Ledere (lederaftalen)",
+        "parties": "KL – Lederforeningerne (syntetisk)",
+        "seniority": {"irrelevant_share": "0.5", "min_weekly_hours": "8", "part_time": "full"},
+        "categories": [
+            {
+                "code": "leder",
+                "name": "Leder",
+                "employment_category": "Leder",
+                "base_step": 44,
+                "seniority_steps": [{"after_years": 5, "step": 46}],
+                "allowances": [
+                    {
+                        "code": "lederuddannelse",
+                        "name": "Kvalifikationstillæg, diplom/master i ledelse",
+                        "amount": "15000",
+                        "education_any": ["diplom", "master"],
+                    }
+                ],
+                "pension_percent": "18.00",
+                "max_step": 50,
+            }
+        ],
+    },
+]
+# AC also covers dentists
+next(a for a in AGREEMENTS if a["code"] == "ac")["categories"].append(
+    {
+        "code": "tandlaege",
+        "name": "Tandlæge",
+        "employment_category": "Tandlæge",
+        "base_step": 38,
+        "seniority_steps": [{"after_years": 4, "step": 41}],
+        "allowances": [],
+        "pension_percent": "18.00",
+        "max_step": 46,
+    }
+)
+
+# Which agreement and job category the demo's employment categories fall under.
+EMPLOYMENT_CATEGORIES: dict[str, tuple[str, str]] = {
+    "Kontorfuldmægtig": ("hk-kontor", "kontorfuldmaegtig"),
+    "Økonomimedarbejder": ("hk-kontor", "kontorfuldmaegtig"),
+    "Lønkonsulent": ("hk-kontor", "kontorfuldmaegtig"),
+    "Klinikassistent": ("hk-kontor", "kontorfuldmaegtig"),
+    "Biblioteksassistent": ("hk-kontor", "kontorfuldmaegtig"),
+    "Teknisk assistent": ("hk-kontor", "kontorfuldmaegtig"),
+    "Parkeringskontrollør": ("hk-kontor", "kontorfuldmaegtig"),
+    "IT-medarbejder": ("hk-kontor", "kontorfuldmaegtig"),
+    "Indkøber": ("hk-kontor", "kontorfuldmaegtig"),
+    "Forsikringskonsulent": ("hk-kontor", "kontorfuldmaegtig"),
+    "AC-fuldmægtig": ("ac", "ac-fuldmaegtig"),
+    "Jurist": ("ac", "ac-fuldmaegtig"),
+    "Ingeniør": ("ac", "ac-fuldmaegtig"),
+    "HR-konsulent": ("ac", "ac-fuldmaegtig"),
+    "Bibliotekar": ("ac", "ac-fuldmaegtig"),
+    "Kulturformidler": ("ac", "ac-fuldmaegtig"),
+    "Uddannelsesvejleder": ("ac", "ac-fuldmaegtig"),
+    "Psykolog": ("ac", "psykolog"),
+    "Tandlæge": ("ac", "tandlaege"),
+    "Lærer": ("laerere", "laerer"),
+    "Tale-hørelærer": ("laerere", "laerer"),
+    "Underviser": ("laerere", "laerer"),
+    "Sygeplejerske": ("sygeplejersker", "sygeplejerske"),
+    "Sundhedsplejerske": ("sygeplejersker", "sundhedsplejerske"),
+    "Social- og sundhedshjælper": ("sosu", "sosu-hjaelper"),
+    "Social- og sundhedsassistent": ("sosu", "sosu-assistent"),
+    "Socialrådgiver": ("socialraadgivere", "socialraadgiver"),
+    "Jobkonsulent": ("socialraadgivere", "socialraadgiver"),
+    "Pædagog": ("paedagoger", "paedagog"),
+    "Pædagogmedhjælper": ("paedagogisk-personale", "paedagogmedhjaelper"),
+    "Idrætsmedarbejder": ("paedagogisk-personale", "paedagogmedhjaelper"),
+    "Pædagogisk assistent": ("paedagogisk-personale", "paedagogisk-assistent"),
+    "Køkkenmedarbejder": ("service", "koekkenmedarbejder"),
+    "Teknisk servicemedarbejder": ("service", "servicemedarbejder"),
+    "Driftsmedarbejder": ("service", "servicemedarbejder"),
+    "Renovationsmedarbejder": ("service", "servicemedarbejder"),
+    "Gartner": ("service", "servicemedarbejder"),
+    "Fysioterapeut": ("terapeuter", "terapeut"),
+    "Ergoterapeut": ("terapeuter", "terapeut"),
+    "Diætist": ("terapeuter", "tandplejer"),
+    "Tandplejer": ("terapeuter", "tandplejer"),
+    "Leder": ("ledere", "leder"),
+}
+# The fallback for a category not in the list
+DEFAULT_CATEGORY = ("hk-kontor", "kontorfuldmaegtig")
+
 
 def agreement_data(code: str, version_index: int = 1) -> dict[str, Any]:
     """Plain data of one synthetic agreement version (for ``rules.version_from_data``)."""

@@ -1207,7 +1207,11 @@ def hire_create(
         selectors.version_rules(version), placement_input(data)[1], overrides
     )
     pdf = letters.employment_letter(
-        application=application, employment=employment, placement=result, version=version
+        name=application.full_name,
+        email=application.email,
+        employment=employment,
+        placement=result.as_dict(),
+        version=version,
     )
     with audit_context(actor=_user(actor), actor_label=_label(actor)):
         hire = Hire.objects.create(
@@ -1231,3 +1235,32 @@ def hire_create(
         hire.onboarding_note = note[:300]
         hire.save()
     return hire
+
+
+def hire_letter(hire: Hire) -> bytes:
+    """The hire's employment letter; written from the stored placement when none is stored
+    (the demo's hires, which are bulk-inserted without rendering 8,000 PDFs)."""
+    if hire.letter_pdf:
+        return bytes(hire.letter_pdf)
+    employment, placement = hire.employment, hire.placement
+    start = max(placement.valid_from, employment.start_date)
+    version = selectors.version_on(placement.agreement, start)
+    pay = selectors.pay_on(placement, employment, start) if version else None
+    if version is None or pay is None:
+        raise DomainError.single(
+            _("The agreement has no version in force on %(d)s.") % {"d": start}
+        )
+    return letters.employment_letter(
+        name=hire.person.full_name,
+        email=hire.person.email,
+        employment=employment,
+        placement={
+            "pay_step": placement.pay_step,
+            "monthly": pay["monthly"],
+            "hourly": pay["hourly"],
+            "pension_percent": placement.pension_percent,
+            "pension_monthly": pay["pension_monthly"],
+            "lines": placement.explanation,
+        },
+        version=version,
+    )

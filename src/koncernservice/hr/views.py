@@ -549,7 +549,7 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
     hire = selectors.hires_visible(request.user).filter(pk=pk).first()
     if hire is None:
         raise Http404
-    response = HttpResponse(bytes(hire.letter_pdf), content_type="application/pdf")
+    response = HttpResponse(services.hire_letter(hire), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="ansaettelsesbrev-{hire.employment.employee_number}.pdf"'
     )
