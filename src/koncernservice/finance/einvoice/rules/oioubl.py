@@ -349,7 +349,43 @@ class _Lazy:
 class _Body(list[Any]):
     """A rule's compiled steps, plus (``batch``) all its tests as one expression."""
 
-    batch: tuple[_XPath, list[Any]] | None = None
+    batch: tuple[_XPath | None, list[Any], list[tuple[int, Callable[[Any], bool], bool]]] | None = (
+        None
+    )
+
+
+_STEP = r"(?:[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)"
+_PATH = rf"({_STEP}(?:/{_STEP})*(?:/@[A-Za-z_][\w.-]*)?|@[A-Za-z_][\w.-]*)"
+_NATIVE_COUNT = re.compile(rf"^count\({_PATH}\) ?(=|!=|<|>|<=|>=) ?(\d+)$")
+_NATIVE_NOT = re.compile(rf"^not\({_PATH}\)$")
+_NATIVE_NONEMPTY = re.compile(rf"^normalize-space\({_PATH}\) ?(!=|=) ?''$")
+_OPS: dict[str, Callable[[int, int], bool]] = {
+    "=": int.__eq__,
+    "!=": int.__ne__,
+    "<": int.__lt__,
+    ">": int.__gt__,
+    "<=": int.__le__,
+    ">=": int.__ge__,
+}
+
+
+def _select(el: Any, steps: tuple[str, ...]) -> list[Any]:
+    nodes = [el]
+    for step in steps:
+        if step[0] == "@":
+            name = step[1:]
+            return [n.get(name) for n in nodes if n.get(name) is not None]
+        nxt: list[Any] = []
+        for n in nodes:
+            nxt.extend(n.iterchildren(step))
+        if not nxt:
+            return nxt
+        nodes = nxt
+    return nodes
+
+
+def _node_string(node: Any) -> str:
+    return node if isinstance(node, str) else "".join(node.itertext())
 
 
 class _Program:
@@ -443,21 +479,63 @@ class _Program:
                 self.rule_ids.add(rule)
                 self.assert_count += 1
                 xp = self.xpath(_at_root(test) if root else test)
-                out.append((kind, xp, rule, severity, self._parts(message, root)))
+                out.append((kind, xp, rule, severity, self._parts(message, root), test))
             elif kind == "group":
                 out.append(("group", self.xpath(step[1]), self.xpath(step[2]), self._body(step[3])))
         checks = [step for step in out if step[0] in ("assert", "report")]
         if len(checks) > 1:
-            # All tests of the rule in one XPath call; it returns the numbers of the failed
-            # checks ("3,7,"). One call instead of one per test.
+            # The simple tests (presence, counts, values of child elements) run as Python
+            # over the element's children; the others in one XPath call that returns the
+            # numbers of the failed checks ("3,7,").
             pieces = []
+            native: list[tuple[int, Callable[[Any], bool], bool]] = []
             for n, step in enumerate(checks):
+                fn = None if root else self._native(step[5])
+                if fn is not None:
+                    native.append((n, fn, step[0] == "assert"))
+                    continue
                 cond = f"not({step[1].path})" if step[0] == "assert" else f"({step[1].path})"
                 label = f"{n},"
                 pieces.append(f"substring('{label}', 1, {len(label)} * number(boolean({cond})))")
-            expr = pieces[0] if len(pieces) == 1 else "concat(" + ", ".join(pieces) + ")"
-            out.batch = (_XPath(expr, self.ns), checks)
+            if not pieces:
+                xp = None
+            elif len(pieces) == 1:
+                xp = _XPath(pieces[0], self.ns)
+            else:
+                xp = _XPath("concat(" + ", ".join(pieces) + ")", self.ns)
+            out.batch = (xp, checks, native)
         return out
+
+    def _native(self, test: str) -> Callable[[Any], bool] | None:
+        """A Python version of a simple test, or None."""
+        t = " ".join(test.split())
+        m = _NATIVE_COUNT.match(t)
+        if m:
+            steps = self._steps(m.group(1))
+            op = _OPS[m.group(2)]
+            number = int(m.group(3))
+            return lambda el: op(len(_select(el, steps)), number)
+        m = _NATIVE_NOT.match(t)
+        if m:
+            steps = self._steps(m.group(1))
+            return lambda el: not _select(el, steps)
+        m = _NATIVE_NONEMPTY.match(t)
+        if m:
+            steps = self._steps(m.group(1))
+            want_empty = m.group(2) == "="
+
+            def nonempty(el: Any) -> bool:
+                nodes = _select(el, steps)
+                if len(nodes) > 1:
+                    raise CastError("XPTY0004 A sequence of more than one item is not allowed here")
+                value = " ".join(_node_string(nodes[0]).split()) if nodes else ""
+                return (value == "") if want_empty else (value != "")
+
+            return nonempty
+        return None
+
+    def _steps(self, path: str) -> tuple[str, ...]:
+        return tuple("@" + p[1:] if p.startswith("@") else self._clark(p) for p in path.split("/"))
 
     # -- evaluation ---------------------------------------------------------------------------
 
@@ -532,15 +610,18 @@ class _Program:
             for step in body:
                 if step[0] == "var" or step[0] == "varc":
                     local[step[1]] = _Lazy(self, step, node, local)
+            xp, checks, native = batch
             try:
-                failed = batch[0](node, local)
+                failed = [n for n, fn, is_assert in native if fn(node) != is_assert]
+                if xp is not None:
+                    failed.extend(int(n) for n in xp(node, local).split(",")[:-1])
+                    failed.sort()
             except CastError:
                 failed = None  # evaluate test by test below, as Saxon would
             _STATE.current = node
             if failed is not None:
-                checks = batch[1]
-                for n in failed.split(",")[:-1]:
-                    _, _xp, rule, severity, message = checks[int(n)]
+                for n in failed:
+                    _, _xp, rule, severity, message, _test = checks[n]
                     text = self._text(message, node, local).strip()
                     findings.append(
                         Finding(rule, severity, location(node), text, danish(rule, text))
@@ -564,7 +645,7 @@ class _Program:
                 self._group(step, node, local, findings)
                 _STATE.current = node
             else:
-                _, xp, rule, severity, message = step
+                _, xp, rule, severity, message, _test = step
                 fired = xp.test(node, local)
                 _STATE.current = node
                 if fired == (kind == "report"):
