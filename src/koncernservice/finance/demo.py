@@ -1,0 +1,675 @@
+"""Accounts payable for the demo municipality (called by ``ks demo`` in its transaction).
+
+Suppliers with valid CVR numbers and bank, FIK or IBAN details; a year of invoices (the
+year before the reference date 2026-01-01) written as real OIOUBL 2.1 and Peppol BIS 3 XML
+(``xmlgen``) to the demo units' GLNs and stored like received documents; purchase orders and
+goods receipts for about a third of them (most match and are approved by matching, some
+deviate on price or received quantity); coding, attestation and approval by the demo
+managers; set-based posting; weekly payment runs with payments (most on time).
+
+About 3 % of the documents carry realistic errors (a wrong CVR check digit, an unknown GLN,
+totals that do not add up, a FIK reference with a wrong check digit, the same invoice sent
+twice): those go through the full ingest (parse, official rules, our own checks) and are
+rejected with a response. The clean ones are written in bulk from their specification (the
+same content as the stored XML, which the tests prove passes the official rules) so that the
+demo stays quick; the year's full volume through the real pipeline is ``bench/einvoice_year``.
+
+Volume: 1,000,000 invoices a year × scale, at most ``MAX_INVOICES`` (XML generation costs
+~0.5–1 ms a document). Deterministic for a given scale and seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import F
+from django.utils import timezone
+
+from koncernservice.core.bulk import fast_insert
+from koncernservice.core.models import OrgUnit, RoleAssignment, User
+from koncernservice.finance import rules
+from koncernservice.finance.ingest import Incoming, ingest
+from koncernservice.finance.ledger import ADJUSTMENT_ACCOUNT, PAYABLE_ACCOUNT, VAT_ACCOUNT
+from koncernservice.finance.models import (
+    Account,
+    ApprovalStep,
+    Invoice,
+    InvoiceDocument,
+    InvoiceLine,
+    Payment,
+    PaymentRun,
+    Supplier,
+)
+from koncernservice.finance.xmlgen import InvoiceSpec, LineSpec, PartySpec, render
+from koncernservice.procurement.models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    OrderLine,
+    PurchaseOrder,
+)
+
+REFERENCE_DATE = dt.date(2026, 1, 1)
+INVOICES_PER_YEAR = 1_000_000
+MAX_INVOICES = 10_000
+ERROR_SHARE = 0.03
+ORDER_SHARE = 0.35
+
+CATEGORIES: list[tuple[str, str, list[tuple[str, int, int]]]] = [
+    # (account, name, items: (description, low price, high price) in whole kroner)
+    (
+        "22110",
+        "Kontorartikler",
+        [("Printerpapir A4, 5 pakker", 120, 180), ("Kuglepenne, æske", 40, 80), ("Mapper", 20, 60)],
+    ),
+    (
+        "22120",
+        "IT-udstyr",
+        [
+            ("Bærbar computer", 6000, 11000),
+            ("Skærm 27 tommer", 1400, 2600),
+            ("Docking station", 900, 1600),
+        ],
+    ),
+    (
+        "22130",
+        "Inventar",
+        [("Kontorstol", 2200, 4800), ("Hæve-sænkebord", 3500, 6500), ("Reol", 800, 1900)],
+    ),
+    (
+        "22210",
+        "Fødevarer",
+        [("Frugtordning, uge", 300, 700), ("Mælk og brød", 150, 400), ("Kaffe, 1 kg", 90, 160)],
+    ),
+    (
+        "22510",
+        "Rengøring",
+        [
+            ("Rengøringsmidler", 200, 600),
+            ("Papirhåndklæder, karton", 150, 300),
+            ("Rengøring, måned", 8000, 22000),
+        ],
+    ),
+    (
+        "22610",
+        "Vedligeholdelse",
+        [
+            ("Vvs-reparation", 1200, 6000),
+            ("Elarbejde, time", 450, 650),
+            ("Malerarbejde", 3000, 15000),
+        ],
+    ),
+    ("27210", "Transport", [("Kørsel, tur", 250, 900), ("Buskørsel, dag", 2500, 5000)]),
+    ("40210", "Konsulentydelser", [("Konsulenttime", 900, 1400), ("Kursus, deltager", 2500, 6000)]),
+]
+NAME_PARTS = (
+    [
+        "Nordisk",
+        "Dansk",
+        "Hovedstadens",
+        "Øresund",
+        "City",
+        "Grøn",
+        "Nørrebro",
+        "Valby",
+        "Amager",
+        "Sjællands",
+    ],
+    [
+        "Kontor",
+        "IT",
+        "Møbel",
+        "Frugt",
+        "Rengøring",
+        "Service",
+        "Teknik",
+        "Transport",
+        "Rådgivning",
+        "Byg",
+    ],
+    ["A/S", "ApS", "I/S", "Gruppen A/S", "& Co ApS"],
+)
+
+
+def _cvr(rng: random.Random) -> str:
+    while True:
+        head = str(rng.randint(1_000_000, 9_999_999))
+        total = sum(int(d) * w for d, w in zip(head, rules.CVR_WEIGHTS[:7], strict=True))
+        last = (-total) % 11
+        if last < 10:
+            return head + str(last)
+
+
+def _iban(reg: str, account: str) -> str:
+    bban = f"{reg}{account:0>10}"
+    number = int("".join(str(int(c, 36)) for c in bban + "DK00"))
+    return f"DK{98 - number % 97:02d}{bban}"
+
+
+def _date_spread(rng: random.Random) -> dt.date:
+    # more invoices on weekdays; the year before the reference date
+    while True:
+        day = REFERENCE_DATE - dt.timedelta(days=rng.randint(1, 365))
+        if day.weekday() < 5 or rng.random() < 0.1:
+            return day
+
+
+def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
+    rng = random.Random(seed * 104729 + 11)
+    count = min(MAX_INVOICES, max(20, round(INVOICES_PER_YEAR * float(scale))))
+    units = list(
+        OrgUnit.objects.filter(gln__isnull=False, is_active=True, kind=OrgUnit.Kind.UNIT)
+        .select_related("cost_centre")
+        .order_by("pk")
+    )
+    if not units:
+        return {}
+    users = {
+        u.username: u for u in User.objects.filter(username__in=["leder", "leder2", "oekonomi"])
+    }
+    favourite = [
+        a.unit
+        for a in RoleAssignment.objects.filter(
+            user__username__in=["leder", "leder2"], role="manager"
+        )
+        .select_related("unit")
+        .order_by("pk")
+        if a.unit.gln
+    ]
+    chosen_units = favourite + rng.sample(units, min(len(units), 60))
+    weights = [8.0] * len(favourite) + [1.0] * (len(chosen_units) - len(favourite))
+
+    Account.objects.bulk_create(
+        [
+            Account(code=code, name=name, kind=Account.Kind.EXPENSE)
+            for code, name, _items in CATEGORIES
+        ]
+        + [
+            Account(code=PAYABLE_ACCOUNT, name="Kreditorer", kind=Account.Kind.PAYABLE),
+            Account(code=VAT_ACCOUNT, name="Købsmoms", kind=Account.Kind.VAT),
+            Account(code=ADJUSTMENT_ACCOUNT, name="Rabatter og gebyrer", kind=Account.Kind.EXPENSE),
+        ],
+        ignore_conflicts=True,
+    )
+
+    suppliers = _suppliers(rng, max(8, min(400, count // 40)))
+    supplier_weights = [1 / (i + 1) ** 0.8 for i in range(len(suppliers))]
+    now = timezone.now()
+    system_label = "ks demo"
+    clean: list[tuple[InvoiceSpec, str, Supplier, OrgUnit, int]] = []
+    faulty: list[tuple[bytes, str, dt.date]] = []
+    orders: list[tuple[InvoiceSpec, OrgUnit, Supplier, str]] = []  # spec, unit, supplier, outcome
+    sent: list[bytes] = []
+    for n in range(count):
+        supplier, category = rng.choices(suppliers, supplier_weights)[0]
+        unit = rng.choices(chosen_units, weights)[0]
+        issue = _date_spread(rng)
+        lines = []
+        for index in range(rng.choice([1, 1, 2, 2, 3])):
+            description, low, high = rng.choice(category[2])
+            lines.append(
+                LineSpec(
+                    description,
+                    Decimal(rng.choice([1, 1, 2, 3, 5, 10])),
+                    Decimal(rng.randint(low, high)),
+                    item_id=f"{category[0]}-{hashlib.md5(description.encode()).hexdigest()[:6]}",
+                    order_line=str(index + 1),
+                )
+            )
+        spec = InvoiceSpec(
+            number=f"{supplier.cvr[-4:]}-{n + 1:07d}",
+            uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            issue_date=issue,
+            due_date=issue + dt.timedelta(days=rng.choice([8, 14, 30, 30, 30])),
+            supplier=PartySpec(
+                name=supplier.name,
+                cvr=supplier.cvr,
+                street="Industrivej",
+                number=str(n % 90 + 1),
+                city="Glostrup",
+                postal_code="2600",
+            ),
+            buyer=PartySpec(name=unit.name, gln=unit.gln or ""),
+            lines=lines,
+            buyer_reference=(unit.cost_centre.code if unit.cost_centre else unit.code)[:20],
+            payment="fik" if supplier.fik_creditor else ("iban" if supplier.iban else "domestic"),
+            reg_no=supplier.reg_no or "1234",
+            account_no=supplier.account_no or "1234567890",
+            iban=supplier.iban,
+            fik_creditor=supplier.fik_creditor,
+            fik_payment_id=rules.make_fik_payment_id(f"{n + 1:014d}"),
+        )
+        fmt = "oioubl" if rng.random() < 0.55 else "peppol"
+        if rng.random() < ORDER_SHARE:
+            spec.order_reference = f"PO-{issue:%Y}-{n + 1:07d}"
+            roll = rng.random()
+            outcome = "match" if roll < 0.85 else ("price" if roll < 0.93 else "short")
+            orders.append((spec, unit, supplier, outcome))
+        if rng.random() < ERROR_SHARE:
+            faulty.append((_faulty(rng, spec, fmt, sent), f"demo-{n + 1:07d}.xml", issue))
+            continue
+        clean.append((spec, fmt, supplier, unit, n))
+        if len(sent) < 50:
+            sent.append(render(spec, fmt))
+
+    order_lines = _orders(orders, now)
+    outcomes = {spec.order_reference: outcome for spec, _u, _s, outcome in orders}
+    invoice_rows = _write_clean(clean, order_lines, outcomes, users, now, rng)
+    rejected = 0
+    if faulty:
+        results = ingest(
+            [Incoming(data, name) for data, name, _day in faulty],
+            actor=users.get("oekonomi") or system_label,
+            channel="demo",
+        )
+        for (_data, _name, day), result in zip(faulty, results, strict=True):
+            if result.get("invoice"):
+                received = timezone.make_aware(
+                    dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9))
+                )
+                Invoice.objects.filter(pk=result["invoice"]).update(received_at=received)
+            rejected += result["status"] == "rejected"
+    posted, payments, runs = _post_and_pay(invoice_rows, rng)
+    return {
+        "suppliers": len(suppliers),
+        "invoices": Invoice.objects.count(),
+        "invoices_rejected": rejected,
+        "purchase_orders": len(orders),
+        "invoices_posted": posted,
+        "payments": payments,
+        "payment_runs": runs,
+    }
+
+
+def _suppliers(
+    rng: random.Random, count: int
+) -> list[tuple[Supplier, tuple[str, str, list[tuple[str, int, int]]]]]:
+    rows: list[tuple[Supplier, tuple[str, str, list[tuple[str, int, int]]]]] = []
+    seen: set[str] = set()
+    while len(rows) < count:
+        cvr = _cvr(rng)
+        if cvr in seen:
+            continue
+        seen.add(cvr)
+        category = rng.choice(CATEGORIES)
+        middle = category[1] if rng.random() < 0.5 else rng.choice(NAME_PARTS[1])
+        name = f"{rng.choice(NAME_PARTS[0])} {middle} {rng.choice(NAME_PARTS[2])}"
+        roll = rng.random()
+        reg = f"{rng.randint(1000, 9899)}"
+        account = f"{rng.randint(10**6, 10**10 - 1)}"
+        supplier = Supplier(
+            name=name,
+            cvr=cvr,
+            cvr_valid=True,
+            endpoint_id=cvr,
+            endpoint_scheme="0184",
+            vat_number=f"DK{cvr}",
+            reg_no=reg if roll < 0.9 else "",
+            account_no=account if roll < 0.9 else "",
+            iban=_iban(reg, account) if roll >= 0.9 else "",
+            fik_creditor=f"{rng.randint(10**7, 10**8 - 1)}" if 0.55 <= roll < 0.9 else "",
+            uses_nemkonto=rng.random() < 0.1,
+            status=Supplier.Status.APPROVED if rng.random() < 0.97 else Supplier.Status.NEW,
+            created_automatically=rng.random() < 0.3,
+        )
+        rows.append((supplier, category))
+    blocked = rows[-1][0]
+    blocked.is_blocked, blocked.blocked_reason = True, "Konkurs (demo)"
+    fast_insert([s for s, _c in rows])
+    return rows
+
+
+def _faulty(rng: random.Random, spec: InvoiceSpec, fmt: str, sent: list[bytes]) -> bytes:
+    kind = rng.choice(["cvr", "gln", "total", "fik", "duplicate", "total"])
+    if kind == "duplicate" and sent:
+        return rng.choice(sent)
+    if kind == "cvr":
+        bad = spec.supplier.cvr[:-1] + str((int(spec.supplier.cvr[-1]) + 1) % 10)
+        spec.supplier = PartySpec(name=spec.supplier.name, cvr=bad)
+    elif kind == "gln":
+        spec.buyer = PartySpec(name=spec.buyer.name, gln="5790000000005")
+    elif kind == "fik":
+        spec.payment, spec.fik_creditor = "fik", spec.fik_creditor or "87654321"
+        good = spec.fik_payment_id
+        spec.fik_payment_id = good[:-1] + str((int(good[-1]) + 3) % 10)
+    data = render(spec, fmt)
+    if kind in {"total", "duplicate"}:
+        amount = f"{spec.payable:.2f}"
+        wrong = f"{spec.payable + Decimal('100.00'):.2f}"
+        data = data.replace(
+            f'<cbc:PayableAmount currencyID="DKK">{amount}</cbc:PayableAmount>'.encode(),
+            f'<cbc:PayableAmount currencyID="DKK">{wrong}</cbc:PayableAmount>'.encode(),
+        )
+    return data
+
+
+def _orders(
+    orders: list[tuple[InvoiceSpec, OrgUnit, Supplier, str]], now: dt.datetime
+) -> dict[str, list[OrderLine]]:
+    pos, lines, receipts, receipt_lines = [], [], [], []
+    by_number: dict[str, list[OrderLine]] = {}
+    for spec, unit, supplier, outcome in orders:
+        po = PurchaseOrder(
+            number=spec.order_reference,
+            supplier_cvr=supplier.cvr,
+            supplier_name=supplier.name,
+            unit=unit,
+            ordered_on=spec.issue_date - dt.timedelta(days=10),
+            requires_receipt=outcome != "price",
+            created_at=now,
+            updated_at=now,
+        )
+        pos.append(po)
+    fast_insert(pos)
+    for po, (spec, unit, _supplier, outcome) in zip(pos, orders, strict=True):
+        cost_centre = unit.cost_centre.code if unit.cost_centre else ""
+        own = []
+        for ln in spec.lines:
+            price = (
+                ln.unit_price
+                if outcome != "price"
+                else (ln.unit_price * Decimal("0.9")).quantize(Decimal("0.01"))
+            )
+            own.append(
+                OrderLine(
+                    order_id=po.pk,
+                    line_no=ln.order_line,
+                    item_id=ln.item_id,
+                    description=ln.description,
+                    quantity=ln.quantity,
+                    unit_price=price,
+                    account=spec.lines[0].item_id.split("-")[0],
+                    cost_centre=cost_centre,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        lines.extend(own)
+        by_number[po.number] = own
+    fast_insert(lines)
+    for po, (spec, _unit, _supplier, outcome) in zip(pos, orders, strict=True):
+        if not po.requires_receipt:
+            continue
+        receipt = GoodsReceipt(
+            order_id=po.pk,
+            received_on=spec.issue_date - dt.timedelta(days=2),
+            created_at=now,
+            updated_at=now,
+        )
+        receipts.append((receipt, by_number[po.number], outcome))
+    fast_insert([r for r, _l, _o in receipts])
+    for receipt, own, outcome in receipts:
+        for index, line in enumerate(own):
+            quantity = line.quantity
+            if outcome == "short" and index == 0:
+                quantity = quantity - 1
+            if quantity > 0:
+                receipt_lines.append(
+                    GoodsReceiptLine(
+                        receipt_id=receipt.pk, order_line_id=line.pk, quantity=quantity
+                    )
+                )
+    fast_insert(receipt_lines)
+    return by_number
+
+
+def _write_clean(
+    clean: list[tuple[InvoiceSpec, str, Supplier, OrgUnit, int]],
+    order_lines: dict[str, list[OrderLine]],
+    outcomes: dict[str, str],
+    users: dict[str, User],
+    now: dt.datetime,
+    rng: random.Random,
+) -> list[Invoice]:
+    documents: list[InvoiceDocument] = []
+    invoices: list[Invoice] = []
+    all_lines: list[list[InvoiceLine]] = []
+    for spec, fmt, supplier, unit, n in clean:
+        data = render(spec, fmt)
+        digest = hashlib.sha256(data).hexdigest()
+        received = timezone.make_aware(
+            dt.datetime.combine(spec.issue_date + dt.timedelta(days=1), dt.time(8 + n % 9, n % 60))
+        )
+        name = f"einvoice/{received:%Y/%m/%d}/{digest}.xml"
+        if not default_storage.exists(name):
+            name = default_storage.save(name, ContentFile(data))
+        documents.append(
+            InvoiceDocument(
+                storage_name=name,
+                filename=f"{spec.number}.xml",
+                sha256=digest,
+                size=len(data),
+                channel=InvoiceDocument.Channel.DEMO,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        age = (REFERENCE_DATE - spec.issue_date).days
+        status = (
+            Invoice.Status.TO_CODE
+            if age <= 5
+            else Invoice.Status.TO_ATTEST
+            if age <= 9
+            else Invoice.Status.TO_APPROVE
+            if age <= 14
+            else Invoice.Status.APPROVED
+        )
+        matched = False
+        reasons: list[str] = []
+        lines = []
+        ordered = order_lines.get(spec.order_reference, []) if spec.order_reference else []
+        cost_centre = unit.cost_centre.code if unit.cost_centre else ""
+        for position, ln in enumerate(spec.lines, start=1):
+            order_line = ordered[position - 1] if ordered else None
+            coded = status != Invoice.Status.TO_CODE or order_line is not None
+            lines.append(
+                InvoiceLine(
+                    position=position,
+                    line_id=str(position),
+                    item_id=ln.item_id,
+                    description=ln.description,
+                    quantity=ln.quantity,
+                    unit_code="EA",
+                    unit_price=ln.unit_price,
+                    net_amount=ln.net,
+                    vat_category="S",
+                    vat_percent=ln.vat_percent,
+                    order_line_ref=ln.order_line if spec.order_reference else "",
+                    order_line_id=order_line.pk if order_line else None,
+                    account=ln.item_id.split("-")[0] if coded else "",
+                    cost_centre=cost_centre if coded else "",
+                )
+            )
+        if ordered:
+            outcome = outcomes.get(spec.order_reference, "match")
+            facts = [
+                rules.OrderLineFacts(
+                    o.line_no,
+                    o.item_id,
+                    Decimal(o.quantity),
+                    Decimal(o.unit_price),
+                    Decimal(o.quantity) - (1 if outcome == "short" and i == 0 else 0),
+                    Decimal(0),
+                    o.account,
+                    o.cost_centre,
+                )
+                for i, o in enumerate(ordered)
+            ]
+            result = rules.match_invoice(
+                [
+                    rules.InvoiceLineFacts(
+                        x.position,
+                        x.order_line_ref,
+                        x.item_id,
+                        Decimal(x.quantity),
+                        Decimal(x.unit_price),
+                        Decimal(x.net_amount),
+                    )
+                    for x in lines
+                ],
+                facts,
+                three_way=outcome != "price",
+                tolerance=rules.Tolerance(),
+            )
+            matched, reasons = result.ok, result.reasons
+        invoice = Invoice(
+            kind=Invoice.Kind.INVOICE,
+            format=fmt,
+            status=Invoice.Status.APPROVED if matched else status,
+            unit=unit,
+            supplier=supplier,
+            number=spec.number,
+            document_uuid=spec.uuid,
+            issue_date=spec.issue_date,
+            due_date=spec.due_date,
+            currency="DKK",
+            buyer_endpoint=unit.gln or "",
+            buyer_reference=spec.buyer_reference,
+            order_reference=spec.order_reference,
+            supplier_name=supplier.name,
+            supplier_cvr=supplier.cvr,
+            line_total=spec.line_total,
+            net_amount=spec.line_total,
+            vat_amount=spec.vat_total,
+            payable_amount=spec.payable,
+            payment_means_code="93"
+            if spec.payment == "fik"
+            else ("58" if spec.payment == "iban" else "31"),
+            payment_id=f"71#{spec.fik_payment_id}" if spec.payment == "fik" else spec.number,
+            payment_account=spec.fik_creditor
+            if spec.payment == "fik"
+            else (spec.iban if spec.payment == "iban" else spec.account_no),
+            payment_branch="" if spec.payment != "domestic" else spec.reg_no,
+            match_status=Invoice.Match.MATCHED
+            if matched
+            else (Invoice.Match.DEVIATION if ordered else Invoice.Match.NONE),
+            match_reasons=reasons,
+            auto_approved=matched,
+            received_at=received,
+            escalated_at=received
+            if status in {"to_code", "to_attest", "to_approve"}
+            and spec.due_date <= REFERENCE_DATE + dt.timedelta(days=3)
+            else None,
+            created_at=now,
+            updated_at=now,
+        )
+        invoices.append(invoice)
+        all_lines.append(lines)
+    fast_insert(documents)
+    for invoice, document in zip(invoices, documents, strict=True):
+        invoice.document_id = document.pk
+    fast_insert(invoices)
+    flat: list[InvoiceLine] = []
+    steps: list[ApprovalStep] = []
+    attester, approver = users.get("leder2"), users.get("leder")
+    for invoice, lines in zip(invoices, all_lines, strict=True):
+        for line in lines:
+            line.invoice_id = invoice.pk
+            flat.append(line)
+        at = invoice.received_at
+        if invoice.auto_approved:
+            steps.append(
+                ApprovalStep(
+                    invoice_id=invoice.pk,
+                    step=ApprovalStep.Step.AUTO,
+                    at=at,
+                    comment=invoice.order_reference,
+                )
+            )
+            continue
+        if invoice.status != Invoice.Status.TO_CODE:
+            steps.append(
+                ApprovalStep(
+                    invoice_id=invoice.pk,
+                    step=ApprovalStep.Step.CODE,
+                    user=attester,
+                    at=at + dt.timedelta(days=1),
+                )
+            )
+        if invoice.status in {Invoice.Status.TO_APPROVE, Invoice.Status.APPROVED}:
+            steps.append(
+                ApprovalStep(
+                    invoice_id=invoice.pk,
+                    step=ApprovalStep.Step.ATTEST,
+                    user=attester,
+                    at=at + dt.timedelta(days=2),
+                )
+            )
+        if invoice.status == Invoice.Status.APPROVED:
+            steps.append(
+                ApprovalStep(
+                    invoice_id=invoice.pk,
+                    step=ApprovalStep.Step.APPROVE,
+                    user=approver,
+                    at=at + dt.timedelta(days=3),
+                )
+            )
+    fast_insert(flat)
+    fast_insert(steps)
+    return invoices
+
+
+def _post_and_pay(invoices: list[Invoice], rng: random.Random) -> tuple[int, int, int]:
+    from koncernservice.core.system import SystemOperator
+    from koncernservice.finance.ledger import invoices_post
+
+    approved = [i for i in invoices if i.status == Invoice.Status.APPROVED]
+    if not approved:
+        return 0, 0, 0
+    result = invoices_post(actor=SystemOperator("ks demo"), on=REFERENCE_DATE)
+    due_paid = [
+        i for i in approved if i.due_date and i.due_date <= REFERENCE_DATE - dt.timedelta(days=3)
+    ]
+    weeks: dict[dt.date, list[Invoice]] = defaultdict(list)
+    for invoice in due_paid:
+        assert invoice.due_date is not None
+        monday = invoice.due_date - dt.timedelta(days=invoice.due_date.weekday())
+        weeks[monday].append(invoice)
+    runs = [
+        PaymentRun(
+            run_date=monday - dt.timedelta(days=3),
+            until=monday + dt.timedelta(days=6),
+            status=PaymentRun.Status.DONE,
+            message_id=f"KS-DEMO-{monday:%Y%m%d}",
+            created_by="ks demo",
+        )
+        for monday in sorted(weeks)
+    ]
+    fast_insert(runs)
+    payments = []
+    for run, monday in zip(runs, sorted(weeks), strict=True):
+        for invoice in weeks[monday]:
+            assert invoice.due_date is not None and invoice.supplier is not None
+            late = rng.random() < 0.07
+            payments.append(
+                Payment(
+                    run_id=run.pk,
+                    invoice_id=invoice.pk,
+                    supplier_id=invoice.supplier.pk,
+                    amount=invoice.payable_amount,
+                    paid_amount=invoice.payable_amount,
+                    execution_date=invoice.due_date
+                    + dt.timedelta(days=rng.randint(1, 6) if late else 0),
+                    method="fik"
+                    if invoice.payment_means_code == "93"
+                    else ("iban" if invoice.payment_means_code == "58" else "domestic"),
+                    target={},
+                    end_to_end_id=f"KS{run.pk:06d}I{invoice.pk:010d}P0000",
+                    status=Payment.Status.PAID,
+                )
+            )
+    fast_insert(payments)
+    paid_ids = [i.pk for i in due_paid]
+    for start in range(0, len(paid_ids), 2000):
+        chunk = paid_ids[start : start + 2000]
+        Invoice.objects.filter(pk__in=chunk).update(
+            status=Invoice.Status.PAID, paid_amount=F("payable_amount")
+        )
+    return int(result["invoices"]), len(payments), len(runs)
