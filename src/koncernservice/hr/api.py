@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from koncernservice.core import selectors as core_selectors
 from koncernservice.hr import selectors, services
@@ -348,7 +348,7 @@ def _requisition_out(r: Requisition) -> dict[str, Any]:
 
 
 @router.post("/requisitions", response={201: RequisitionOut}, summary="Request a position")
-def requisition_create(request: HttpRequest, payload: RequisitionIn) -> tuple[int, dict]:
+def requisition_create(request: HttpRequest, payload: RequisitionIn) -> Status:
     unit = core_selectors.unit_get(user=_user(request), pk=payload.unit_id)
     category = JobCategory.objects.filter(
         agreement__code=payload.agreement, code=payload.job_category
@@ -362,7 +362,7 @@ def requisition_create(request: HttpRequest, payload: RequisitionIn) -> tuple[in
         annual_budget=payload.annual_budget,
         justification=payload.justification,
     )
-    return 201, _requisition_out(requisition)
+    return Status(201, _requisition_out(requisition))
 
 
 @router.get("/requisitions", response=list[RequisitionOut], summary="Position requests")
@@ -412,7 +412,7 @@ def _posting_out(p: JobPosting) -> dict[str, Any]:
 
 
 @router.post("/postings", response={201: PostingOut}, summary="Create (and publish) a posting")
-def posting_create(request: HttpRequest, payload: PostingIn) -> tuple[int, dict]:
+def posting_create(request: HttpRequest, payload: PostingIn) -> Status:
     posting = services.posting_create(
         actor=_user(request),
         requisition=_requisition(request, payload.requisition_id),
@@ -424,7 +424,7 @@ def posting_create(request: HttpRequest, payload: PostingIn) -> tuple[int, dict]
     )
     if payload.publish:
         posting = services.posting_publish(actor=_user(request), posting=posting)
-    return 201, _posting_out(posting)
+    return Status(201, _posting_out(posting))
 
 
 @router.get("/postings", response=list[PostingOut], summary="Postings in scope")
@@ -539,7 +539,7 @@ def application_placement(request: HttpRequest, application_id: int, payload: Co
     response={201: HireOut},
     summary="Hire from an accepted offer: person, employment, placement, letter, onboarding",
 )
-def application_hire(request: HttpRequest, application_id: int, payload: HireIn) -> tuple:
+def application_hire(request: HttpRequest, application_id: int, payload: HireIn) -> Status:
     hire = services.hire_create(
         actor=_user(request),
         application=_application(request, application_id),
@@ -547,14 +547,17 @@ def application_hire(request: HttpRequest, application_id: int, payload: HireIn)
         start_date=payload.start_date,
         position_title=payload.position_title,
     )
-    return 201, {
-        "id": hire.pk,
-        "person_id": hire.person_id,
-        "employment_id": hire.employment_id,
-        "employee_number": hire.employment.employee_number,
-        "placement_id": hire.placement_id,
-        "pay_step": hire.placement.pay_step,
-        "onboarding_case": hire.onboarding_case,
-        "onboarding_note": hire.onboarding_note,
-        "letter_url": f"/hr/ansaettelser/{hire.pk}/brev.pdf",
-    }
+    return Status(
+        201,
+        {
+            "id": hire.pk,
+            "person_id": hire.person_id,
+            "employment_id": hire.employment_id,
+            "employee_number": hire.employment.employee_number,
+            "placement_id": hire.placement_id,
+            "pay_step": hire.placement.pay_step,
+            "onboarding_case": hire.onboarding_case,
+            "onboarding_note": hire.onboarding_note,
+            "letter_url": f"/hr/ansaettelser/{hire.pk}/brev.pdf",
+        },
+    )

@@ -288,7 +288,7 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
             label="Anciennitet",
             value=f"{years} år ({int(days)} dage)",
             rule=(
-                f"{version.code} anciennitetsregler: relevant erfaring tæller fuldt, "
+                f"{version.name}, anciennitetsregler: relevant erfaring tæller fuldt, "
                 f"ikke-relevant med {rules.irrelevant_share.normalize()}; under "
                 f"{rules.min_weekly_hours.normalize()} t/uge tæller ikke; {part_rule}; "
                 "overlap tæller én gang; huller tæller ikke; "
@@ -342,7 +342,7 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
             label="Grundløn",
             value=f"{_fmt(step_monthly_full)} kr./md. (fuld tid)",
             rule=(
-                f"{version.code} {version.version} lønskala: løntrin {final_step}, løngruppe "
+                f"{version.name} {version.version}, lønskala: løntrin {final_step}, løngruppe "
                 f"{candidate.area_group}: {_fmt(step_annual)} kr./år (grundbeløb) × "
                 f"(1 + {version.regulation_percent.normalize()} % regulering) / 12"
             ),
@@ -394,7 +394,7 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
             code="occupancy",
             label="Beskæftigelsesgrad",
             value=f"{hours.normalize()}/{version.weekly_hours.normalize()} timer",
-            rule=f"Fuld tid i {version.code} er {version.weekly_hours.normalize()} timer/uge",
+            rule=f"Fuld tid i {version.name} er {version.weekly_hours.normalize()} timer/uge",
             inputs=f"ugentlige timer {hours.normalize()}",
         )
     )
