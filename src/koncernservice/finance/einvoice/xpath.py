@@ -1079,6 +1079,7 @@ class Compiler:
         self.user_functions = functions or {}
         # document-independent global variables, evaluated once at compile time
         self.constants: dict[str, list[Any]] = {}
+        self.memo_ids: dict[str, int] = {}
 
     def compile(self, src: str) -> Fn:
         return self.comp(self.parse(src))
@@ -1401,6 +1402,31 @@ class Compiler:
         uses_position = _uses_position(p)
         if not uses_position and _is_boolean_expr(p):
             b = self.compb(p)
+            if not any(x and x[0] == "var" for x in _walk(p)):
+                # Depends on the item only (and the document): memoise per element for the
+                # run; many rules repeat predicates such as
+                # [cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT'].
+                key = repr(p)
+                mid = self.memo_ids.get(key)
+                if mid is None:
+                    mid = self.memo_ids[key] = -1 - len(self.memo_ids)
+
+                def memo_pred(items: list[Any], E: Env) -> list[Any]:
+                    out = []
+                    memo = E.memo
+                    for x in items:
+                        if type(x) is Node:
+                            k = (mid, x.pos)
+                            v = memo.get(k)
+                            if v is None:
+                                v = memo[k] = b(x, E)
+                        else:
+                            v = b(x, E)
+                        if v:
+                            out.append(x)
+                    return out
+
+                return memo_pred
             return lambda items, E: [x for x in items if b(x, E)]
         f = self.comp(p)
 
@@ -1641,6 +1667,26 @@ class Compiler:
                     reordered = True
             return items
 
+        if start[0] == "root" and not any(
+            x
+            and x[0] in ("var", "call")
+            and (x[0] == "var" or x[1] in ("position", "last", "current-date"))
+            for x in _walk(e)
+        ):
+            # An absolute path without variables: the same for the whole document.
+            key = repr(e)
+            mid = self.memo_ids.get(key)
+            if mid is None:
+                mid = self.memo_ids[key] = -1 - len(self.memo_ids)
+            mkey = (mid, -1)
+
+            def absolute_path(c: Any, E: Env) -> list[Any]:
+                v = E.memo.get(mkey)
+                if v is None:
+                    v = E.memo[mkey] = path(c, E)  # type: ignore[assignment]
+                return v  # type: ignore[return-value]
+
+            return absolute_path
         return path
 
     def c_call(self, e: Any) -> Fn:
