@@ -239,16 +239,20 @@ def category_figures_for(*, category: WorkerCategory, entity: OrgUnit, year: int
     figures = rules.category_figures(found).get(category.name)
     if figures is None:
         return {"count": {s: 0 for s in rules.SEXES}}
+    return figures_dict(figures)
+
+
+def figures_dict(figures: rules.CategoryFigures) -> dict[str, Any]:
+    """JSON-safe figures of a category: counts, shares, averages by sex, gaps."""
+    total = sum(figures.count.values())
     return plain(
         {
             "count": figures.count,
+            "share": {s: rules.share(figures.count[s], total) for s in rules.SEXES},
             "mean_hourly": figures.mean_hourly,
             "mean_annual": figures.mean_annual,
             "gap": figures.gap,
             "basic_gap": figures.basic_gap,
             "complementary_gap": figures.complementary_gap,
-            "share": {
-                s: rules.share(figures.count[s], sum(figures.count.values())) for s in rules.SEXES
-            },
         }
     )

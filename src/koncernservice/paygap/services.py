@@ -345,9 +345,7 @@ def flags_refresh(
                     gap=figure.gap,
                     basic_gap=figure.basic_gap,
                     complementary_gap=figure.complementary_gap,
-                    figures=selectors.category_figures_for(
-                        category=category, entity=entity, year=year
-                    ),
+                    figures=selectors.figures_dict(figure),
                     flagged_on=today,
                     deadline=rules.add_months(today, rules.REMEDY_MONTHS),
                 )
