@@ -136,3 +136,31 @@ def test_stylesheets_for_picks_by_namespace_and_customization() -> None:
         b"</cbc:CustomizationID></CreditNote>"
     )
     assert official.stylesheets_for(bis) == official.PEPPOL_BILLING
+
+
+@needs_data
+def test_strict_findings_convert_to_engine_findings() -> None:
+    xml = _mutate(
+        _example("oioubl/Eksempelfiler/OIOUBL_Invoice_v2p2.xml"),
+        b"<cbc:UBLVersionID>2.1</cbc:UBLVersionID>",
+        b"<cbc:UBLVersionID>3.0</cbc:UBLVersionID>",
+    )
+    (finding,) = official.as_engine_findings(
+        official.official_verdict(xml, official.OIOUBL_INVOICE_SET, base=DATA)
+    )
+    assert finding.as_dict()["rule"] == "F-LIB001"
+    assert finding.as_dict()["severity"] == "fatal"
+    assert finding.message_da.startswith("Fejl F-LIB001 fra de officielle valideringsregler")
+
+
+@needs_data
+def test_a_dynamic_error_in_the_official_rules_is_one_fatal_finding() -> None:
+    # An empty amount cannot be cast (xs:decimal('')): the official stylesheet stops.
+    xml = _mutate(
+        _example("oioubl/Eksempelfiler/OIOUBL_Invoice_v2p2.xml"),
+        b'<cbc:PayableAmount currencyID="DKK">6312.50</cbc:PayableAmount>',
+        b'<cbc:PayableAmount currencyID="DKK"></cbc:PayableAmount>',
+    )
+    findings = official.official_verdict(xml, official.OIOUBL_INVOICE_SET, base=DATA)
+    assert [f.rule for f in findings] == [official.EVALUATION_ERROR]
+    assert "FORG0001" in findings[0].message

@@ -329,3 +329,21 @@ def strict_findings(document: Any) -> list[OfficialFinding]:
     if not sheets:
         return []
     return official_verdict(raw, sheets)
+
+
+def as_engine_findings(findings: Iterable[OfficialFinding]) -> list[Any]:
+    """Strict-mode findings as the engine's ``Finding`` objects (same JSON shape as ours),
+    with a Danish explanation saying that the official rules reported them."""
+    from .engine import Finding
+
+    return [
+        Finding(
+            f.rule,
+            "warning" if f.severity == "warning" else "fatal",
+            f.location,
+            f.message,
+            f"{'Advarsel' if f.severity == 'warning' else 'Fejl'} {f.rule} fra de officielle "
+            f"valideringsregler (streng kontrol): {f.message}",
+        )
+        for f in findings
+    ]

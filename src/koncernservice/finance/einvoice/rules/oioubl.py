@@ -404,9 +404,9 @@ class _Program:
             else:
                 self.doc_vars.append((name, self.xpath(value)))
         # tag -> [(pattern index, priority, ancestor clark names (outer first), body)]
-        self.by_tag: dict[str, list[tuple[int, int, tuple[str, ...], list[Any]]]] = {}
-        self.queried: list[tuple[int, int, _XPath, list[Any]]] = []
-        self.root_rules: list[tuple[int, list[Any]]] = []
+        self.by_tag: dict[str, list[tuple[int, int, tuple[str, ...], _Body]]] = {}
+        self.queried: list[tuple[int, int, _XPath, _Body]] = []
+        self.root_rules: list[tuple[int, _Body]] = []
         self.rule_ids: set[str] = set()
         self.assert_count = 0
         for index, rules in enumerate(data["patterns"]):
@@ -497,13 +497,14 @@ class _Program:
                 cond = f"not({step[1].path})" if step[0] == "assert" else f"({step[1].path})"
                 label = f"{n},"
                 pieces.append(f"substring('{label}', 1, {len(label)} * number(boolean({cond})))")
+            batch_xp: _XPath | None
             if not pieces:
-                xp = None
+                batch_xp = None
             elif len(pieces) == 1:
-                xp = _XPath(pieces[0], self.ns)
+                batch_xp = _XPath(pieces[0], self.ns)
             else:
-                xp = _XPath("concat(" + ", ".join(pieces) + ")", self.ns)
-            out.batch = (xp, checks, native)
+                batch_xp = _XPath("concat(" + ", ".join(pieces) + ")", self.ns)
+            out.batch = (batch_xp, checks, native)
         return out
 
     def _native(self, test: str) -> Callable[[Any], bool] | None:
@@ -563,7 +564,7 @@ class _Program:
             variables[name] = _as_variable(xp(root, variables))
         findings: list[Finding] = []
         # (pattern index, element) -> rule already chosen (highest priority wins)
-        chosen: dict[tuple[int, Any], tuple[int, list[Any]]] = {}
+        chosen: dict[tuple[int, Any], tuple[int, _Body]] = {}
         for _index, body in self.root_rules:
             self._exec(body, root, variables, findings)
         for index, priority, xp, body in self.queried:
@@ -599,7 +600,7 @@ class _Program:
         return findings
 
     def _exec(
-        self, body: list[Any], node: Any, variables: dict[str, Any], findings: list[Finding]
+        self, body: _Body, node: Any, variables: dict[str, Any], findings: list[Finding]
     ) -> None:
         local = variables
         copied = False
