@@ -112,7 +112,7 @@ class _Pattern:
         self.by_tag: dict[str, list[Template]] = {}
         self.wild: list[Template] = []
         self._merged: dict[str, list[Template]] = {}
-        self._struct: dict[int, list[Template]] = {}
+        self._struct: dict[int, list[tuple[Template, list[Matcher] | None]]] = {}
 
     def finish(self) -> None:
         for t in self.templates:
@@ -264,13 +264,13 @@ class RuleData:
             return self._branches(e[1], full)
         if k == "filter":
             outer = [self._pred(p) for p in e[2]]
-            out = []
-            for fits, pred in self._branches(e[1], full):
+            out: list[tuple[Callable[[tuple[str, ...]], bool], Matcher | None]] = []
+            for branch_fits, pred in self._branches(e[1], full):
 
                 def both(n: Node, E: Env, pred: Matcher | None = pred) -> bool:
                     return (pred is None or pred(n, E)) and all(p(n, E) for p in outer)
 
-                out.append((fits, both))
+                out.append((branch_fits, both))
             return out
         if k == "axis":
             steps, anchor = [("/", e)], None

@@ -1117,15 +1117,15 @@ class Compiler:
             return lambda c, E: v
         if k == "gcmp":
             op = e[1]
-            a, b = self.comp(e[2]), self.comp(e[3])
+            fa, fb = self.comp(e[2]), self.comp(e[3])
             members = self._string_set(e[3]) if op == "=" else None
             if members is not None and not _mentions_var(e[2], e[3][1]):
                 var_name = e[3][1]
 
                 def member(c: Any, E: Env) -> bool:
                     if var_name in E.vars:  # shadowed by a local variable
-                        return general_compare("=", a(c, E), b(c, E))
-                    for x in a(c, E):
+                        return general_compare("=", fa(c, E), fb(c, E))
+                    for x in fa(c, E):
                         t = type(x)
                         if t is Node:
                             v: Any = x.string_value()
@@ -1134,7 +1134,7 @@ class Compiler:
                         elif t is str or t is UA:
                             v = x
                         else:
-                            return general_compare("=", a(c, E), b(c, E))
+                            return general_compare("=", fa(c, E), fb(c, E))
                         if v in members:
                             return True
                     return False
@@ -1145,7 +1145,7 @@ class Compiler:
                 if op == "=":
 
                     def eq_lit(c: Any, E: Env) -> bool:
-                        for x in a(c, E):
+                        for x in fa(c, E):
                             t = type(x)
                             if t is Node:
                                 if x.string_value() == lit:
@@ -1158,7 +1158,7 @@ class Compiler:
                         return False
 
                     return eq_lit
-            return lambda c, E: general_compare(op, a(c, E), b(c, E))
+            return lambda c, E: general_compare(op, fa(c, E), fb(c, E))
         f = self.comp(e)
         return lambda c, E: ebv(f(c, E))
 
@@ -1620,18 +1620,18 @@ class Compiler:
                 if kind == "descattr":
                     if len(items) == 1 and items[0] is E.doc.node:
                         owners = E.doc.attr_index.get(payload, EMPTY)
-                        items = [Attr(payload, n.attrs[payload], n) for n in owners]
+                        items = [Attr(payload, o.attrs[payload], o) for o in owners]
                     else:
-                        out = []
+                        found: list[Any] = []
                         for it in items:
                             if type(it) is Node:
                                 sub_nodes: list[Node] = [it]
                                 _descendants(it, sub_nodes)
-                                for n in sub_nodes:
-                                    v = n.attrs.get(payload)
-                                    if v is not None:
-                                        out.append(Attr(payload, v, n))
-                        items = out
+                                for sn in sub_nodes:
+                                    av = sn.attrs.get(payload)
+                                    if av is not None:
+                                        found.append(Attr(payload, av, sn))
+                        items = found
                     continue
                 if kind == "chain":
                     for tag in payload:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -171,7 +172,7 @@ def _one_item(seq: list[Any]) -> Any:
     return seq[0]
 
 
-FUNCTIONS = {
+FUNCTIONS: dict[str, Callable[..., list[Any]]] = {
     "u:gln": lambda E, v: [gln(_s(v))],
     "u:mod11": lambda E, v: [mod11(_s(v))],
     "u:mod97-0208": lambda E, v: [mod97_0208(_s(v))],
