@@ -30,7 +30,11 @@ VAT_ACCOUNT = getattr(settings, "FINANCE_VAT_ACCOUNT", "90180")
 ADJUSTMENT_ACCOUNT = getattr(settings, "FINANCE_ADJUSTMENT_ACCOUNT", "95590")
 
 
-def invoices_post(*, actor: Any, on: dt.date | None = None) -> dict[str, Any]:
+def invoices_post(
+    *, actor: Any, on: dt.date | None = None, audit_each: bool = True
+) -> dict[str, Any]:
+    """Post every approved, routed invoice; ``audit_each`` writes one ``invoice.posted``
+    event per invoice (the demo, which records one ``demo.built`` event, turns it off)."""
     require(actor, access.POST)
     posted_on = on or timezone.localdate()
     q = connection.ops.quote_name
@@ -90,11 +94,14 @@ def invoices_post(*, actor: Any, on: dt.date | None = None) -> dict[str, Any]:
         batch.invoices = claimed
         batch.lines = lines
         batch.save(update_fields=["invoices", "lines", "updated_at"])
-        record_events(
-            (
-                (invoice, {"batch": batch.pk, "posted_on": posted_on.isoformat()})
-                for invoice in Invoice.objects.filter(posting_batch=batch).select_related("unit")
-            ),
-            "invoice.posted",
-        )
+        if audit_each:
+            record_events(
+                (
+                    (invoice, {"batch": batch.pk, "posted_on": posted_on.isoformat()})
+                    for invoice in Invoice.objects.filter(posting_batch=batch).select_related(
+                        "unit"
+                    )
+                ),
+                "invoice.posted",
+            )
     return {"batch": batch.pk, "invoices": claimed, "lines": lines}
