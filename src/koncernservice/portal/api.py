@@ -1,4 +1,5 @@
-"""API of the service portal: catalogue, cases and replies; scoped like the pages.
+"""API of the service portal: catalogue, cases, replies, attachments and calls; scoped like
+the pages.
 
 Every case read goes through ``selectors.cases_visible``; a case outside it is 404.
 ``POST /cases`` honours an ``Idempotency-Key`` header: the same key from the same user
@@ -10,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from koncernservice.core.errors import DomainError
 from koncernservice.portal import selectors, services
 from koncernservice.portal.models import Case
 
@@ -193,3 +196,184 @@ def create_entry(request: HttpRequest, number: str, payload: ReplyIn):  # type: 
     case = selectors.case_get(user=user, number=number.upper())
     entry = services.case_reply(actor=user, case=case, body=payload.body, internal=payload.internal)
     return Status(201, _entry_out(entry))
+
+
+# --- Attachments -------------------------------------------------------------------------------
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    created_at: dt.datetime
+    uploaded_by: str | None
+
+
+def _attachment_out(attachment: Any) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "created_at": attachment.created_at,
+        "uploaded_by": attachment.uploaded_by.username if attachment.uploaded_by else None,
+    }
+
+
+@router.get(
+    "/cases/{number}/attachments", response=list[AttachmentOut], summary="The case's attachments"
+)
+def list_attachments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    case = selectors.case_get(user=request.auth, number=number.upper())  # type: ignore[attr-defined]
+    return [_attachment_out(a) for a in case.attachments.select_related("uploaded_by")]
+
+
+@router.post(
+    "/cases/{number}/attachments",
+    response={201: AttachmentOut},
+    summary="Attach a file (multipart field 'file'; at most 10 MB; PDF, images, Office, text)",
+)
+def create_attachment(request: HttpRequest, number: str, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
+    user = request.auth  # type: ignore[attr-defined]
+    case = selectors.case_get(user=user, number=number.upper())
+    attachment = services.case_attach(actor=user, case=case, upload=file)
+    return Status(201, _attachment_out(attachment))
+
+
+@router.get(
+    "/cases/{number}/attachments/{attachment_id}",
+    summary="Download an attachment (through the case's visibility check)",
+    response={200: None},
+)
+def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    case = selectors.case_get(user=request.auth, number=number.upper())  # type: ignore[attr-defined]
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Calls (Serviceindgangen) ------------------------------------------------------------------
+
+
+class CallOut(Schema):
+    id: int
+    created_at: dt.datetime
+    caller: str | None
+    unit: str | None
+    service: str | None
+    outcome: str
+    duration_seconds: int
+    taken_by: str | None
+    case: str | None
+
+
+class CallIn(Schema):
+    caller_employee_number: str = ""
+    service: str = ""
+    outcome: str
+    duration_seconds: int = 0
+    title: str = ""
+    note: str = ""
+    case: str = ""
+
+
+def _call_out(call: Any, visible_cases: set[int]) -> dict[str, Any]:
+    return {
+        "id": call.pk,
+        "created_at": call.created_at,
+        "caller": call.caller.full_name if call.caller else None,
+        "unit": call.unit.name if call.unit else None,
+        "service": call.service.code if call.service else None,
+        "outcome": call.outcome,
+        "duration_seconds": call.duration_seconds,
+        "taken_by": call.taken_by.username if call.taken_by else None,
+        # A case the caller of the API cannot see is not named.
+        "case": call.case.number if call.case_id in visible_cases else None,
+    }
+
+
+class _LazyCalls:
+    def __init__(self, qs: Any, user: Any) -> None:
+        self.qs = qs
+        self.user = user
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
+        calls = list(self.qs[item])
+        ids = {c.case_id for c in calls if c.case_id}
+        visible = set(
+            selectors.cases_visible(user=self.user).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        return [_call_out(call, visible) for call in calls]
+
+
+@router.get("/calls", response=list[CallOut], summary="Logged calls visible to the caller")
+@paginate(LimitOffsetPagination)
+def list_calls(request: HttpRequest, outcome: str = ""):  # type: ignore[no-untyped-def]
+    user = request.auth  # type: ignore[attr-defined]
+    qs = selectors.calls_visible(user=user).order_by("-created_at", "-pk")
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    return _LazyCalls(qs, user)
+
+
+@router.post(
+    "/calls", response={201: CallOut}, summary="Log a call (optionally create or link a case)"
+)
+def create_call(request: HttpRequest, payload: CallIn):  # type: ignore[no-untyped-def]
+    from koncernservice.core.models import Employment
+    from koncernservice.portal.models import Service
+
+    user = request.auth  # type: ignore[attr-defined]
+    caller = None
+    if payload.caller_employee_number:
+        employment = (
+            Employment.objects.filter(employee_number=payload.caller_employee_number)
+            .select_related("person")
+            .first()
+        )
+        caller = employment.person if employment else None
+        if caller is None:
+            raise DomainError.single(
+                _("No employee with that employee number."),
+                field="caller_employee_number",
+                code="unknown_caller",
+            )
+    existing = None
+    if payload.case:
+        existing = selectors.case_find(user=user, number=payload.case)
+        if existing is None:
+            raise DomainError.single(
+                _("No case with that number that you can see."), field="case", code="unknown_case"
+            )
+    service = None
+    if payload.service:
+        service = Service.objects.filter(code=payload.service, is_active=True).first()
+        if service is None:
+            raise DomainError.single(_("Unknown service."), field="service", code="unknown")
+    call = services.call_log(
+        actor=user,
+        caller=caller,
+        service=service,
+        outcome=payload.outcome,
+        duration_seconds=payload.duration_seconds,
+        title=payload.title,
+        note=payload.note,
+        existing_case=existing,
+    )
+    visible = {call.case_id} if call.case_id else set()
+    return Status(201, _call_out(call, visible))

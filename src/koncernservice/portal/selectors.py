@@ -92,6 +92,29 @@ def case_get(*, user: Any, number: str) -> Case:
     return case
 
 
+def case_find(*, user: Any, number: str) -> Case | None:
+    """The visible case with this number, or ``None`` (missing and invisible alike)."""
+    number = (number or "").strip().upper()
+    if not rules.find_case_number(number):
+        return None
+    return cases_visible(user=user).select_related("queue", "unit").filter(number=number).first()
+
+
+def related_cases(*, user: Any, case: Case) -> dict[str, list[Case]]:
+    """The case's parent, children, linked and merged-in cases that the user may see."""
+    visible = cases_visible(user=user).only("pk", "number", "title", "state")
+    return {
+        "parent": list(visible.filter(pk=case.parent_id)) if case.parent_id else [],
+        "children": list(visible.filter(parent_id=case.pk).order_by("number")),
+        "links": list(
+            visible.filter(Q(links_in__source_id=case.pk) | Q(links_out__target_id=case.pk))
+            .distinct()
+            .order_by("number")
+        ),
+        "merged": list(visible.filter(merged_into_id=case.pk).order_by("number")),
+    }
+
+
 def can_work(user: Any, case: Case) -> bool:
     """May the user handle the case (note, reply as KS, change state, assign)?"""
     if _is_system(user):
@@ -490,3 +513,21 @@ def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         "first_contact_resolution": round(100 * resolved / total, 1) if total else None,
         "avg_handle_seconds": round(calls.aggregate(a=Avg("duration_seconds"))["a"] or 0, 1),
     }
+
+
+def calls_visible(*, user: Any) -> QuerySet[Any]:
+    """Logged calls: those the user took, and calls from units where the user may view cases."""
+    from koncernservice.portal.models import Call
+
+    qs = Call.objects.select_related("caller", "unit", "service", "taken_by", "case")
+    if _is_system(user):
+        return qs
+    if not _active(user) or not user.pk:
+        return qs.none()
+    condition = Q(taken_by_id=user.pk)
+    paths = access.scope_paths(user, VIEW_CASE)
+    if paths == ["/"] or (paths and access.covers_everything(user, paths)):
+        return qs
+    for path in paths:
+        condition |= Q(unit__path__startswith=path)
+    return qs.filter(condition)

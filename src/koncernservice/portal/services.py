@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +44,7 @@ from koncernservice.portal.models import (
     QueueMember,
     RoutingRule,
     Service,
+    ServiceArea,
     ServiceForm,
     SlaTimer,
     TelephonyRecord,
@@ -146,10 +149,19 @@ def service_update(*, actor: Any, service: Service, reason: str = "", **changes:
         errors.append(ErrorDetail(_("Choose one of the options."), field="audience"))
     if errors:
         raise _invalid(errors)
+    was_confidential = service.confidential
     for name, value in changes.items():
         setattr(service, name, value)
     with audit_context(actor=actor, reason=reason):
         service.save()
+        if bool(service.confidential) != was_confidential:
+            # Visibility follows the service at once: re-flag its existing cases.
+            cases = Case.objects.filter(service=service)
+            if service.confidential:
+                changed = cases.update(confidential=True)
+            else:
+                changed = cases.filter(queue__restricted=False).update(confidential=False)
+            record_event(service, "portal.service_confidentiality", data={"cases": changed})
     return service
 
 
@@ -611,6 +623,133 @@ def case_merge(*, actor: Any, case: Case, into: Case, reason: str = "") -> Case:
     return into
 
 
+@transaction.atomic
+def case_unlink(*, actor: Any, case: Case, other: Case) -> int:
+    """Remove the link between two cases (either direction); returns how many were removed."""
+    _require_work(actor, case)
+    with audit_context(actor=actor):
+        removed = 0
+        for link in CaseLink.objects.filter(
+            Q(source=case, target=other) | Q(source=other, target=case)
+        ):
+            link.delete()
+            removed += 1
+        if removed:
+            _event(case, actor, "unlinked", {"case": other.number})
+    return removed
+
+
+MAX_CASE_DEPTH = 10
+
+
+@transaction.atomic
+def case_set_parent(*, actor: Any, case: Case, parent: Case | None) -> Case:
+    """Make ``case`` a child of ``parent`` (``None``: no parent). No loops, at most
+    ``MAX_CASE_DEPTH`` levels; both cases must be workable by the actor."""
+    case = Case.objects.select_for_update().select_related("queue", "unit").get(pk=case.pk)
+    _require_work(actor, case)
+    if parent is not None:
+        _require_work(actor, parent)
+        ancestor: int | None = parent.pk
+        depth = 0
+        while ancestor is not None:
+            if ancestor == case.pk:
+                raise DomainError.single(
+                    _("A case cannot be its own parent or the parent of its parent."),
+                    field="parent",
+                    code="loop",
+                )
+            depth += 1
+            if depth >= MAX_CASE_DEPTH:
+                raise DomainError.single(
+                    _("Cases can be nested at most %(n)d levels.") % {"n": MAX_CASE_DEPTH},
+                    field="parent",
+                    code="depth",
+                )
+            ancestor = Case.objects.filter(pk=ancestor).values_list("parent_id", flat=True)[0]
+    before = case.parent.number if case.parent_id and case.parent else None
+    after = parent.number if parent is not None else None
+    if before == after:
+        return case
+    with audit_context(actor=actor):
+        case.parent = parent
+        case.save()
+        _event(case, actor, "parent", {"from": before, "to": after})
+        if parent is not None:
+            _event(parent, actor, "child_added", {"case": case.number})
+    return case
+
+
+@transaction.atomic
+def case_split(
+    *,
+    actor: Any,
+    case: Case,
+    title: str,
+    description: str = "",
+    entries: Sequence[int] = (),
+) -> Case:
+    """Split a new case off ``case``: same requester, unit, service, queue, priority and
+    confidentiality, the chosen replies and notes copied, explicit access copied, the two
+    cases linked. The new case gets its own number and SLA timers from now."""
+    case = (
+        Case.objects.select_for_update().select_related("queue", "unit", "service").get(pk=case.pk)
+    )
+    _require_work(actor, case)
+    errors: list[ErrorDetail] = []
+    if case.state in ("closed", "cancelled"):
+        errors.append(ErrorDetail(_("The case is already closed."), code="closed"))
+    title = str(title or "").strip()
+    if not title:
+        errors.append(ErrorDetail(_("This field is required."), field="title", code="required"))
+    elif len(title) > 200:
+        errors.append(ErrorDetail(_("At most 200 characters."), field="title", code="too_long"))
+    wanted = {int(pk) for pk in entries}
+    chosen = list(
+        case.entries.filter(pk__in=wanted).exclude(kind=CaseEntry.Kind.EVENT).order_by("pk")
+    )
+    if len(chosen) != len(wanted):
+        errors.append(
+            ErrorDetail(_("Choose replies or notes of this case."), field="entries", code="unknown")
+        )
+    if errors:
+        raise _invalid(errors)
+    now = timezone.now()
+    new = Case(
+        number=next_number(timezone.localdate().year),
+        requester_id=case.requester_id,
+        on_behalf_of_id=case.on_behalf_of_id,
+        unit=case.unit,
+        service=case.service,
+        form_id=case.form_id,
+        answers=dict(case.answers),
+        title=title,
+        description=str(description or "")[:20000],
+        priority=case.priority,
+        queue=case.queue,
+        confidential=case.confidential,
+        assignee_id=case.assignee_id,
+    )
+    with audit_context(actor=actor):
+        new.save()
+        _start_timers(new, now)
+        for entry in chosen:
+            CaseEntry.objects.create(
+                case=new,
+                kind=entry.kind,
+                author=entry.author,
+                body=entry.body,
+                data={"split_from": case.number},
+            )
+        for grant in CaseAccess.objects.filter(case=case):
+            CaseAccess.objects.create(case=new, user_id=grant.user_id)
+        CaseLink.objects.create(source=new, target=case)
+        _event(new, actor, "split_from", {"case": case.number, "entries": len(chosen)})
+        _event(case, actor, "split_to", {"case": new.number, "entries": len(chosen)})
+    transaction.on_commit(lambda: notify(case_id=new.pk, event="created"))
+    return new
+
+
 # --- SLA sweep -------------------------------------------------------------------------------
 
 
@@ -890,6 +1029,180 @@ def queue_member_add(*, actor: Any, queue: Queue, user: User, is_lead: bool = Fa
             ) from exc
 
 
+@transaction.atomic
+def queue_member_remove(*, actor: Any, member: QueueMember) -> None:
+    access.require(actor, MANAGE_CATALOGUE)
+    with audit_context(actor=actor):
+        member.delete()
+
+
+# --- Setup without code: areas, queues, routing rules ------------------------------------------
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def _clean_code(value: Any, errors: list[ErrorDetail]) -> str:
+    code = str(value or "").strip().lower()
+    if not SLUG.match(code):
+        errors.append(
+            ErrorDetail(
+                _("Use 1–40 lower-case letters a–z, digits and hyphens."),
+                field="code",
+                code="slug",
+            )
+        )
+    return code
+
+
+def _clean_name(value: Any, errors: list[ErrorDetail]) -> str:
+    name = str(value or "").strip()
+    if not name:
+        errors.append(ErrorDetail(_("This field is required."), field="name", code="required"))
+    elif len(name) > 200:
+        errors.append(ErrorDetail(_("At most 200 characters."), field="name", code="too_long"))
+    return name
+
+
+def _clean_int(value: Any, field: str, errors: list[ErrorDetail], top: int = 32767) -> int:
+    try:
+        number = int(str(value if value not in (None, "") else 0).strip())
+        if not 0 <= number <= top:
+            raise ValueError
+    except ValueError:
+        errors.append(
+            ErrorDetail(
+                _("Enter a whole number from 0 to %(n)d.") % {"n": top}, field=field, code="number"
+            )
+        )
+        return 0
+    return number
+
+
+@transaction.atomic
+def area_save(
+    *, actor: Any, area: ServiceArea | None, code: Any, name: Any, position: Any = 0
+) -> ServiceArea:
+    """Create or change a service area (administrators, audited)."""
+    access.require(actor, MANAGE_CATALOGUE)
+    errors: list[ErrorDetail] = []
+    code = _clean_code(code, errors)
+    name = _clean_name(name, errors)
+    number = _clean_int(position, "position", errors)
+    taken = ServiceArea.objects.filter(code=code)
+    if area is not None:
+        taken = taken.exclude(pk=area.pk)
+    if code and taken.exists():
+        errors.append(ErrorDetail(_("The code is already in use."), field="code", code="unique"))
+    if errors:
+        raise _invalid(errors)
+    area = area or ServiceArea()
+    area.code, area.name, area.position = code, name, number
+    with audit_context(actor=actor):
+        area.save()
+    return area
+
+
+@transaction.atomic
+def queue_save(
+    *,
+    actor: Any,
+    queue: Queue | None,
+    code: Any,
+    name: Any,
+    calendar_name: Any = "standard",
+    restricted: bool = False,
+    ola_hours: Any = None,
+) -> Queue:
+    """Create or change a queue. Making a queue confidential (or not) re-flags its cases at
+    once, so visibility follows the queue from the moment it is saved."""
+    from koncernservice.core.models import BusinessCalendar
+
+    access.require(actor, MANAGE_CATALOGUE)
+    errors: list[ErrorDetail] = []
+    code = _clean_code(code, errors)
+    name = _clean_name(name, errors)
+    calendar = str(calendar_name or "").strip()
+    # "standard" is always there (the KS default when no row overrides it).
+    if calendar != "standard" and not BusinessCalendar.objects.filter(name=calendar).exists():
+        errors.append(
+            ErrorDetail(_("Unknown business calendar."), field="calendar_name", code="unknown")
+        )
+    ola: Decimal | None = None
+    if ola_hours not in (None, ""):
+        try:
+            ola = Decimal(str(ola_hours).replace(",", "."))
+            if not Decimal(0) < ola <= Decimal(10000):
+                raise ArithmeticError
+        except ArithmeticError:
+            errors.append(ErrorDetail(_("Must be above 0 hours."), field="ola_hours"))
+    taken = Queue.objects.filter(code=code)
+    if queue is not None:
+        taken = taken.exclude(pk=queue.pk)
+    if code and taken.exists():
+        errors.append(ErrorDetail(_("The code is already in use."), field="code", code="unique"))
+    if errors:
+        raise _invalid(errors)
+    was_restricted = queue.restricted if queue is not None else None
+    queue = queue or Queue()
+    queue.code, queue.name, queue.calendar_name = code, name, calendar
+    queue.restricted, queue.ola_hours = bool(restricted), ola
+    with audit_context(actor=actor):
+        queue.save()
+        if was_restricted is not None and was_restricted != queue.restricted:
+            cases = Case.objects.filter(queue=queue)
+            if queue.restricted:
+                changed = cases.update(confidential=True)
+            else:
+                changed = cases.filter(service__confidential=False).update(confidential=False)
+            record_event(queue, "portal.queue_confidentiality", data={"cases": changed})
+    return queue
+
+
+@transaction.atomic
+def routing_rule_save(
+    *,
+    actor: Any,
+    rule: RoutingRule | None,
+    queue: Queue | None,
+    position: Any = 100,
+    service: Service | None = None,
+    unit: Any = None,
+    keywords: Any = "",
+    assign_least_loaded: bool = False,
+) -> RoutingRule:
+    """Create or change a routing rule; it needs a queue and at least one condition."""
+    access.require(actor, MANAGE_CATALOGUE)
+    errors: list[ErrorDetail] = []
+    if queue is None:
+        errors.append(ErrorDetail(_("Choose one of the options."), field="queue", code="choice"))
+    number = _clean_int(position, "position", errors, top=100_000)
+    words = ", ".join(w.strip() for w in str(keywords or "").split(",") if w.strip())
+    if len(words) > 500:
+        errors.append(ErrorDetail(_("At most 500 characters."), field="keywords"))
+    if service is None and unit is None and not words:
+        errors.append(
+            ErrorDetail(
+                _("Give a service, a unit or keywords: a rule without conditions takes all."),
+                code="no_condition",
+            )
+        )
+    if errors or queue is None:
+        raise _invalid(errors)
+    rule = rule or RoutingRule()
+    rule.queue, rule.position, rule.service, rule.unit = queue, number, service, unit
+    rule.keywords, rule.assign_least_loaded = words, bool(assign_least_loaded)
+    with audit_context(actor=actor):
+        rule.save()
+    return rule
+
+
+@transaction.atomic
+def routing_rule_delete(*, actor: Any, rule: RoutingRule) -> None:
+    access.require(actor, MANAGE_CATALOGUE)
+    with audit_context(actor=actor):
+        rule.delete()
+
+
 # --- Retention -------------------------------------------------------------------------------
 
 ANONYMISED_TITLE = "[anonymiseret]"
@@ -1086,9 +1399,12 @@ def call_log(
     duration_seconds: Any = 0,
     title: str = "",
     note: str = "",
+    existing_case: Case | None = None,
 ) -> Call:
     """Log a call; with outcome ``case_created`` a case is created for the caller (on their
-    behalf, by the caseworker) and linked to the call."""
+    behalf, by the caseworker) and linked to the call. ``existing_case`` links the call to a
+    case the actor can see instead (a call about it): its timeline gets the call, and the
+    note, if any, as an internal note."""
     if not access.has_permission_anywhere(actor, WORK_CASE):
         raise access.AccessDenied(_("You do not have access to do this."))
     errors: list[ErrorDetail] = []
@@ -1105,10 +1421,27 @@ def call_log(
         errors.append(
             ErrorDetail(_("A case needs a caller and a topic."), field="caller", code="required")
         )
+    if existing_case is not None:
+        if outcome == Call.Outcome.CASE_CREATED:
+            errors.append(
+                ErrorDetail(
+                    _("Either create a case or link an existing one, not both."),
+                    field="case",
+                    code="both",
+                )
+            )
+        elif not selectors.cases_visible(user=actor).filter(pk=existing_case.pk).exists():
+            errors.append(
+                ErrorDetail(
+                    _("No case with that number that you can see."),
+                    field="case",
+                    code="unknown_case",
+                )
+            )
     if errors:
         raise _invalid(errors)
     employment = _current_employment(caller.pk) if caller else None
-    case = None
+    case = existing_case
     if outcome == Call.Outcome.CASE_CREATED:
         assert caller is not None and service is not None
         case = _case_for_caller(actor=actor, caller=caller, service=service, title=title, note=note)
@@ -1123,7 +1456,15 @@ def call_log(
             case=case,
         )
         if case is not None:
-            _event(case, actor, "call", {"call": call.pk})
+            _event(case, actor, "call", {"call": call.pk, "outcome": outcome})
+            if existing_case is not None and str(note or "").strip():
+                CaseEntry.objects.create(
+                    case=case,
+                    kind=CaseEntry.Kind.NOTE,
+                    author=_actor_user(actor),
+                    body=str(note).strip()[:20000],
+                    data={"call": call.pk},
+                )
     return call
 
 

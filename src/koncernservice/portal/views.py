@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -202,6 +203,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "can_reopen": party and case.state == "resolved",
         "can_reply": (worker or party) and case.state not in ("closed", "cancelled"),
     }
+    context["related"] = selectors.related_cases(user=request.user, case=case)
     if worker:
         context["requester_context"] = selectors.requester_context(user=request.user, case=case)
         context["team"] = selectors.users_in_team(case.queue)
@@ -487,6 +489,99 @@ def case_attach(request: HttpRequest, number: str) -> HttpResponse:
     return _act(request, number, act)
 
 
+def _other_case(request: HttpRequest, field: str = "other") -> Case:
+    """The case named in the form, or a Danish error (unknown and invisible alike)."""
+    other = selectors.case_find(user=request.user, number=request.POST.get(field, ""))
+    if other is None:
+        raise DomainError.single(
+            _("No case with that number that you can see."), field=field, code="unknown_case"
+        )
+    return other
+
+
+@login_required
+@require_POST
+def case_link(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        services.case_link(actor=request.user, case=case, other=_other_case(request))
+        messages.success(request, _("The cases are linked."))
+
+    return _act(request, number, act)
+
+
+@login_required
+@require_POST
+def case_unlink(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        services.case_unlink(actor=request.user, case=case, other=_other_case(request))
+        messages.success(request, _("The link is removed."))
+
+    return _act(request, number, act)
+
+
+@login_required
+@require_POST
+def case_merge(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        into = _other_case(request)
+        services.case_merge(
+            actor=request.user, case=case, into=into, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("The case is merged into %(n)s.") % {"n": into.number})
+
+    return _act(request, number, act)
+
+
+@login_required
+@require_POST
+def case_parent(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        raw = request.POST.get("parent", "").strip()
+        parent = _other_case(request, "parent") if raw else None
+        services.case_set_parent(actor=request.user, case=case, parent=parent)
+        messages.success(request, _("The parent case is saved."))
+
+    return _act(request, number, act)
+
+
+@login_required
+def case_split(request: HttpRequest, number: str) -> HttpResponse:
+    """Split a new case off this one: a title, a text and the replies or notes to copy."""
+    case = selectors.case_get(user=request.user, number=number.upper())
+    if not selectors.can_work(request.user, case):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            new = services.case_split(
+                actor=request.user,
+                case=case,
+                title=request.POST.get("title", ""),
+                description=request.POST.get("description", ""),
+                entries=[int(v) for v in request.POST.getlist("entries") if v.isdigit()],
+            )
+        except DomainError as exc:
+            errors = _domain_errors(exc)
+        else:
+            messages.success(request, _("Case %(n)s has been created.") % {"n": new.number})
+            return redirect("portal:case_detail", number=new.number)
+    entries = [
+        e for e in selectors.case_timeline(user=request.user, case=case) if e.kind != "event"
+    ]
+    return render(
+        request,
+        "portal/case_split.html",
+        {
+            "case": case,
+            "entries": entries,
+            "errors": errors,
+            "general_errors": errors.get("__all__", []),
+            "form": request.POST,
+        },
+        status=400 if errors else 200,
+    )
+
+
 @login_required
 def attachment_download(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     """Served through the case's visibility check (404 otherwise), never from /media/."""
@@ -521,7 +616,15 @@ def calls(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         raw_caller = request.POST.get("caller", "")
         raw_service = request.POST.get("service", "")
+        raw_case = request.POST.get("case", "").strip()
         try:
+            existing = selectors.case_find(user=request.user, number=raw_case) if raw_case else None
+            if raw_case and existing is None:
+                raise DomainError.single(
+                    _("No case with that number that you can see."),
+                    field="case",
+                    code="unknown_case",
+                )
             call = services.call_log(
                 actor=request.user,
                 caller=Person.objects.filter(pk=int(raw_caller)).first()
@@ -532,11 +635,16 @@ def calls(request: HttpRequest) -> HttpResponse:
                 duration_seconds=request.POST.get("duration_seconds", "0"),
                 title=request.POST.get("title", ""),
                 note=request.POST.get("note", ""),
+                existing_case=existing,
             )
         except DomainError as exc:
             errors = _domain_errors(exc)
         else:
-            if call.case is not None:
+            if existing is not None:
+                messages.success(
+                    request, _("The call is logged on case %(n)s.") % {"n": existing.number}
+                )
+            elif call.case is not None:
                 messages.success(
                     request, _("Case %(n)s has been created.") % {"n": call.case.number}
                 )
@@ -651,3 +759,192 @@ def service_edit(request: HttpRequest, code: str) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+# --- Setup without code: areas, queues and teams, routing rules ---------------------------------
+
+
+def _require_setup(request: HttpRequest) -> None:
+    if not access.has_permission_anywhere(request.user, MANAGE_CATALOGUE):
+        raise PermissionDenied
+
+
+def _setup_page(
+    request: HttpRequest, template: str, context: dict[str, Any], errors: dict[str, list[str]]
+) -> HttpResponse:
+    context.update(
+        {"errors": errors, "general_errors": errors.get("__all__", []), "form": request.POST}
+    )
+    return render(request, template, context, status=400 if errors else 200)
+
+
+@login_required
+def setup_areas(request: HttpRequest) -> HttpResponse:
+    """Service areas: the list, a form for a new one, and ``?rediger=<code>`` to change one."""
+    _require_setup(request)
+    from koncernservice.portal.models import ServiceArea
+
+    editing = None
+    if code := request.GET.get("rediger"):
+        editing = ServiceArea.objects.filter(code=code).first()
+        if editing is None:
+            raise Http404
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            services.area_save(
+                actor=request.user,
+                area=editing,
+                code=request.POST.get("code"),
+                name=request.POST.get("name"),
+                position=request.POST.get("position"),
+            )
+        except DomainError as exc:
+            errors = _domain_errors(exc)
+        else:
+            messages.success(request, _("The area is saved."))
+            return redirect("portal:setup_areas")
+    areas = ServiceArea.objects.annotate(n=Count("services")).order_by("position", "name")
+    return _setup_page(
+        request, "portal/setup_areas.html", {"areas": areas, "editing": editing}, errors
+    )
+
+
+@login_required
+def setup_queues(request: HttpRequest) -> HttpResponse:
+    """Queues with their calendar, confidentiality, OLA and team; ``?rediger=<code>``."""
+    _require_setup(request)
+    from koncernservice.core.models import BusinessCalendar
+    from koncernservice.portal.models import Queue, QueueMember
+
+    editing = None
+    if code := request.GET.get("rediger"):
+        editing = Queue.objects.filter(code=code).first()
+        if editing is None:
+            raise Http404
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action == "member_add" and editing is not None:
+                user = User.objects.filter(
+                    username=request.POST.get("username", "").strip(), is_active=True
+                ).first()
+                if user is None:
+                    raise DomainError.single(
+                        _("No active user with that user name."), field="username"
+                    )
+                services.queue_member_add(
+                    actor=request.user,
+                    queue=editing,
+                    user=user,
+                    is_lead=request.POST.get("is_lead") == "1",
+                )
+                messages.success(request, _("The team member is added."))
+            elif action == "member_remove" and editing is not None:
+                member = QueueMember.objects.filter(
+                    queue=editing, pk=request.POST.get("member", "0") or 0
+                ).first()
+                if member is None:
+                    raise Http404
+                services.queue_member_remove(actor=request.user, member=member)
+                messages.success(request, _("The team member is removed."))
+            else:
+                editing = services.queue_save(
+                    actor=request.user,
+                    queue=editing,
+                    code=request.POST.get("code"),
+                    name=request.POST.get("name"),
+                    calendar_name=request.POST.get("calendar_name"),
+                    restricted=request.POST.get("restricted") == "1",
+                    ola_hours=request.POST.get("ola_hours"),
+                )
+                messages.success(request, _("The queue is saved."))
+        except DomainError as exc:
+            errors = _domain_errors(exc)
+        else:
+            return redirect(reverse("portal:setup_queues") + f"?rediger={editing.code}")
+    queues = Queue.objects.annotate(n=Count("memberships")).order_by("name")
+    return _setup_page(
+        request,
+        "portal/setup_queues.html",
+        {
+            "queues": queues,
+            "editing": editing,
+            "members": editing.memberships.select_related("user").order_by("user__username")
+            if editing
+            else [],
+            "calendars": sorted(
+                {"standard", *BusinessCalendar.objects.values_list("name", flat=True)}
+            ),
+        },
+        errors,
+    )
+
+
+@login_required
+def setup_routing(request: HttpRequest) -> HttpResponse:
+    """Routing rules in order; ``?rediger=<id>`` to change or delete one."""
+    _require_setup(request)
+    from koncernservice.core.models import OrgUnit
+    from koncernservice.portal.models import Queue, RoutingRule, Service
+
+    editing = None
+    if pk := request.GET.get("rediger"):
+        editing = RoutingRule.objects.filter(pk=int(pk) if pk.isdigit() else 0).first()
+        if editing is None:
+            raise Http404
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete" and editing is not None:
+                services.routing_rule_delete(actor=request.user, rule=editing)
+                messages.success(request, _("The rule is deleted."))
+            else:
+                unit_id = request.POST.get("unit", "")
+                unit = (
+                    OrgUnit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+                )
+                service_code = request.POST.get("service", "")
+                services.routing_rule_save(
+                    actor=request.user,
+                    rule=editing,
+                    queue=Queue.objects.filter(code=request.POST.get("queue", "")).first(),
+                    position=request.POST.get("position"),
+                    service=Service.objects.filter(code=service_code).first()
+                    if service_code
+                    else None,
+                    unit=unit,
+                    keywords=request.POST.get("keywords", ""),
+                    assign_least_loaded=request.POST.get("assign_least_loaded") == "1",
+                )
+                messages.success(request, _("The rule is saved."))
+        except DomainError as exc:
+            errors = _domain_errors(exc)
+        else:
+            return redirect("portal:setup_routing")
+    rules_list = RoutingRule.objects.select_related("queue", "service", "unit").order_by(
+        "position", "pk"
+    )
+    return _setup_page(
+        request,
+        "portal/setup_routing.html",
+        {
+            "rules": rules_list,
+            "editing": editing,
+            "queues": Queue.objects.order_by("name"),
+            "services": Service.objects.order_by("name"),
+            "units": _routing_units(editing),
+        },
+        errors,
+    )
+
+
+def _routing_units(editing: Any) -> list[Any]:
+    """The municipality and its administrations, plus the unit of the rule being edited."""
+    from koncernservice.core.models import OrgUnit
+
+    units = list(OrgUnit.objects.filter(parent__parent__isnull=True).order_by("path")[:500])
+    if editing is not None and editing.unit is not None and editing.unit not in units:
+        units.append(editing.unit)
+    return units
