@@ -180,7 +180,7 @@ def parse_document(
             f"Filen fylder {size:,} byte; grænsen er {max_bytes:,} byte.".replace(",", "."),
             file=filename,
         )
-    if not data.strip():
+    if not data or data.isspace():
         raise EInvoiceError("empty", "The file is empty.", "Filen er tom.", file=filename)
     _sniff(data, filename)
     _refuse_dtd(data, filename)

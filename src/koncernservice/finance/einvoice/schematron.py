@@ -562,9 +562,29 @@ def tree_of(parsed: Any) -> Doc:
     return doc
 
 
+_COMPILED: dict[int, RuleData] = {}
+
+
+def compiled(module: ModuleType, functions: dict[str, Callable[..., Any]] | None) -> RuleData:
+    """The compiled rules of a rule-data module, once per process."""
+    key = id(module)
+    data = _COMPILED.get(key)
+    if data is None:
+        data = _COMPILED[key] = RuleData(module, functions=functions)
+        # The compiled rules are hundreds of thousands of long-lived objects: keep the
+        # cyclic garbage collector from scanning them again for every document.
+        gc.freeze()
+    return data
+
+
 class OfficialRuleSet:
-    """A rule set backed by a rule-data module, compiled lazily on first use (once per
-    process), registered with the engine as a runner."""
+    """A rule set backed by a rule-data module (one official stylesheet), compiled lazily
+    on first use (once per process), registered with the engine as a runner.
+
+    ``select`` picks the set's rules by id when one stylesheet feeds several sets (the
+    Peppol stylesheet feeds ``peppol`` and ``dk``): the stylesheet runs once per document
+    (the raw result is cached on the parsed document), and an evaluation error aborts it
+    for all its sets, as on the official route."""
 
     def __init__(
         self,
@@ -572,32 +592,25 @@ class OfficialRuleSet:
         module: ModuleType,
         *,
         functions: dict[str, Callable[..., Any]] | None = None,
-        include: Callable[[str, list[tuple[str, str, str, str, str]]], bool] | None = None,
+        select: Callable[[str], bool] | None = None,
         danish: Callable[[str, str], str] | None = None,
     ) -> None:
         self.name = name
         self.module = module
         self.functions = functions
-        self.include = include
+        self.select = select
         self.danish = danish
-        self._data: RuleData | None = None
         self._da_cache: dict[str, str] = {}
 
     @property
     def data(self) -> RuleData:
-        if self._data is None:
-            self._data = RuleData(self.module, functions=self.functions, include=self.include)
-            # The compiled rules are hundreds of thousands of long-lived objects: keep the
-            # cyclic garbage collector from scanning them again for every document.
-            gc.freeze()
-        return self._data
+        return compiled(self.module, self.functions)
 
     def rule_ids(self) -> list[str]:
-        ids: list[str] = []
-        for mode, _prio, _match, _vars, asserts in self.module.TEMPLATES:
-            if self.include is None or self.include(mode, asserts):
-                ids.extend(a[1] for a in asserts)
-        return sorted(set(ids))
+        ids: set[str] = set()
+        for _mode, _prio, _match, _vars, asserts in self.module.TEMPLATES:
+            ids.update(a[1] for a in asserts if self.select is None or self.select(a[1]))
+        return sorted(ids)
 
     def message_da(self, rule_id: str, message: str) -> str:
         da = self._da_cache.get(rule_id)
@@ -606,10 +619,17 @@ class OfficialRuleSet:
             self._da_cache[rule_id] = da
         return da
 
+    def raw(self, parsed: Any) -> list[RawFinding]:
+        key = f"rules:{self.module.__name__}"
+        raw = parsed.cache.get(key)
+        if raw is None:
+            raw = parsed.cache[key] = self.data.run(tree_of(parsed))
+        return raw  # type: ignore[no-any-return]
+
     def __call__(self, parsed: Any) -> list[Any]:
         from .engine import Finding
 
-        raw = self.data.run(tree_of(parsed))
+        raw = self.raw(parsed)
         errors = [r for r in raw if r.error]
         if errors:
             # As on the official route, where a dynamic error (e.g. xs:decimal('abc'))
@@ -626,11 +646,13 @@ class OfficialRuleSet:
                     f"(fx et beløb eller en dato) – se {first.id}.",
                 )
             ]
+        select = self.select
         out = []
         for r in raw:
+            if select is not None and not select(r.id):
+                continue
             sev = "warning" if r.flag == "warning" else "fatal"
-            msg = r.message
-            if r.error:
-                msg = f"{msg} (evaluation error: {r.error})"
-            out.append(Finding(r.id, sev, r.location, msg, self.message_da(r.id, r.message)))  # type: ignore[arg-type]
+            out.append(
+                Finding(r.id, sev, r.location, r.message, self.message_da(r.id, r.message))  # type: ignore[arg-type]
+            )
         return out

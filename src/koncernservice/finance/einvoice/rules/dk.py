@@ -14,7 +14,7 @@ from ._peppol_functions import FUNCTIONS
 from .peppol import is_danish
 
 DK = OfficialRuleSet(
-    "dk", _data_peppol, functions=FUNCTIONS, include=is_danish, danish=danish_message
+    "dk", _data_peppol, functions=FUNCTIONS, select=is_danish, danish=danish_message
 )
 
 register_ruleset(

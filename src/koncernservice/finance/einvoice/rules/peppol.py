@@ -12,15 +12,15 @@ from ._danish import danish_message
 from ._peppol_functions import FUNCTIONS
 
 
-def is_danish(mode: str, asserts: list[tuple[str, str, str, str, str]]) -> bool:
-    return any(a[1].startswith("DK-R-") for a in asserts)
+def is_danish(rule_id: str) -> bool:
+    return rule_id.startswith("DK-R-")
 
 
 PEPPOL = OfficialRuleSet(
     "peppol",
     _data_peppol,
     functions=FUNCTIONS,
-    include=lambda mode, asserts: not is_danish(mode, asserts),
+    select=lambda rule_id: not is_danish(rule_id),
     danish=danish_message,
 )
 
