@@ -8,8 +8,8 @@ class PaygapConfig(AppConfig):
     verbose_name = _("Pay transparency")
     # (url name, label, permission) entries shown in the main menu
     navigation: list[tuple[str, object, str | None]] = [
-        ("paygap:mine", _("My pay"), None),
-        ("paygap:home", _("Pay gap"), "paygap.view_statistics"),
+        # Employees land on their own pay and Art. 7 requests; statistics for those with rights.
+        ("paygap:home", _("Pay transparency"), None),
     ]
 
     def ready(self) -> None:

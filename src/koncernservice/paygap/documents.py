@@ -50,8 +50,8 @@ def quartile_bars(quartiles: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "women_width": women or 0,
                 "men_x": women or 0,
                 "men_width": men or 0,
-                "label": f"{name}: {_('women')} {pct(band.get('F'))}, "
-                f"{_('men')} {pct(band.get('M'))}",
+                "label": _("%(band)s: women %(f)s, men %(m)s")
+                % {"band": name, "f": pct(band.get("F")), "m": pct(band.get("M"))},
             }
         )
     return bars
@@ -73,7 +73,7 @@ def gap_bars(rows: list[dict[str, Any]], key: str = "gap") -> dict[str, Any]:
                     "x": 50,
                     "width": 0,
                     "value": None,
-                    "label": f"{row['category']}: {_('withheld')}",
+                    "label": _("%(c)s: withheld") % {"c": row["category"]},
                 }
             )
             continue
@@ -239,8 +239,8 @@ def report_pdf(report: Any) -> bytes:
         count = section.get("count", {})
         _para(
             pdf,
-            f"{section['unit']['name']} ({_('women')} {count.get('F', 0)}, "
-            f"{_('men')} {count.get('M', 0)})",
+            _("%(u)s (women %(f)s, men %(m)s)")
+            % {"u": section["unit"]["name"], "f": count.get("F", 0), "m": count.get("M", 0)},
             13,
             True,
         )
