@@ -74,3 +74,56 @@ def test_valid_means_no_fatal_finding() -> None:
     assert failed_ids(findings) == {"UBL-CR-652": "warning"}
     for f in findings:
         assert f.message_da  # a Danish explanation for every finding
+
+
+def test_rule_registry_runs_python_rules_with_locations() -> None:
+    """The framework other rule sets (OIOUBL) plug into: ``@rule`` over a check that yields
+    the XPath of each failing place."""
+    from koncernservice.finance.einvoice.engine import REGISTRY, rule
+
+    name = "test-only-set"
+    REGISTRY.pop(name, None)
+    try:
+
+        @rule(name, "T-001", "fatal", "/Invoice", "Must have a note.", "Skal have en note.")
+        def _has_note(parsed):  # type: ignore[no-untyped-def]
+            if not parsed.document.notes:
+                yield "/Invoice[1]"
+
+        @rule(name, "T-002", "warning", "/Invoice", "Is a credit note.", "Er en kreditnota.")
+        def _is_credit(parsed):  # type: ignore[no-untyped-def]
+            if parsed.document.is_credit_note:
+                yield "/CreditNote[1]"
+
+        parsed = parse_document(MASTER.read_bytes())
+        assert validate(parsed, [name]) == []
+        bare = parse_document(
+            b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>'
+        )
+        (f,) = validate(bare, [name])
+        assert (f.rule, f.severity, f.location, f.message, f.message_da) == (
+            "T-001",
+            "fatal",
+            "/Invoice[1]",
+            "Must have a note.",
+            "Skal have en note.",
+        )
+        assert REGISTRY[name].ids() == ["T-001", "T-002"]
+    finally:
+        REGISTRY.pop(name, None)
+
+
+def test_unknown_rule_set_is_a_clear_error() -> None:
+    import pytest
+
+    with pytest.raises(KeyError, match="unknown rule set"):
+        validate(parse_document(MASTER.read_bytes()), ["no-such-set"])
+
+
+def test_credit_note_gets_the_peppol_route_and_the_official_verdict_shape() -> None:
+    path = EINVOICE_DATA / "peppol-dk/Example-files/BIS3_CreditNote_Example_DK_Supplier_Master.xml"
+    parsed = parse_document(path.read_bytes())
+    assert rulesets_for(parsed) == ["en16931-peppol", "peppol", "dk"]
+    (r,) = validate_files([path])
+    assert r["format"] == "peppol" and r["valid"] is True
+    assert all(e["location"].startswith("/CreditNote[1]") for e in r["errors"])
