@@ -13,6 +13,8 @@ from lxml import etree
 
 from koncernservice.finance.einvoice import official
 from koncernservice.finance.einvoice import responses as r
+from koncernservice.finance.einvoice.engine import failed_ids
+from koncernservice.finance.einvoice.rules import oioubl as oioubl_rules
 
 from .conftest import EINVOICE_DATA, needs_einvoice_data
 
@@ -61,7 +63,16 @@ def _both_valid(data: r.ResponseInput) -> tuple[etree._Element, etree._Element]:
     oioubl = r.oioubl_application_response(data)
     assert _fatal(peppol, official.INVOICE_RESPONSE_SET) == []
     assert _fatal(oioubl, official.APPLICATION_RESPONSE_SET) == []
-    return etree.fromstring(peppol), etree.fromstring(oioubl)
+    # differential: our OIOUBL ApplicationResponse rules give the official verdict
+    theirs = {
+        f.rule: f.severity
+        for f in official.official_verdict(
+            oioubl, official.APPLICATION_RESPONSE_SET, base=EINVOICE_DATA
+        )
+    }
+    oioubl_root = etree.fromstring(oioubl)
+    assert failed_ids(oioubl_rules.validate_root(oioubl_root)) == theirs
+    return etree.fromstring(peppol), oioubl_root
 
 
 SEVERAL = [

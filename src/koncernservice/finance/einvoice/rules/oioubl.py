@@ -911,13 +911,21 @@ def program(kind: str) -> _Program:
         with _LOCK:
             prog = _PROGRAMS.get(kind)
             if prog is None:
-                if kind == "invoice":
-                    from .oioubl_data_invoice import RULES
-                else:
-                    from .oioubl_data_creditnote import RULES
-                prog = _Program(RULES, f"oioubl-{kind}")
+                from importlib import import_module
+
+                rules = import_module(f"{__name__}_data_{kind}").RULES
+                prog = _Program(rules, f"oioubl-{kind}")
                 _PROGRAMS[kind] = prog
     return prog
+
+
+# OIOUBL root element -> rule table
+KINDS = {
+    "Invoice": "invoice",
+    "CreditNote": "creditnote",
+    "ApplicationResponse": "applicationresponse",
+    "Reminder": "reminder",
+}
 
 
 def check_invoice(parsed: Any) -> list[Finding]:
@@ -931,7 +939,7 @@ def check_creditnote(parsed: Any) -> list[Finding]:
 def validate_root(root: Any) -> list[Finding]:
     """Run the fitting OIOUBL rule table over an lxml root element."""
     local = etree.QName(root).localname
-    kind = {"Invoice": "invoice", "CreditNote": "creditnote"}.get(local)
+    kind = KINDS.get(local)
     if kind is None:
         return []
     return program(kind).run(root)
@@ -967,4 +975,16 @@ register_ruleset(
     runner=check_creditnote,
     rule_ids=rule_ids("creditnote"),
     description="OIOUBL 2.1 CreditNote (F-CRN*, F-LIB*, W-*)",
+)
+register_ruleset(
+    "oioubl-applicationresponse",
+    runner=lambda parsed: program("applicationresponse").run(parsed.root),
+    rule_ids=rule_ids("applicationresponse"),
+    description="OIOUBL 2.1 ApplicationResponse (F-APR*, F-LIB*, W-*)",
+)
+register_ruleset(
+    "oioubl-reminder",
+    runner=lambda parsed: program("reminder").run(parsed.root),
+    rule_ids=rule_ids("reminder"),
+    description="OIOUBL 2.1 Reminder (F-REM*, F-LIB*, W-*)",
 )

@@ -31,6 +31,8 @@ _LITERAL = re.compile(r"^'[^']*'$")
 TARGETS = {
     "invoice": "OIOUBL_Invoice_Schematron.xsl",
     "creditnote": "OIOUBL_CreditNote_Schematron.xsl",
+    "applicationresponse": "OIOUBL_ApplicationResponse_Schematron.xsl",
+    "reminder": "OIOUBL_Reminder_Schematron.xsl",
 }
 
 
