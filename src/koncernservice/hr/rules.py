@@ -155,9 +155,12 @@ class Candidate:
 # --- Result -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Line:
-    """One result of the placement and why: the rule that produced it and the input it used."""
+    """One result of the placement and why: the rule that produced it and the input it used.
+
+    (Not frozen: a frozen dataclass's ``__init__`` is several times slower, and the demo
+    builds one placement per employee.)"""
 
     code: str
     label: str

@@ -281,30 +281,64 @@ def annual_pay(
         ).values_list("version_id", "step", "area_group", "annual_amount")
     }
     result: dict[int, AnnualPay] = {}
+    monthly_full: dict[tuple[int, int, str], Decimal | None] = {}
+    version_of: dict[tuple[int, dt.date], Any] = {}
+    shares_of: dict[tuple[dt.date, dt.date | None], list[rules.MonthShare]] = {}
+    allowance_sums: dict[int, Decimal] = {}
     for employment_id, rows in placements.items():
         start, end, weekly_hours = emp_rows[employment_id]
-        basic = complementary = hours_paid = Decimal(0)
-        last_row = rows[-1]
-        for month in rules.month_shares(year, start, end):
+        span = (max(start, first), min(end, last) if end else None)
+        shares = shares_of.get(span)
+        if shares is None:
+            shares = shares_of[span] = rules.month_shares(year, *span)
+        # Sum the month shares per (placement, version) segment; compute money once per segment.
+        segments: dict[tuple[int, int], Decimal] = {}
+        for month in shares:
             day = month.first_day
-            row = next(
-                (r for r in reversed(rows) if r[1] <= day and (r[2] is None or r[2] >= day)),
+            index = next(
+                (
+                    i
+                    for i in range(len(rows) - 1, -1, -1)
+                    if rows[i][1] <= day and (rows[i][2] is None or rows[i][2] >= day)
+                ),
                 None,
             )
-            if row is None:
+            if index is None:
                 continue
-            version = next((v for v in reversed(versions[row[3]]) if v[0] <= day), None)
+            agreement_id = rows[index][3]
+            key = (agreement_id, day)
+            if key not in version_of:
+                version_of[key] = next(
+                    (v for v in reversed(versions[agreement_id]) if v[0] <= day), None
+                )
+            version = version_of[key]
             if version is None:
                 continue
-            _from, version_id, factor, full_hours = version
-            amount = amounts.get((version_id, row[6], row[7]))
-            if amount is None:
+            segment = (index, version[1])
+            segments[segment] = segments.get(segment, Decimal(0)) + month.share
+        basic = complementary = hours_paid = Decimal(0)
+        for (index, version_id), share in segments.items():
+            row = rows[index]
+            version = next(v for v in versions[row[3]] if v[1] == version_id)
+            _from, _pk, factor, full_hours = version
+            amount_key = (version_id, row[6], row[7])
+            if amount_key not in monthly_full:
+                amount = amounts.get(amount_key)
+                monthly_full[amount_key] = amount * factor / 12 if amount is not None else None
+            monthly = monthly_full[amount_key]
+            if monthly is None:
                 continue
             occupancy = Decimal(weekly_hours) / full_hours
-            scale = factor / 12 * occupancy * month.share
-            basic += amount * scale
-            complementary += sum((Decimal(a["annual"]) for a in row[8]), Decimal(0)) * scale
-            hours_paid += rules.MONTHLY_HOURS * occupancy * month.share
+            weight = occupancy * share
+            basic += monthly * weight
+            row_id = id(row)
+            if row_id not in allowance_sums:
+                allowance_sums[row_id] = sum((Decimal(a["annual"]) for a in row[8]), Decimal(0))
+            complementary += allowance_sums[row_id] * factor / 12 * weight
+            hours_paid += rules.MONTHLY_HOURS * weight
+        if not segments:
+            continue
+        last_row = rows[-1]
         result[employment_id] = AnnualPay(
             employment_id=employment_id,
             basic=rules.money(basic),
