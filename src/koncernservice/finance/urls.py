@@ -20,4 +20,5 @@ urlpatterns = [
     path("betalinger/", views.payments, name="payments"),
     path("betalinger/<int:pk>/fil/", views.payment_file, name="payment_file"),
     path("betalinger/afstem/", views.reconcile, name="reconcile"),
+    path("betalinger/bogfoer/", views.post, name="post"),
 ]

@@ -332,8 +332,27 @@ def payments(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "finance/payments.html",
-        {"runs": list(selectors.payment_runs(user=request.user)[:50])},
+        {
+            "runs": list(selectors.payment_runs(user=request.user)[:50]),
+            "approved": selectors.invoices(user=request.user).filter(status="approved").count(),
+            "can_post": has_permission_anywhere(request.user, access.POST),
+        },
     )
+
+
+@login_required
+@require_POST
+def post(request: HttpRequest) -> HttpResponse:
+    _need(request, access.POST)
+    try:
+        result = services.invoices_post(actor=request.user)
+        messages.success(
+            request,
+            _("%(invoices)d invoices posted in %(lines)d journal lines.") % result,
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("finance:payments")
 
 
 @login_required
