@@ -25,6 +25,11 @@ def test_overview_and_unit_page_with_accessible_charts(client, paid) -> None:
     assert page.status_code == 200
     assert 'role="img"' in html and "<title" in html
     assert "8,89 %" in html  # the teachers' mean gap, Danish format
+    # SVG geometry is never localised (a decimal comma would break the drawing)
+    import re
+
+    widths = re.findall(r'<rect [^>]*width="([^"]+)"', html)
+    assert widths and all(float(w) >= 0 for w in widths)
     export = client.get(reverse("paygap:unit", args=[world.buf.pk]) + f"?year={YEAR}&export=xlsx")
     assert export.status_code == 200 and export.content.startswith(b"PK")
 
