@@ -38,6 +38,10 @@ from .xpath import (
 
 Matcher = Callable[[Node, Env], bool]
 
+# Caches keyed by element names or paths stop growing here (hostile input with many
+# distinct names): beyond it, results are computed per element.
+_CACHE_LIMIT = 50_000
+
 # The rule id reported when a rule cannot be evaluated (the official stylesheet would abort
 # with a dynamic error, e.g. FORG0001 for xs:decimal('abc')); the same id as official.py.
 EVALUATION_ERROR = "RULES-EVALUATION-ERROR"
@@ -147,7 +151,7 @@ class _Pattern:
                         preds.append(pred)  # type: ignore[union-attr]
                 if preds is None or preds:
                     c.append((t, preds))
-            if pid >= 0:
+            if pid >= 0 and len(self._struct) < _CACHE_LIMIT:
                 self._struct[pid] = c
         return c
 
@@ -155,7 +159,8 @@ class _Pattern:
         m = self._merged.get(tag)
         if m is None:
             m = sorted(self.by_tag.get(tag, []) + self.wild, key=lambda t: (-t.priority, -t.order))
-            self._merged[tag] = m
+            if len(self._merged) < _CACHE_LIMIT:
+                self._merged[tag] = m
         return m
 
 
@@ -350,7 +355,9 @@ class RuleData:
             if name_fns:
                 ok = name_cache.get(n.tag)
                 if ok is None:
-                    ok = name_cache[n.tag] = all(f(n, E) for f in name_fns)
+                    ok = all(f(n, E) for f in name_fns)
+                    if len(name_cache) < _CACHE_LIMIT:
+                        name_cache[n.tag] = ok
                 if not ok:
                     return False
             if fn is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import threading
 from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -156,17 +157,23 @@ def path_tags(pid: int) -> tuple[str, ...]:
     return _PATH_TAGS[pid]
 
 
+_PATH_LOCK = threading.Lock()
+
+
 def _path_id(parent_pid: int, tag: str) -> int:
     if parent_pid < 0:
         return -1
     key = (parent_pid, tag)
     pid = _PATH_IDS.get(key)
     if pid is None:
-        if len(_PATH_TAGS) >= _MAX_PATHS:
-            return -1
-        pid = len(_PATH_TAGS)
-        _PATH_TAGS.append((*_PATH_TAGS[parent_pid], tag))
-        _PATH_IDS[key] = pid
+        with _PATH_LOCK:
+            pid = _PATH_IDS.get(key)
+            if pid is None:
+                if len(_PATH_TAGS) >= _MAX_PATHS:
+                    return -1  # a flood of distinct paths (hostile input): no caching
+                pid = len(_PATH_TAGS)
+                _PATH_TAGS.append((*_PATH_TAGS[parent_pid], tag))
+                _PATH_IDS[key] = pid
     return pid
 
 
@@ -182,17 +189,20 @@ def build_tree(root_el: Any) -> Doc:
     attr_index: dict[str, list[Node]] = {}
     counter = [1]
     new = Node.__new__
+    path_ids = _PATH_IDS
 
-    def conv(el: Any, parent: Node) -> Node:
+    def conv(el: Any, tag: str, parent: Node) -> Node:
         n = new(Node)
-        tag = el.tag
         n.tag = tag
         n.parent = parent
         n.el = el
         n.pos = counter[0]
         n._sv = None
-        n.pid = _path_id(parent.pid, tag)
+        n.texts = None
         counter[0] += 1
+        ppid = parent.pid
+        pid = path_ids.get((ppid, tag)) if ppid >= 0 else -1
+        n.pid = pid if pid is not None else _path_id(ppid, tag)
         lst = by_tag.get(tag)
         if lst is None:
             by_tag[tag] = [n]
@@ -210,42 +220,45 @@ def build_tree(root_el: Any) -> Doc:
         else:
             n.attrs = _NO_ATTRS
         if len(el):
-            t = el.text
-            texts = [t] if t else []
             kids: dict[str, list[Node]] = {}
             children: list[Node] = []
             for c in el:
-                if type(c.tag) is str:
-                    cn = conv(c, n)
+                ctag = c.tag
+                if type(ctag) is str:
+                    cn = conv(c, ctag, n)
                     children.append(cn)
-                    k = kids.get(cn.tag)  # type: ignore[arg-type]
+                    k = kids.get(ctag)
                     if k is None:
-                        kids[cn.tag] = [cn]  # type: ignore[index]
+                        kids[ctag] = [cn]
                     else:
                         k.append(cn)
-                t = c.tail
-                if t:
-                    texts.append(t)
-            n.texts = texts
             if children:
                 n.children = children
                 n.kids = kids
                 n.text = ""
-            else:  # only comments / PIs inside
+            else:  # only comments / processing instructions inside
                 n.children = _NO_CHILDREN
                 n.kids = _NO_KIDS
-                n.text = "".join(texts)
+                n.text = "".join(_text_nodes(el))
         else:
             n.children = _NO_CHILDREN
             n.kids = _NO_KIDS
-            n.texts = None
             n.text = el.text or ""
         return n
 
-    root = conv(root_el, docnode)
+    root = conv(root_el, root_el.tag, docnode)
     docnode.children = [root]
     docnode.kids = {root.tag: [root]}  # type: ignore[dict-item]
     return Doc(docnode, root, by_tag, counter[0], attr_index)
+
+
+def _text_nodes(el: Any) -> list[str]:
+    """The text node children of an element: its text and the tails of its children."""
+    out = [el.text] if el.text else []
+    for c in el:
+        if c.tail:
+            out.append(c.tail)
+    return out
 
 
 # --------------------------------------------------------------------------- values
@@ -1483,8 +1496,8 @@ class Compiler:
                 def text_child(c: Any, E: Env) -> list[Any]:
                     if type(c) is not Node or c.el is None:
                         return EMPTY
-                    if c.texts is not None:
-                        return [UA(t) for t in c.texts]
+                    if len(c.el):
+                        return [UA(t) for t in _text_nodes(c.el)]
                     return [UA(c.text)] if c.text else EMPTY
 
                 return text_child
