@@ -27,9 +27,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from koncernservice.core.audit import audit_context, record_bulk_create, record_events
-from koncernservice.core.bulk import fast_insert
 from koncernservice.core.models import OrgUnit
 from koncernservice.finance import rules
+from koncernservice.finance.bulkcopy import copy_insert as fast_insert
 from koncernservice.finance.einvoice import EInvoiceError, parse_document, validate
 from koncernservice.finance.einvoice.document import Document
 from koncernservice.finance.models import (

@@ -215,6 +215,9 @@ class Invoice(AuditedModel, TimeStampedModel):
         return -1 if self.kind == self.Kind.CREDIT_NOTE else 1
 
     def audit_scope_path(self) -> str:
+        known = getattr(self, "_audit_scope", None)  # set by bulk paths to spare a query
+        if known is not None:
+            return str(known)
         return self.unit.path if self.unit_id else ""
 
     @classmethod

@@ -1,0 +1,286 @@
+"""A year of e-invoices through the real ingest, into PostgreSQL: parse, validate (official
+rules and our own checks), store the raw document, route, match and code.
+
+Usage: DATABASE_URL=postgres://ks@127.0.0.1:55432/ks_bench_einvoice \\
+       .venv/bin/python bench/einvoice_year.py [--scale 0.002] [--batch-size 500] [--json]
+
+Scale 1 is KS's year: 1,000,000 invoices. The script measures ``1,000,000 × scale``
+invoices and extrapolates linearly to the year (ingest is batch-wise and linear: per batch a
+constant number of queries plus bulk inserts). In one run it:
+
+- builds the set-up with bulk inserts (not timed): 50 units with GLNs, 200 suppliers,
+  purchase orders with goods receipts for about a third of the invoices;
+- writes the invoices as real OIOUBL 2.1 (55 %) and Peppol BIS 3 (45 %) files, about 3 %
+  with errors (wrong CVR check digit, unknown GLN, totals that do not add up);
+- floor: reads every file and parses it with ``lxml.etree.fromstring`` (nothing else);
+- ``ingest``: ``finance.services.invoices_import`` on the folder, exactly what
+  ``ks invoices import`` and the inbox job do (one transaction per batch);
+- breakdown (same documents, in memory, no database): our parser + internal model, and
+  the validator, so the report shows where the time goes.
+
+The database named in ``DATABASE_URL`` is dropped and created again when its name starts
+with ``ks_bench_einvoice`` (so never point it at another database); SQLite works too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+sys.path.insert(0, str(SRC))
+
+YEAR = 1_000_000
+GOAL_SECONDS = 15 * 60
+
+
+def prepare_database(url: str) -> None:
+    if not url.startswith("postgres"):
+        return
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if not name.startswith("ks_bench_einvoice"):
+        raise SystemExit("Use a database named ks_bench_einvoice… (it is dropped and created).")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "")
+    prepare_database(url)
+    var = tempfile.mkdtemp(prefix="ks-bench-einvoice-")
+    os.environ["KS_VAR_DIR"] = var
+    os.environ["DJANGO_SETTINGS_MODULE"] = "koncernservice.settings"
+    import django
+
+    django.setup()
+    import logging
+
+    logging.disable(logging.WARNING)
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from lxml import etree
+
+    from koncernservice.core.bulk import fast_insert
+    from koncernservice.core.models import OrgUnit
+    from koncernservice.core.rules.identifiers import make_gln
+    from koncernservice.core.system import system_operator
+    from koncernservice.finance import services
+    from koncernservice.finance.demo import _cvr
+    from koncernservice.finance.einvoice import parse_document, validate
+    from koncernservice.finance.models import Account, Invoice, Supplier
+    from koncernservice.finance.xmlgen import InvoiceSpec, LineSpec, PartySpec, render
+    from koncernservice.procurement.models import (
+        GoodsReceipt,
+        GoodsReceiptLine,
+        OrderLine,
+        PurchaseOrder,
+    )
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(7)
+    count = max(100, round(YEAR * args.scale))
+    result: dict[str, Any] = {"invoices": count, "scale": args.scale}
+
+    # --- set-up (not timed) --------------------------------------------------------------
+    with transaction.atomic():
+        root = OrgUnit(code="B", name="Bench", path="/1/", kind="municipality", depth=0)
+        fast_insert([root])
+        units = [
+            OrgUnit(
+                code=f"B{n}",
+                name=f"Enhed {n}",
+                parent_id=root.pk,
+                path=f"/1/{n + 2}/",
+                depth=1,
+                gln=make_gln(f"579800{n + 1:06d}"),
+                pk=n + 2,
+            )
+            for n in range(50)
+        ]
+        fast_insert(units)
+        suppliers = [
+            Supplier(name=f"Leverandør {n} A/S", cvr=_cvr(rng), cvr_valid=True, status="approved")
+            for n in range(200)
+        ]
+        fast_insert(suppliers)
+        Account.objects.bulk_create(
+            [Account(code="22110", name="Kontorartikler", kind="expense")], ignore_conflicts=True
+        )
+
+    folder = Path(var) / "drop"
+    folder.mkdir()
+    started = time.perf_counter()
+    orders: list[tuple[InvoiceSpec, OrgUnit, Supplier]] = []
+    size = 0
+    for n in range(count):
+        supplier = suppliers[min(int(rng.paretovariate(1.2)) - 1, len(suppliers) - 1)]
+        unit = rng.choice(units)
+        issue = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+        spec = InvoiceSpec(
+            number=f"B-{n:08d}",
+            uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            issue_date=issue,
+            due_date=issue + dt.timedelta(days=30),
+            supplier=PartySpec(name=supplier.name, cvr=supplier.cvr),
+            buyer=PartySpec(name=unit.name, gln=unit.gln or ""),
+            lines=[
+                LineSpec(
+                    f"Vare {k}",
+                    Decimal(rng.randint(1, 10)),
+                    Decimal(rng.randint(10, 2000)),
+                    item_id=f"V{k}",
+                    order_line=str(k + 1),
+                )
+                for k in range(rng.choice([1, 2, 2, 3, 5]))
+            ],
+            buyer_reference="4711",
+        )
+        if rng.random() < 0.35:
+            spec.order_reference = f"PO-{n:08d}"
+            orders.append((spec, unit, supplier))
+        roll = rng.random()
+        if roll < 0.01:
+            spec.supplier = PartySpec(name=supplier.name, cvr=supplier.cvr[:-1] + "0")
+        elif roll < 0.02:
+            spec.buyer = PartySpec(name="Ukendt", gln="5790000000005")
+        data = render(spec, "oioubl" if rng.random() < 0.55 else "peppol")
+        if 0.02 <= roll < 0.03:
+            data = data.replace(
+                b'<cbc:PayableAmount currencyID="DKK">', b'<cbc:PayableAmount currencyID="DKK">1'
+            )
+        (folder / f"{n:08d}.xml").write_bytes(data)
+        size += len(data)
+    with transaction.atomic():
+        pos = [
+            PurchaseOrder(
+                number=spec.order_reference,
+                supplier_cvr=supplier.cvr,
+                supplier_name=supplier.name,
+                unit_id=unit.pk,
+                ordered_on=spec.issue_date,
+                requires_receipt=True,
+            )
+            for spec, unit, supplier in orders
+        ]
+        fast_insert(pos)
+        lines = [
+            OrderLine(
+                order_id=po.pk,
+                line_no=ln.order_line,
+                item_id=ln.item_id,
+                description=ln.description,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                account="22110",
+                cost_centre="CC",
+            )
+            for po, (spec, _u, _s) in zip(pos, orders, strict=True)
+            for ln in spec.lines
+        ]
+        fast_insert(lines)
+        receipts = [GoodsReceipt(order_id=po.pk, received_on=po.ordered_on) for po in pos]
+        fast_insert(receipts)
+        by_order: dict[int, int] = {po.pk: r.pk for po, r in zip(pos, receipts, strict=True)}
+        fast_insert(
+            [
+                GoodsReceiptLine(
+                    receipt_id=by_order[ol.order_id], order_line_id=ol.pk, quantity=ol.quantity
+                )
+                for ol in lines
+            ]
+        )
+    result["generate_s"] = round(time.perf_counter() - started, 1)
+    result["files_mb"] = round(size / 1e6, 1)
+    files = sorted(folder.iterdir())
+
+    # --- floor: read + lxml parse only ------------------------------------------------------
+    started = time.perf_counter()
+    for path in files:
+        etree.fromstring(path.read_bytes())
+    floor = time.perf_counter() - started
+    result["floor_lxml_parse_s"] = round(floor, 2)
+    result["floor_per_s"] = round(count / floor)
+
+    # --- the real ingest --------------------------------------------------------------------
+    started = time.perf_counter()
+    outcome = services.invoices_import(
+        actor=system_operator(), paths=[folder], batch_size=args.batch_size
+    )
+    seconds = time.perf_counter() - started
+    result["ingest_s"] = round(seconds, 1)
+    result["ingest_per_s"] = round(count / seconds)
+    result["ratio_to_floor"] = round(seconds / floor, 1)
+    result["received"] = sum(1 for r in outcome if r["status"] == "received")
+    result["rejected"] = sum(1 for r in outcome if r["status"] == "rejected")
+    result["errors"] = sum(1 for r in outcome if r["status"] == "error")
+    result["matched"] = Invoice.objects.filter(match_status="matched").count()
+    result["year_extrapolated_min"] = round(seconds / count * YEAR / 60, 1)
+    result["goal_min"] = GOAL_SECONDS // 60
+
+    # --- where the time goes (same documents, in memory, no database) -----------------------
+    sample = files[: min(len(files), 1000)]
+    blobs = [p.read_bytes() for p in sample]
+    started = time.perf_counter()
+    parsed = []
+    for data in blobs:
+        doc = parse_document(data)
+        doc.document  # noqa: B018 - build the internal model
+        parsed.append(doc)
+    parse_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for doc in parsed:
+        validate(doc)
+    validate_s = time.perf_counter() - started
+    per = seconds / count
+    result["breakdown_ms_per_invoice"] = {
+        "total_ingest": round(per * 1000, 2),
+        "parse_and_model": round(parse_s / len(blobs) * 1000, 2),
+        "validate": round(validate_s / len(blobs) * 1000, 2),
+        "database_storage_matching_rest": round(
+            per * 1000 - (parse_s + validate_s) / len(blobs) * 1000, 2
+        ),
+        "lxml_floor": round(floor / count * 1000, 3),
+    }
+    result["database"] = connection.vendor
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.002)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = measure(args)
+    result["date"] = dt.date.today().isoformat()
+    result["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} cores shared with other work, "
+        f"Python {platform.python_version()}, one process"
+    )
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        print(f"{key:28} {value}")
+
+
+if __name__ == "__main__":
+    main()
