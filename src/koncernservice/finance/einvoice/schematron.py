@@ -318,6 +318,9 @@ class RuleData:
             sub_matcher, _ = self._path(anchor if anchor == "/" else None, steps)
             return [(structure, sub_matcher)]
 
+        if len(step_preds) == 1 and step_preds[0][0] == 0 and len(step_preds[0][1]) == 1:
+            return [(structure, step_preds[0][1][0])]
+
         def preds_ok(n: Node, E: Env) -> bool:
             for offset, preds in step_preds:
                 x: Node | None = n
@@ -450,14 +453,27 @@ class RuleData:
             if pattern.wild:
                 nodes: Iterable[Node] = _all_nodes(doc)
             else:
-                nodes = [n for tag in pattern.by_tag for n in by_tag.get(tag, ())]
+                nodes = [n for tag in pattern.by_tag if tag in by_tag for n in by_tag[tag]]
+            struct_cache = pattern._struct
             for n in nodes:
-                for tpl, preds in pattern.structural(n):
+                cands = struct_cache.get(n.pid)
+                if cands is None:
+                    cands = pattern.structural(n)
+                elif not cands:
+                    continue
+                for tpl, preds in cands:
                     if preds is None:
                         self._fire(tpl, n, E, out)
                         break
                     try:
-                        matched = any(p(n, E) for p in preds)
+                        if len(preds) == 1:
+                            matched = preds[0](n, E)
+                        else:
+                            matched = False
+                            for p in preds:
+                                if p(n, E):
+                                    matched = True
+                                    break
                     except XPathDynamicError as exc:
                         out.append(RawFinding("KS-XPATH", "fatal", n, str(exc), str(exc)))
                         break
