@@ -248,3 +248,29 @@ def test_findings_carry_location_message_and_danish_text() -> None:
     assert finding.location == "/Invoice[1]"
     assert "UBLVersionID" in finding.message
     assert finding.message_da.startswith("Fejl F-LIB001")
+
+
+def test_remembered_results_give_the_same_findings_at_each_place(official_verdict: object) -> None:
+    # Rules that read only their element's subtree are remembered per subtree: a second
+    # document, and a second identical subtree in the same document, must get the same
+    # findings at their own locations.
+    root = etree.parse(str(EXAMPLES_DIR / "OIOUBL_Invoice_v2p2.xml")).getroot()
+    ns = {"cac": oioubl.program("invoice").ns["cac"], "cbc": oioubl.program("invoice").ns["cbc"]}
+    address = root.find("cac:AccountingSupplierParty/cac:Party/cac:PostalAddress", ns)
+    address.find("cbc:AddressFormatCode", ns).text = "ZZZ"
+    xml = etree.tostring(root)
+    first = oioubl.validate_root(etree.fromstring(xml))
+    second = oioubl.validate_root(etree.fromstring(xml))
+    assert first == second
+    assert any(f.location.endswith("/cac:PostalAddress[1]") for f in first)
+    # the same broken address under the customer too: found at both places
+    customer = root.find("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress", ns)
+    customer.getparent().replace(customer, copy.deepcopy(address))
+    xml2 = etree.tostring(root)
+    ours = oioubl.validate_root(etree.fromstring(xml2))
+    places = {f.location.split("/cac:Party")[0] for f in ours if "PostalAddress" in f.location}
+    assert places == {
+        "/Invoice[1]/cac:AccountingSupplierParty[1]",
+        "/Invoice[1]/cac:AccountingCustomerParty[1]",
+    }
+    assert failed_ids(ours) == _official(xml2, "Invoice", official_verdict)

@@ -346,8 +346,17 @@ class _Lazy:
             _STATE.current = saved
 
 
+# Rules that read more than their context element's subtree.
+_NON_LOCAL = re.compile(r"\.\.|::|//|current-group\(|\bid\(|\bkey\(|\bdocument\(")
+_PATH_STARTS = frozenset({"(", ",", "=", "!", "<", ">", "and", "or", "+", "-", "[", "|"})
+MEMO_SIZE = 50_000
+
+
 class _Body(list[Any]):
-    """A rule's compiled steps, plus (``batch``) all its tests as one expression."""
+    """A rule's compiled steps, plus (``batch``) all its tests as one expression and
+    (``local``) whether it reads only its context element's subtree."""
+
+    local: bool = False
 
     batch: tuple[_XPath | None, list[Any], list[tuple[int, Callable[[Any], bool], bool]]] | None = (
         None
@@ -396,6 +405,7 @@ class _Program:
         self.ns = {k: v for k, v in data["namespaces"].items() if k not in ("xsl",)}
         _NS_FOR_SPLIT.update(self.ns)
         self._xpaths: dict[str, _XPath] = {}
+        self._memo: dict[tuple[int, bytes], list[tuple[str, Any, str, str]]] = {}
         self.consts: dict[str, Any] = {}
         self.doc_vars: list[tuple[str, _XPath]] = []
         for name, kind, value in data["variables"]:
@@ -505,7 +515,53 @@ class _Program:
             else:
                 batch_xp = _XPath("concat(" + ", ".join(pieces) + ")", self.ns)
             out.batch = (batch_xp, checks, native)
+        out.local = not root and self._local(body)
         return out
+
+    def _local(self, body: list[Any]) -> bool:
+        """Whether a rule reads only its context element's own subtree (no parent, sibling,
+        absolute path or document variable): then its outcome depends on that subtree alone."""
+        own_vars = {step[1] for step in body if step[0] in ("var", "varc")}
+
+        def local_expr(expr: str | None) -> bool:
+            if expr is None:
+                return True
+            if _NON_LOCAL.search(expr):
+                return False
+            tokens = [t for t in _TOKEN.findall(expr) if not t.isspace()]
+            for i, tok in enumerate(tokens):
+                prev = tokens[i - 1] if i else ""
+                if tok == "/" and (not prev or prev in _PATH_STARTS):
+                    return False
+                if tok == "$":
+                    name = tokens[i + 1] if i + 1 < len(tokens) else ""
+                    if name not in self.consts and name not in own_vars:
+                        return False
+            return True
+
+        def local_parts(parts: list[Any]) -> bool:
+            for p in parts:
+                if isinstance(p, str):
+                    continue
+                if p[0] == "xpath" and not local_expr(p[1]):
+                    return False
+                if p[0] == "choose" and not all(local_expr(t) and local_parts(c) for t, c in p[1]):
+                    return False
+            return True
+
+        for step in body:
+            kind = step[0]
+            if kind == "var" and not local_expr(step[2]):
+                return False
+            if kind == "varc" and not local_parts(step[2]):
+                return False
+            if kind in ("assert", "report") and not (local_expr(step[1]) and local_parts(step[4])):
+                return False
+            if kind == "group" and not (
+                local_expr(step[1]) and local_expr(step[2]) and self._local(step[3])
+            ):
+                return False
+        return True
 
     def _native(self, test: str) -> Callable[[Any], bool] | None:
         """A Python version of a simple test, or None."""
@@ -595,8 +651,26 @@ class _Program:
                         chosen[key] = (priority, body)
             path.append(tag)
         if chosen:
+            memo = self._memo
             for (_index, el), (_priority, body) in chosen.items():
-                self._exec(body, el, variables, findings)
+                if not body.local:
+                    self._exec(body, el, variables, findings)
+                    continue
+                # A rule that reads only the element's subtree gives the same result for the
+                # same subtree (the same supplier's party, address, tax scheme ... in every
+                # invoice it sends): remembered per process.
+                key = (id(body), etree.tostring(el, with_tail=False))
+                found = memo.get(key)
+                if found is None:
+                    fresh: list[Finding] = []
+                    self._exec(body, el, variables, fresh)
+                    found = [(f.rule, f.severity, f.message, f.message_da) for f in fresh]
+                    if len(memo) >= MEMO_SIZE:
+                        memo.clear()
+                    memo[key] = found
+                if found:
+                    where = location(el)
+                    findings.extend(Finding(r, sev, where, m, da) for r, sev, m, da in found)
         return findings
 
     def _exec(
