@@ -306,8 +306,8 @@ def swap(workers: list[Worker]) -> list[Worker]:
 def test_swapping_sexes_flips_the_sign_relation(workers: list[Worker]) -> None:
     # gap(men=a, women=b) = (a-b)/a; after the swap (b-a)/b: same sign flipped (or both 0),
     # and exactly: 1/(1 - g) + 1/(1 - g') ... checked on the exact values: g' = -g/(1 - g).
-    levels = rules._by_sex(workers, lambda x: x.hourly)
-    men, women = rules.mean(levels["M"]), rules.mean(levels["F"])
+    levels = rules._by_sex(workers, rules.level)
+    men, women = rules.mean_ratio(levels["M"]), rules.mean_ratio(levels["F"])
     g = rules.gap_exact(men, women)
     g_swapped = rules.gap_exact(women, men)
     assert g is not None and g_swapped is not None
@@ -315,7 +315,7 @@ def test_swapping_sexes_flips_the_sign_relation(workers: list[Worker]) -> None:
     assert g_swapped == -g / (1 - g / 100)
     # without ties, quartile shares swap places (within a tie group the interleaving puts a
     # woman first on an exact half, so there the swap is not a mirror image)
-    if len({x.hourly for x in workers}) < len(workers):
+    if len({x.hourly for x in workers}) < len(workers):  # exact Fractions
         return
     q, q_swapped = rules.quartiles(workers), rules.quartiles(swap(workers))
     assert [{"F": b["M"], "M": b["F"]} for b in q] == q_swapped

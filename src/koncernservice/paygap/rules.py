@@ -28,11 +28,12 @@ Definitions (the same as ``ks paygap compute`` and ``docs/paygap.md``):
 from __future__ import annotations
 
 import calendar
+import math
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -123,10 +124,59 @@ def share(part: int, whole: int) -> Decimal | None:
     return round_half_up(Fraction(part * 100, whole))
 
 
-def _by_sex(
-    workers: Iterable[Worker], value: Callable[[Worker], Fraction]
-) -> dict[str, list[Fraction]]:
-    result: dict[str, list[Fraction]] = {FEMALE: [], MALE: []}
+# A value as numerator and denominator (an hourly pay: amount / hours), kept apart so that a
+# mean over tens of thousands of workers sums per denominator instead of growing one huge
+# common denominator step by step (45,000 workers: 0.3 s instead of 20 s), still exactly.
+Ratio = tuple[Decimal, Decimal]
+_KEY_CONTEXT = Context(prec=60)
+
+
+def ratio_key(value: Ratio) -> Decimal:
+    """A sort key for a ratio: the quotient correctly rounded to 60 digits.
+
+    Decimal division is correctly rounded, so equal ratios get equal keys; ratios of amounts
+    and hours with at most a few decimals that differ, differ far above the 60th digit.
+    """
+    return _KEY_CONTEXT.divide(value[0], value[1])
+
+
+def mean_ratio(items: Sequence[Ratio]) -> Fraction | None:
+    """The exact mean of the ratios, in integers: summed per denominator, then once over the
+    least common multiple of the denominators."""
+    if not items:
+        return None
+    sums: dict[int, int] = defaultdict(int)
+    for numerator, denominator in items:
+        a_num, a_den = numerator.as_integer_ratio()
+        h_num, h_den = denominator.as_integer_ratio()
+        sums[a_den * h_num] += a_num * h_den
+    common = math.lcm(*sums)
+    total = sum(value * (common // den) for den, value in sums.items())
+    return Fraction(total, common * len(items))
+
+
+def median_ratio(items: Sequence[Ratio]) -> Fraction | None:
+    """The exact median of the ratios (mean of the two middle ones for an even count)."""
+    if not items:
+        return None
+    ordered = sorted(items, key=ratio_key)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return Fraction(ordered[middle][0]) / Fraction(ordered[middle][1])
+    low, high = ordered[middle - 1], ordered[middle]
+    return (Fraction(low[0]) / Fraction(low[1]) + Fraction(high[0]) / Fraction(high[1])) / 2
+
+
+ONE = Decimal(1)
+
+
+def level(w: Worker) -> Ratio:
+    """The pay level as a ratio: (basic + complementary) / hours."""
+    return (w.basic_pay + w.complementary_pay, w.hours)
+
+
+def _by_sex(workers: Iterable[Worker], value: Callable[[Worker], Ratio]) -> dict[str, list[Ratio]]:
+    result: dict[str, list[Ratio]] = {FEMALE: [], MALE: []}
     for worker in workers:
         result[worker.sex].append(value(worker))
     return result
@@ -137,31 +187,31 @@ def _by_sex(
 
 def mean_gap(workers: Sequence[Worker]) -> Decimal | None:
     """(a) The gap between men's and women's mean hourly pay level."""
-    levels = _by_sex(workers, lambda w: w.hourly)
-    return gap(mean(levels[MALE]), mean(levels[FEMALE]))
+    levels = _by_sex(workers, level)
+    return gap(mean_ratio(levels[MALE]), mean_ratio(levels[FEMALE]))
 
 
 def median_gap(workers: Sequence[Worker]) -> Decimal | None:
     """(c) The gap between men's and women's median hourly pay level."""
-    levels = _by_sex(workers, lambda w: w.hourly)
-    return gap(median(levels[MALE]), median(levels[FEMALE]))
+    levels = _by_sex(workers, level)
+    return gap(median_ratio(levels[MALE]), median_ratio(levels[FEMALE]))
 
 
-def _complementary(workers: Sequence[Worker]) -> dict[str, list[Fraction]]:
+def _complementary(workers: Sequence[Worker]) -> dict[str, list[Ratio]]:
     recipients = [w for w in workers if w.receives_complementary]
-    return _by_sex(recipients, lambda w: Fraction(w.complementary_pay))
+    return _by_sex(recipients, lambda w: (w.complementary_pay, ONE))
 
 
 def mean_gap_complementary(workers: Sequence[Worker]) -> Decimal | None:
     """(b) The gap in mean annual complementary pay among the workers who receive any."""
     amounts = _complementary(workers)
-    return gap(mean(amounts[MALE]), mean(amounts[FEMALE]))
+    return gap(mean_ratio(amounts[MALE]), mean_ratio(amounts[FEMALE]))
 
 
 def median_gap_complementary(workers: Sequence[Worker]) -> Decimal | None:
     """(d) The gap in median annual complementary pay among the workers who receive any."""
     amounts = _complementary(workers)
-    return gap(median(amounts[MALE]), median(amounts[FEMALE]))
+    return gap(median_ratio(amounts[MALE]), median_ratio(amounts[FEMALE]))
 
 
 def share_receiving_complementary(workers: Sequence[Worker]) -> dict[str, Decimal | None]:
@@ -184,12 +234,12 @@ def quartile_order(workers: Sequence[Worker]) -> list[Worker]:
     evenly across the quartiles") ask. Within one sex the order is by employee identifier,
     so the result does not depend on the order of the input.
     """
-    groups: dict[Fraction, list[Worker]] = defaultdict(list)
+    groups: dict[Decimal, list[Worker]] = defaultdict(list)
     for worker in workers:
-        groups[worker.hourly].append(worker)
+        groups[ratio_key(level(worker))].append(worker)
     result: list[Worker] = []
-    for level in sorted(groups):
-        group = groups[level]
+    for key in sorted(groups):
+        group = groups[key]
         women = sorted((w for w in group if w.sex == FEMALE), key=lambda w: w.employee)
         men = sorted((w for w in group if w.sex != FEMALE), key=lambda w: w.employee)
         size, female = len(group), len(women)
@@ -228,11 +278,13 @@ def category_gaps(workers: Sequence[Worker]) -> dict[str, dict[str, Decimal | No
     result = {}
     for category in sorted(by_category):
         members = by_category[category]
-        basic = _by_sex(members, lambda w: w.hourly_basic)
-        complementary = _by_sex(members, lambda w: w.hourly_complementary)
+        basic = _by_sex(members, lambda w: (w.basic_pay, w.hours))
+        complementary = _by_sex(members, lambda w: (w.complementary_pay, w.hours))
         result[category] = {
-            "basic_gap": gap(mean(basic[MALE]), mean(basic[FEMALE])),
-            "complementary_gap": gap(mean(complementary[MALE]), mean(complementary[FEMALE])),
+            "basic_gap": gap(mean_ratio(basic[MALE]), mean_ratio(basic[FEMALE])),
+            "complementary_gap": gap(
+                mean_ratio(complementary[MALE]), mean_ratio(complementary[FEMALE])
+            ),
         }
     return result
 
@@ -283,14 +335,14 @@ def category_figures(workers: Sequence[Worker]) -> dict[str, CategoryFigures]:
     result = {}
     for category in sorted(by_category):
         members = by_category[category]
-        hourly = _by_sex(members, lambda w: w.hourly)
-        annual = _by_sex(members, lambda w: Fraction(w.basic_pay + w.complementary_pay))
+        hourly = _by_sex(members, level)
+        annual = _by_sex(members, lambda w: (w.basic_pay + w.complementary_pay, ONE))
         result[category] = CategoryFigures(
             category=category,
             count={sex: len(hourly[sex]) for sex in SEXES},
-            mean_hourly={sex: _money(mean(hourly[sex])) for sex in SEXES},
-            mean_annual={sex: _money(mean(annual[sex])) for sex in SEXES},
-            gap=gap(mean(hourly[MALE]), mean(hourly[FEMALE])),
+            mean_hourly={sex: _money(mean_ratio(hourly[sex])) for sex in SEXES},
+            mean_annual={sex: _money(mean_ratio(annual[sex])) for sex in SEXES},
+            gap=gap(mean_ratio(hourly[MALE]), mean_ratio(hourly[FEMALE])),
             basic_gap=gaps[category]["basic_gap"],
             complementary_gap=gaps[category]["complementary_gap"],
         )
