@@ -28,8 +28,8 @@ Definitions (the same as ``ks paygap compute`` and ``docs/paygap.md``):
 from __future__ import annotations
 
 import calendar
-import math
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
