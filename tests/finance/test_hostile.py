@@ -311,3 +311,25 @@ def test_many_distinct_element_names_validate_in_reasonable_time() -> None:
     findings = validate(parse_document(data))
     assert time.perf_counter() - started < 20
     assert any(f.rule == "BR-01" for f in findings)  # the rules still report
+
+
+def test_validation_timeout_is_a_clear_error_not_a_hang(tmp_path: Path) -> None:
+    parsed = parse_document(MASTER.read_bytes(), filename="m.xml")
+    with pytest.raises(EInvoiceError) as info:
+        validate(parsed, timeout=0)
+    assert info.value.reason == "timeout" and info.value.file == "m.xml"
+    assert validate(parsed, timeout=60)  # the same document validates with time enough
+    p = tmp_path / "m.xml"
+    p.write_bytes(MASTER.read_bytes())
+    (r,) = validate_files([p], timeout=0)
+    assert r["format"] == "peppol" and r["valid"] is False
+    assert [e["rule"] for e in r["errors"]] == ["KS-TIMEOUT"]
+
+
+def test_large_documents_are_flagged_for_the_separate_queue() -> None:
+    big = (
+        EINVOICE_DATA
+        / "en16931/ubl/examples/FT G2G_TD01 con Allegato, Bonifico e Split Payment.xml"
+    )
+    assert parse_document(big.read_bytes()).is_large
+    assert not parse_document(MASTER.read_bytes()).is_large

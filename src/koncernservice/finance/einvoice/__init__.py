@@ -12,9 +12,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from .engine import Finding, Rule, rulesets_for, validate
-from .parse import DEFAULT_MAX_BYTES, EInvoiceError, ParsedDocument, detect_format, parse_document
+from .parse import (
+    DEFAULT_MAX_BYTES,
+    LARGE_DOCUMENT_BYTES,
+    EInvoiceError,
+    ParsedDocument,
+    detect_format,
+    parse_document,
+)
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
+    "LARGE_DOCUMENT_BYTES",
     "EInvoiceError",
     "Finding",
     "ParsedDocument",
@@ -28,16 +37,19 @@ __all__ = [
 ]
 
 PARSE_RULE = "KS-PARSE"
+TIMEOUT_RULE = "KS-TIMEOUT"
 
 
-def _error_result(file: str, exc: EInvoiceError) -> dict[str, Any]:
+def _error_result(
+    file: str, exc: EInvoiceError, fmt: str | None = None, rule: str = PARSE_RULE
+) -> dict[str, Any]:
     return {
         "file": file,
-        "format": None,
+        "format": fmt,
         "valid": False,
         "errors": [
             {
-                "rule": PARSE_RULE,
+                "rule": rule,
                 "severity": "fatal",
                 "location": exc.location,
                 "message": f"{exc.reason}: {exc.message}",
@@ -52,13 +64,19 @@ def validate_bytes(
     filename: str = "",
     rulesets: Iterable[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
-    """Validate one document's bytes: the JSON object of ``ks invoices validate``."""
+    """Validate one document's bytes: the JSON object of ``ks invoices validate``.
+    ``timeout`` (seconds): a document whose rules do not finish in time gets one
+    ``KS-TIMEOUT`` error (and ``valid`` false)."""
     try:
         parsed = parse_document(data, filename=filename, max_bytes=max_bytes)
     except EInvoiceError as exc:
         return _error_result(filename, exc)
-    findings = validate(parsed, rulesets)
+    try:
+        findings = validate(parsed, rulesets, timeout=timeout)
+    except EInvoiceError as exc:
+        return _error_result(filename, exc, parsed.format, TIMEOUT_RULE)
     return {
         "file": filename,
         "format": parsed.format,
@@ -68,7 +86,10 @@ def validate_bytes(
 
 
 def validate_files(
-    paths: Iterable[str | os.PathLike[str]], *, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float | None = None,
 ) -> list[dict[str, Any]]:
     """One object per file: ``file``, ``format`` ('oioubl'|'peppol'|None), ``valid`` (no
     fatal errors) and ``errors`` (``rule``, ``severity``, ``location``, ``message``).
@@ -108,5 +129,5 @@ def validate_files(
                 }
             )
             continue
-        results.append(validate_bytes(data, filename=name, max_bytes=max_bytes))
+        results.append(validate_bytes(data, filename=name, max_bytes=max_bytes, timeout=timeout))
     return results

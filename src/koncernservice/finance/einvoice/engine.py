@@ -22,11 +22,13 @@ Which rule sets apply (``rulesets_for``):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .parse import ParsedDocument
+from .parse import EInvoiceError, ParsedDocument
+from .schematron import ValidationTimeout
 
 Severity = Literal["fatal", "warning"]
 CheckFn = Callable[[ParsedDocument], Iterable[str]]
@@ -156,16 +158,36 @@ def rulesets_for(parsed: ParsedDocument) -> list[str]:
     return [n for n in names if n in REGISTRY]
 
 
-def validate(parsed: ParsedDocument, rulesets: Iterable[str] | None = None) -> list[Finding]:
-    """Run the given rule sets (default: ``rulesets_for(parsed)``) over ``parsed``."""
+def validate(
+    parsed: ParsedDocument,
+    rulesets: Iterable[str] | None = None,
+    *,
+    timeout: float | None = None,
+) -> list[Finding]:
+    """Run the given rule sets (default: ``rulesets_for(parsed)``) over ``parsed``.
+
+    ``timeout`` (seconds): raise ``EInvoiceError`` with reason ``timeout`` when the rules
+    have not finished in time (for the queue of large documents)."""
     _load_rules()
     names = list(rulesets) if rulesets is not None else rulesets_for(parsed)
     findings: list[Finding] = []
-    for name in names:
-        rs = REGISTRY.get(name)
-        if rs is None:
-            raise KeyError(f"unknown rule set {name!r}; known: {sorted(REGISTRY)}")
-        findings.extend(rs.run(parsed))
+    if timeout is not None:
+        parsed.cache["deadline"] = time.monotonic() + timeout
+    try:
+        for name in names:
+            rs = REGISTRY.get(name)
+            if rs is None:
+                raise KeyError(f"unknown rule set {name!r}; known: {sorted(REGISTRY)}")
+            findings.extend(rs.run(parsed))
+    except ValidationTimeout:
+        raise EInvoiceError(
+            "timeout",
+            f"Validation did not finish within {timeout} seconds.",
+            f"Valideringen blev ikke færdig inden for {timeout} sekunder.",
+            file=parsed.filename,
+        ) from None
+    finally:
+        parsed.cache.pop("deadline", None)
     return findings
 
 

@@ -39,6 +39,9 @@ from .document import (
 )
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# Documents above this size are "large": ingest may route them to a separate queue and
+# validate them with a timeout (``validate(parsed, timeout=...)``).
+LARGE_DOCUMENT_BYTES = 2 * 1024 * 1024
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -53,7 +56,8 @@ class EInvoiceError(Exception):
 
     ``too-large``, ``empty``, ``not-xml`` (PDF, ZIP, image, text), ``dtd-forbidden``
     (DOCTYPE, entities: XXE/entity expansion), ``encoding``, ``malformed``,
-    ``unknown-document`` (root element/namespace not a UBL 2 document).
+    ``unknown-document`` (root element/namespace not a UBL 2 document), and from
+    ``validate(..., timeout=...)``: ``timeout``.
     """
 
     def __init__(
@@ -85,6 +89,10 @@ class ParsedDocument:
     filename: str = ""
     size: int = 0
     cache: dict[str, Any] = field(default_factory=dict)  # for rule sets' derived data
+
+    @property
+    def is_large(self) -> bool:
+        return self.size > LARGE_DOCUMENT_BYTES
 
     @property
     def namespace(self) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -443,19 +444,28 @@ class RuleData:
         return (lambda n, E: match_at(k - 1, n, E)), [last_tag]
 
     # ------------------------------------------------------------------ running
-    def run(self, doc: Doc, env: Env | None = None) -> list[RawFinding]:
+    def run(
+        self, doc: Doc, env: Env | None = None, *, deadline: float | None = None
+    ) -> list[RawFinding]:
+        """The failed assertions. ``deadline`` (``time.monotonic()`` value): raise
+        ``ValidationTimeout`` when it passes (checked between patterns and every 256
+        elements)."""
         E = env if env is not None else Env(doc, self.global_exprs)
         if env is not None:
             E.global_exprs = {**self.global_exprs, **E.global_exprs}
         out: list[RawFinding] = []
         by_tag = doc.by_tag
         for pattern in self.patterns.values():
+            if deadline is not None and time.monotonic() > deadline:
+                raise ValidationTimeout(pattern.name)
             if pattern.wild:
                 nodes: Iterable[Node] = _all_nodes(doc)
             else:
                 nodes = [n for tag in pattern.by_tag if tag in by_tag for n in by_tag[tag]]
             struct_cache = pattern._struct
-            for n in nodes:
+            for i, n in enumerate(nodes):
+                if deadline is not None and not i & 255 and time.monotonic() > deadline:
+                    raise ValidationTimeout(pattern.name)
                 cands = struct_cache.get(n.pid)
                 if cands is None:
                     cands = pattern.structural(n)
@@ -515,6 +525,10 @@ class RuleData:
         finally:
             if tpl.variables:
                 E.vars = saved
+
+
+class ValidationTimeout(Exception):
+    """The rules did not finish before the deadline (a huge document)."""
 
 
 def _node_tags(n: Node) -> tuple[str, ...]:
@@ -646,7 +660,9 @@ class OfficialRuleSet:
         key = f"rules:{self.module.__name__}"
         raw = parsed.cache.get(key)
         if raw is None:
-            raw = parsed.cache[key] = self.data.run(tree_of(parsed))
+            raw = parsed.cache[key] = self.data.run(
+                tree_of(parsed), deadline=parsed.cache.get("deadline")
+            )
         return raw  # type: ignore[no-any-return]
 
     def __call__(self, parsed: Any) -> list[Any]:
