@@ -285,6 +285,7 @@ def annual_pay(
     version_of: dict[tuple[int, dt.date], Any] = {}
     shares_of: dict[tuple[dt.date, dt.date | None], list[rules.MonthShare]] = {}
     allowance_sums: dict[int, Decimal] = {}
+    segments_of: dict[Any, dict[tuple[int, int], Decimal]] = {}
     for employment_id, rows in placements.items():
         start, end, weekly_hours = emp_rows[employment_id]
         span = (max(start, first), min(end, last) if end else None)
@@ -292,30 +293,16 @@ def annual_pay(
         if shares is None:
             shares = shares_of[span] = rules.month_shares(year, *span)
         # Sum the month shares per (placement, version) segment; compute money once per segment.
-        segments: dict[tuple[int, int], Decimal] = {}
-        for month in shares:
-            day = month.first_day
-            index = next(
-                (
-                    i
-                    for i in range(len(rows) - 1, -1, -1)
-                    if rows[i][1] <= day and (rows[i][2] is None or rows[i][2] >= day)
-                ),
-                None,
-            )
-            if index is None:
-                continue
-            agreement_id = rows[index][3]
-            key = (agreement_id, day)
-            if key not in version_of:
-                version_of[key] = next(
-                    (v for v in reversed(versions[agreement_id]) if v[0] <= day), None
-                )
-            version = version_of[key]
-            if version is None:
-                continue
-            segment = (index, version[1])
-            segments[segment] = segments.get(segment, Decimal(0)) + month.share
+        # Most employments share their shape (whole year, one placement): cache by shape.
+        # Dates clipped to the year: only days within it are compared.
+        clipped = tuple(
+            (None, max(r[1], first), r[2] if r[2] is None or r[2] <= last else None, r[3])
+            for r in rows
+        )
+        shape = (span, clipped)
+        segments = segments_of.get(shape)
+        if segments is None:
+            segments = segments_of[shape] = _segments(list(clipped), shares, versions, version_of)
         basic = complementary = hours_paid = Decimal(0)
         for (index, version_id), share in segments.items():
             row = rows[index]
@@ -349,6 +336,40 @@ def annual_pay(
             pay_step=last_row[6],
         )
     return result
+
+
+def _segments(
+    rows: list[Any],
+    shares: list[rules.MonthShare],
+    versions: dict[int, list[tuple[dt.date, int, Decimal, Decimal]]],
+    version_of: dict[tuple[int, dt.date], Any],
+) -> dict[tuple[int, int], Decimal]:
+    """Month shares summed per (placement row index, version id)."""
+    segments: dict[tuple[int, int], Decimal] = {}
+    for month in shares:
+        day = month.first_day
+        index = next(
+            (
+                i
+                for i in range(len(rows) - 1, -1, -1)
+                if rows[i][1] <= day and (rows[i][2] is None or rows[i][2] >= day)
+            ),
+            None,
+        )
+        if index is None:
+            continue
+        agreement_id = rows[index][3]
+        key = (agreement_id, day)
+        if key not in version_of:
+            version_of[key] = next(
+                (v for v in reversed(versions[agreement_id]) if v[0] <= day), None
+            )
+        version = version_of[key]
+        if version is None:
+            continue
+        segment = (index, version[1])
+        segments[segment] = segments.get(segment, Decimal(0)) + month.share
+    return segments
 
 
 # --- Recruitment -------------------------------------------------------------------------------
