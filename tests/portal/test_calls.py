@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from koncernservice.core.errors import AccessDenied, DomainError
@@ -81,3 +83,37 @@ def test_calls_page_logs_a_call_and_is_closed_to_employees(portal) -> None:
     )
     assert response.status_code == 302 and Call.objects.count() == 1
     assert client_for(portal.world.employee).get("/portal/opkald/").status_code == 403
+
+
+def test_report_per_team_and_per_phone_queue(portal) -> None:
+    caller = portal.world.teacher.person
+    for outcome, seconds in (("resolved", 100), ("resolved", 200), ("transferred", 600)):
+        services.call_log(
+            actor=portal.caseworker,
+            caller=caller,
+            service=portal.salary,
+            outcome=outcome,
+            duration_seconds=seconds,
+        )
+    services.call_log(
+        actor=portal.caseworker, caller=None, service=None, outcome="resolved", duration_seconds=50
+    )
+    services.telephony_import(
+        rows=[
+            {"time": "2026-03-02T09:15:00", "queue": "Løn", "wait": "30", "talk": "180"},
+            {"time": "2026-03-02T09:20:00", "queue": "Løn", "wait": "10", "talk": "100"},
+            {"time": "2026-03-02T09:25:00", "queue": "Systemer", "wait": "5", "talk": "60"},
+        ]
+    )
+    report = selectors.call_report(user=portal.world.admin, since=dt.date(2026, 1, 1))
+    # The salary service's queue team: 3 calls, 2 of 3 resolved, (100+200+600)/3 s.
+    assert report["per_team"] == [
+        {"team": "Løn", "calls": 3, "first_contact_resolution": 66.7, "avg_handle_seconds": 300.0},
+        {"team": "–", "calls": 1, "first_contact_resolution": 100.0, "avg_handle_seconds": 50.0},
+    ]
+    assert report["per_phone_queue"] == [
+        {"queue": "Løn", "records": 2, "avg_wait_seconds": 20.0, "avg_talk_seconds": 140.0},
+        {"queue": "Systemer", "records": 1, "avg_wait_seconds": 5.0, "avg_talk_seconds": 60.0},
+    ]
+    page = client_for(portal.caseworker).get("/portal/opkald/").content.decode()
+    assert 'id="calls-per-team"' in page and 'id="calls-per-phone-queue"' in page

@@ -772,3 +772,65 @@ class TelephonyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.queue}"
+
+
+# --- Workspace -------------------------------------------------------------------------------
+
+
+class SavedView(AuditedModel, TimeStampedModel):
+    """A caseworker's named filter and sort of a queue list."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="portal_saved_views",
+    )
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("queue"), on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "queue", "name"],
+                name="portal_savedview_unique",
+                violation_error_message=_("You already have a view with this name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Macro(AuditedModel, TimeStampedModel):
+    """A canned reply: text with placeholders and, optionally, a state to move the case to."""
+
+    name = models.CharField(_("name"), max_length=100)
+    body = models.TextField(_("text"))
+    queue = models.ForeignKey(
+        Queue,
+        verbose_name=_("queue"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+        help_text=_("Empty: every queue."),
+    )
+    state = models.CharField(
+        _("then change state to"), max_length=20, blank=True, choices=Case.State.choices
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -283,6 +283,37 @@ def next_check(state: TimerState, *, stopped: bool) -> dt.datetime | None:
     return None
 
 
+# --- Canned replies ------------------------------------------------------------------------------
+
+MACRO_PLACEHOLDERS = ("sag", "titel", "anmoder", "sagsbehandler")
+"""Placeholders a canned reply may use: ``{sag}`` (number), ``{titel}``, ``{anmoder}`` (the
+requester's name), ``{sagsbehandler}`` (the caseworker's name)."""
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def macro_unknown_placeholders(body: str) -> list[str]:
+    """Placeholders in ``body`` that are not in :data:`MACRO_PLACEHOLDERS`, in order."""
+    return [m for m in _PLACEHOLDER.findall(body) if m not in MACRO_PLACEHOLDERS]
+
+
+def render_macro(body: str, values: Mapping[str, str]) -> str:
+    """Fill the placeholders of a canned reply; unknown ones stay as written."""
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), body)
+
+
+SAVED_VIEW_KEYS = ("state", "assignee", "priority", "q", "sort")
+
+
+def clean_view_filters(raw: Mapping[str, Any]) -> dict[str, str]:
+    """The filters a saved queue view keeps: known keys, short non-empty strings."""
+    return {
+        key: str(raw[key])[:100]
+        for key in SAVED_VIEW_KEYS
+        if key in raw and raw[key] not in (None, "")
+    }
+
+
 # --- Case numbers ------------------------------------------------------------------------------
 
 CASE_NUMBER = re.compile(r"\bKS-(\d{4})-(\d{6})\b")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koncernservice.core import access
-from koncernservice.core.models import Employment, User
+from koncernservice.core.models import Employment, OrgUnit, User
 from koncernservice.core.selectors import calendar_spec
 from koncernservice.portal import rules
 from koncernservice.portal.models import (
@@ -422,6 +422,17 @@ def report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         parts = path.strip("/").split("/")
         key = "/".join(parts[:2])
         per_administration[key] = per_administration.get(key, 0) + count
+    names = dict(
+        OrgUnit.objects.filter(path__in=[f"/{key}/" for key in per_administration]).values_list(
+            "path", "name"
+        )
+    )
+    administrations: list[dict[str, Any]] = [
+        {"name": names.get(f"/{key}/", key), "path": f"/{key}/", "created": count}
+        for key, count in sorted(
+            per_administration.items(), key=lambda item: (-item[1], names.get(f"/{item[0]}/", ""))
+        )
+    ]
     timers = SlaTimer.objects.filter(case__in=qs, kind="resolution")
     met = timers.filter(status="met").count()
     breached = timers.filter(status="breached").count()
@@ -442,6 +453,8 @@ def report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         "created": qs.count(),
         "per_service": per_service,
         "per_administration": per_administration,
+        "administrations": administrations,
+        "per_week": _per_week(qs, since),
         "sla_met": met,
         "sla_breached": breached,
         "sla_compliance": round(100 * met / (met + breached), 1) if met + breached else None,
@@ -450,6 +463,44 @@ def report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         "deflected": deflected,
         "satisfaction": round(sum(rating_list) / len(rating_list), 2) if rating_list else None,
     }
+
+
+def _per_week(qs: QuerySet[Case], since: dt.date) -> list[dict[str, Any]]:
+    """Cases created and resolved per ISO week (Monday) from ``since``, every week listed."""
+    from django.db.models.functions import TruncWeek
+
+    created = dict(
+        qs.annotate(week=TruncWeek("created_at")).values_list("week").annotate(n=Count("pk"))
+    )
+    resolved = dict(
+        qs.filter(resolved_at__isnull=False)
+        .annotate(week=TruncWeek("resolved_at"))
+        .values_list("week")
+        .annotate(n=Count("pk"))
+    )
+
+    def monday(value: Any) -> dt.date:
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return day - dt.timedelta(days=day.weekday())
+
+    created_by = {monday(k): v for k, v in created.items() if k is not None}
+    resolved_by = {monday(k): v for k, v in resolved.items() if k is not None}
+    first = since - dt.timedelta(days=since.weekday())
+    last = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
+    rows = []
+    week = first
+    while week <= last:
+        year, number, _day = week.isocalendar()
+        rows.append(
+            {
+                "week": week,
+                "label": f"{year}-U{number:02d}",
+                "created": created_by.get(week, 0),
+                "resolved": resolved_by.get(week, 0),
+            }
+        )
+        week += dt.timedelta(days=7)
+    return rows
 
 
 def users_in_team(queue: Queue) -> QuerySet[User]:
@@ -512,7 +563,46 @@ def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         "calls": total,
         "first_contact_resolution": round(100 * resolved / total, 1) if total else None,
         "avg_handle_seconds": round(calls.aggregate(a=Avg("duration_seconds"))["a"] or 0, 1),
+        "per_team": _calls_per_team(calls),
+        "per_phone_queue": [
+            {
+                "queue": row["queue"],
+                "records": row["n"],
+                "avg_wait_seconds": round(row["wait"] or 0, 1),
+                "avg_talk_seconds": round(row["talk"] or 0, 1),
+            }
+            for row in records.values("queue")
+            .annotate(n=Count("pk"), wait=Avg("wait_seconds"), talk=Avg("talk_seconds"))
+            .order_by("queue")
+        ],
     }
+
+
+def _calls_per_team(calls: QuerySet[Any]) -> list[dict[str, Any]]:
+    """Logged calls per team: the team of the topic's default queue (no topic: "–")."""
+    from django.db.models import Avg
+
+    from koncernservice.portal.models import Call
+
+    rows = (
+        calls.values("service__default_queue__name")
+        .annotate(
+            n=Count("pk"),
+            resolved=Count("pk", filter=Q(outcome=Call.Outcome.RESOLVED)),
+            handle=Avg("duration_seconds"),
+        )
+        .order_by("service__default_queue__name")
+    )
+    result = [
+        {
+            "team": row["service__default_queue__name"] or "–",
+            "calls": row["n"],
+            "first_contact_resolution": round(100 * row["resolved"] / row["n"], 1),
+            "avg_handle_seconds": round(row["handle"] or 0, 1),
+        }
+        for row in rows
+    ]
+    return sorted(result, key=lambda row: (row["team"] == "–", row["team"]))
 
 
 def calls_visible(*, user: Any) -> QuerySet[Any]:
@@ -531,3 +621,18 @@ def calls_visible(*, user: Any) -> QuerySet[Any]:
     for path in paths:
         condition |= Q(unit__path__startswith=path)
     return qs.filter(condition)
+
+
+def saved_views(*, user: Any, queue: Queue) -> QuerySet[Any]:
+    from koncernservice.portal.models import SavedView
+
+    if not _active(user) or not user.pk:
+        return SavedView.objects.none()
+    return SavedView.objects.filter(user_id=user.pk, queue=queue).order_by("name")
+
+
+def macros_for(*, case: Case) -> QuerySet[Any]:
+    """Active canned replies for the case's queue (and those for every queue)."""
+    from koncernservice.portal.models import Macro
+
+    return Macro.objects.filter(Q(queue__isnull=True) | Q(queue_id=case.queue_id), is_active=True)

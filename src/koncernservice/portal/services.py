@@ -40,9 +40,11 @@ from koncernservice.portal.models import (
     CaseLink,
     Deflection,
     IdempotencyKey,
+    Macro,
     Queue,
     QueueMember,
     RoutingRule,
+    SavedView,
     Service,
     ServiceArea,
     ServiceForm,
@@ -748,6 +750,129 @@ def case_split(
         _event(case, actor, "split_to", {"case": new.number, "entries": len(chosen)})
     transaction.on_commit(lambda: notify(case_id=new.pk, event="created"))
     return new
+
+
+@transaction.atomic
+def case_bulk_transition(*, actor: Any, cases: list[Case], state: str) -> int:
+    """Move several cases to ``state`` in one transaction: all or none; every case that
+    cannot move is named in the error."""
+    errors: list[ErrorDetail] = []
+    for case in cases:
+        try:
+            case_transition(actor=actor, case=case, state=state)
+        except DomainError as exc:
+            errors.append(ErrorDetail(f"{case.number}: {exc.message}", code="transition"))
+    if errors:
+        raise _invalid(errors)
+    return len(cases)
+
+
+# --- Workspace: saved views and canned replies ----------------------------------------------
+
+
+@transaction.atomic
+def saved_view_save(*, actor: Any, queue: Queue, name: str, filters: dict[str, Any]) -> SavedView:
+    """Save (or overwrite) the actor's named view of a queue list."""
+    if not selectors.queues_for(user=actor).filter(pk=queue.pk).exists():
+        raise _not_found()
+    name = str(name or "").strip()
+    if not name or len(name) > 80:
+        raise DomainError.single(
+            _("Give the view a name of at most 80 characters."), field="name", code="name"
+        )
+    with audit_context(actor=actor):
+        view, _created = SavedView.objects.update_or_create(
+            user_id=actor.pk,
+            queue=queue,
+            name=name,
+            defaults={"filters": rules.clean_view_filters(filters)},
+        )
+    return view
+
+
+@transaction.atomic
+def saved_view_delete(*, actor: Any, view: SavedView) -> None:
+    if view.user_id != getattr(actor, "pk", None):
+        raise _not_found()
+    with audit_context(actor=actor):
+        view.delete()
+
+
+@transaction.atomic
+def macro_save(
+    *,
+    actor: Any,
+    macro: Macro | None,
+    name: Any,
+    body: Any,
+    queue: Queue | None = None,
+    state: Any = "",
+    is_active: bool = True,
+) -> Macro:
+    """Create or change a canned reply (catalogue managers; audited)."""
+    access.require(actor, MANAGE_CATALOGUE)
+    errors: list[ErrorDetail] = []
+    name = _clean_name(name, errors)[:100]
+    text = str(body or "").strip()
+    if not text:
+        errors.append(ErrorDetail(_("This field is required."), field="body", code="required"))
+    unknown = rules.macro_unknown_placeholders(text)
+    if unknown:
+        errors.append(
+            ErrorDetail(
+                _("Unknown placeholders: %(names)s. Use %(known)s.")
+                % {
+                    "names": ", ".join("{" + u + "}" for u in unknown),
+                    "known": ", ".join("{" + k + "}" for k in rules.MACRO_PLACEHOLDERS),
+                },
+                field="body",
+                code="placeholder",
+            )
+        )
+    state = str(state or "")
+    if state and state not in Case.State.values:
+        errors.append(ErrorDetail(_("Choose one of the options."), field="state", code="choice"))
+    if errors:
+        raise _invalid(errors)
+    macro = macro or Macro()
+    macro.name, macro.body, macro.queue, macro.state = name, text, queue, state
+    macro.is_active = bool(is_active)
+    with audit_context(actor=actor):
+        macro.save()
+    return macro
+
+
+@transaction.atomic
+def macro_delete(*, actor: Any, macro: Macro) -> None:
+    access.require(actor, MANAGE_CATALOGUE)
+    with audit_context(actor=actor):
+        macro.delete()
+
+
+@transaction.atomic
+def case_apply_macro(*, actor: Any, case: Case, macro: Macro) -> CaseEntry:
+    """Send a canned reply (placeholders filled) and change the state if the macro says so;
+    both or neither."""
+    case = Case.objects.select_related("queue", "unit", "requester").get(pk=case.pk)
+    _require_work(actor, case)
+    if not macro.is_active or (macro.queue_id and macro.queue_id != case.queue_id):
+        raise DomainError.single(
+            _("This canned reply cannot be used on this case."), field="macro", code="macro"
+        )
+    user = _actor_user(actor)
+    body = rules.render_macro(
+        macro.body,
+        {
+            "sag": case.number,
+            "titel": case.title,
+            "anmoder": case.requester.full_name,
+            "sagsbehandler": (user.get_full_name() or user.username) if user else "",
+        },
+    )
+    entry = case_reply(actor=actor, case=case, body=body)
+    if macro.state and macro.state != case.state:
+        case_transition(actor=actor, case=case, state=macro.state)
+    return entry
 
 
 # --- SLA sweep -------------------------------------------------------------------------------

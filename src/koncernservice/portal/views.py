@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -205,6 +206,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     }
     context["related"] = selectors.related_cases(user=request.user, case=case)
     if worker:
+        context["macros"] = list(selectors.macros_for(case=case))
         context["requester_context"] = selectors.requester_context(user=request.user, case=case)
         context["team"] = selectors.users_in_team(case.queue)
     return render(request, "portal/case_detail.html", context)
@@ -376,6 +378,16 @@ def queue_detail(request: HttpRequest, code: str) -> HttpResponse:
         states=[("open", _("Open")), ("all", _("All")), *Case.State.choices],
         priorities=Case.Priority.choices,
         team=selectors.users_in_team(queue),
+        saved_views=[
+            (view, urlencode(view.filters))
+            for view in selectors.saved_views(user=request.user, queue=queue)
+        ],
+        bulk_states=[(v, label) for v, label in Case.State.choices if v != "new"],
+        current_filters={
+            **filters,
+            "q": request.GET.get("q", ""),
+            "sort": request.GET.get("sort", ""),
+        },
     )
 
 
@@ -397,6 +409,76 @@ def bulk_assign(request: HttpRequest, code: str) -> HttpResponse:
             ngettext("%(n)d case assigned.", "%(n)d cases assigned.", count) % {"n": count},
         )
     return redirect("portal:queue_detail", code=queue.code)
+
+
+@login_required
+@require_POST
+def bulk_state(request: HttpRequest, code: str) -> HttpResponse:
+    """Change the state of the selected cases: all or none."""
+    queue = selectors.queue_get(user=request.user, code=code)
+    numbers = request.POST.getlist("cases")[:500]
+    cases = list(selectors.cases_visible(user=request.user).filter(queue=queue, number__in=numbers))
+    try:
+        count = services.case_bulk_transition(
+            actor=request.user, cases=cases, state=request.POST.get("state", "")
+        )
+    except DomainError as exc:
+        messages.error(request, _("No case was changed."))
+        for detail in exc.errors or []:
+            messages.error(request, str(detail.message))
+    except access.AccessDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    else:
+        messages.success(
+            request,
+            ngettext("%(n)d case changed.", "%(n)d cases changed.", count) % {"n": count},
+        )
+    return redirect("portal:queue_detail", code=queue.code)
+
+
+@login_required
+@require_POST
+def saved_view_save(request: HttpRequest, code: str) -> HttpResponse:
+    queue = selectors.queue_get(user=request.user, code=code)
+    try:
+        view = services.saved_view_save(
+            actor=request.user,
+            queue=queue,
+            name=request.POST.get("name", ""),
+            filters=request.POST.dict(),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("portal:queue_detail", code=queue.code)
+    messages.success(request, _("The view is saved."))
+    url = reverse("portal:queue_detail", args=[queue.code])
+    return redirect(f"{url}?{urlencode(view.filters)}")
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    queue = selectors.queue_get(user=request.user, code=code)
+    view = selectors.saved_views(user=request.user, queue=queue).filter(pk=pk).first()
+    if view is None:
+        raise Http404
+    services.saved_view_delete(actor=request.user, view=view)
+    messages.success(request, _("The view is deleted."))
+    return redirect("portal:queue_detail", code=queue.code)
+
+
+@login_required
+@require_POST
+def case_macro(request: HttpRequest, number: str) -> HttpResponse:
+    def act(case: Case) -> None:
+        raw = request.POST.get("macro", "")
+        macro = selectors.macros_for(case=case).filter(pk=int(raw) if raw.isdigit() else 0).first()
+        if macro is None:
+            raise DomainError.single(_("Choose a canned reply."), field="macro")
+        services.case_apply_macro(actor=request.user, case=case, macro=macro)
+        messages.success(request, _("The reply is sent."))
+
+    return _act(request, number, act)
 
 
 @login_required
@@ -450,7 +532,48 @@ def reports(request: HttpRequest) -> HttpResponse:
         {"label": key, "count": value, "width": round(100 * value / top_age)}
         for key, value in data["backlog_age"].items()
     ]
-    return render(request, "portal/reports.html", {"data": data, "ages": ages})
+    top_admin = max([row["created"] for row in data["administrations"]] or [1]) or 1
+    for row in data["administrations"]:
+        row["width"] = round(100 * row["created"] / top_admin, 1)
+    return render(
+        request,
+        "portal/reports.html",
+        {"data": data, "ages": ages, "weeks": _week_chart(data["per_week"])},
+    )
+
+
+WEEK_CHART_WIDTH, WEEK_CHART_HEIGHT = 800, 200
+
+
+def _week_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Geometry of the per-week column chart (created and resolved side by side)."""
+    top = max([max(r["created"], r["resolved"]) for r in rows] or [0]) or 1
+    step = WEEK_CHART_WIDTH / max(1, len(rows))
+    bars = []
+    for index, row in enumerate(rows):
+        created = WEEK_CHART_HEIGHT * row["created"] / top
+        resolved = WEEK_CHART_HEIGHT * row["resolved"] / top
+        bars.append(
+            {
+                **row,
+                "x": round(index * step, 1),
+                "x2": round(index * step + step * 0.45, 1),
+                "w": round(step * 0.42, 1),
+                "created_h": round(created, 1),
+                "created_y": round(WEEK_CHART_HEIGHT - created, 1),
+                "resolved_h": round(resolved, 1),
+                "resolved_y": round(WEEK_CHART_HEIGHT - resolved, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "top": top,
+        "first": rows[0]["label"] if rows else "",
+        "last": rows[-1]["label"] if rows else "",
+        "width": WEEK_CHART_WIDTH,
+        "height": WEEK_CHART_HEIGHT,
+        "busiest": max(rows, key=lambda r: r["created"]) if rows else None,
+    }
 
 
 def _report_export(data: dict[str, Any]) -> HttpResponse:
@@ -466,10 +589,14 @@ def _report_export(data: dict[str, Any]) -> HttpResponse:
     per_service = [
         [row["service__name"], row["created"], row["resolved"]] for row in data["per_service"]
     ]
+    weeks = [[row["label"], row["created"], row["resolved"]] for row in data["per_week"]]
+    administrations = [[row["name"], row["created"]] for row in data["administrations"]]
     return excel_response(
         "portal-rapport",
         {
             "Tjenester": [[str(_("Service")), str(_("Created")), str(_("Resolved"))], *per_service],
+            "Uger": [[str(_("Week")), str(_("Created")), str(_("Resolved"))], *weeks],
+            "Forvaltninger": [[str(_("Administration")), str(_("Created"))], *administrations],
             "Nøgletal": [[key, data[key]] for key in keys],
         },
     )
@@ -948,3 +1075,50 @@ def _routing_units(editing: Any) -> list[Any]:
     if editing is not None and editing.unit is not None and editing.unit not in units:
         units.append(editing.unit)
     return units
+
+
+@login_required
+def setup_macros(request: HttpRequest) -> HttpResponse:
+    """Canned replies: the list, a form for a new one, ``?rediger=<id>`` to change or delete."""
+    _require_setup(request)
+    from koncernservice.portal.models import Macro, Queue
+
+    editing = None
+    if pk := request.GET.get("rediger"):
+        editing = Macro.objects.filter(pk=int(pk) if pk.isdigit() else 0).first()
+        if editing is None:
+            raise Http404
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete" and editing is not None:
+                services.macro_delete(actor=request.user, macro=editing)
+                messages.success(request, _("The canned reply is deleted."))
+            else:
+                queue_code = request.POST.get("queue", "")
+                services.macro_save(
+                    actor=request.user,
+                    macro=editing,
+                    name=request.POST.get("name"),
+                    body=request.POST.get("body"),
+                    queue=Queue.objects.filter(code=queue_code).first() if queue_code else None,
+                    state=request.POST.get("state", ""),
+                    is_active=request.POST.get("is_active") == "1",
+                )
+                messages.success(request, _("The canned reply is saved."))
+        except DomainError as exc:
+            errors = _domain_errors(exc)
+        else:
+            return redirect("portal:setup_macros")
+    return _setup_page(
+        request,
+        "portal/setup_macros.html",
+        {
+            "macros": Macro.objects.select_related("queue").order_by("name"),
+            "editing": editing,
+            "queues": Queue.objects.order_by("name"),
+            "states": [(v, label) for v, label in Case.State.choices if v != "new"],
+            "placeholders": ", ".join("{" + p + "}" for p in rules.MACRO_PLACEHOLDERS),
+        },
+        errors,
+    )
