@@ -295,3 +295,27 @@ def test_hire_creates_person_employment_placement_letter(world, posting) -> None
             start_date=dt.date(2026, 8, 1),
         )
     assert Hire.objects.count() == 1
+
+
+def test_hire_opens_an_onboarding_case_in_the_portal(world, posting) -> None:
+    from koncernservice.portal.models import Case, Queue, Service, ServiceArea
+
+    area = ServiceArea.objects.create(code="personale", name="Personale", position=1)
+    queue = Queue.objects.create(code="personale", name="Personale")
+    Service.objects.create(
+        area=area,
+        code="ansaettelse",
+        name="Ny ansættelse",
+        default_queue=queue,
+        audience=Service.Audience.MANAGERS,
+    )
+    application = offer(world, posting)
+    draft = services.draft_extract(actor=world.hr, application=application, use_model=False)
+    services.draft_confirm(actor=world.hr, draft=draft, items=draft.items)
+    hire = services.hire_create(
+        actor=world.hr, application=application, cpr="0101901234", start_date=dt.date(2026, 8, 1)
+    )
+    case = Case.objects.get(number=hire.onboarding_case)
+    assert case.service.code == "ansaettelse"
+    assert "Ida Holm" in case.title
+    assert case.requester_id == world.manager.person_id

@@ -14,9 +14,11 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from koncernservice.core import selectors as core_selectors
+from koncernservice.core.errors import DomainError
 from koncernservice.hr import selectors, services
 from koncernservice.hr.models import Agreement, Application, JobCategory, JobPosting, Requisition
 
@@ -520,9 +522,7 @@ def application_placement(request: HttpRequest, application_id: int, payload: Co
     application = _application(request, application_id)
     draft = getattr(application, "placement_draft", None)
     if draft is None:
-        draft = services.draft_extract(
-            actor=_user(request), application=application, text=" ", use_model=False
-        )
+        raise DomainError.single(_("Read the CV first."), code="no_draft")
     draft = services.draft_confirm(
         actor=_user(request),
         draft=draft,
