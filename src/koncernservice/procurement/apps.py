@@ -7,7 +7,9 @@ class ProcurementConfig(AppConfig):
     label = "procurement"
     verbose_name = _("Procurement")
     # (url name, label, permission) entries shown in the main menu
-    navigation: list[tuple[str, object, str | None]] = []
+    navigation: list[tuple[str, object, str | None]] = [
+        ("procurement:orders", _("Purchase orders"), "procurement.view_order"),
+    ]
 
     def ready(self) -> None:
         from koncernservice.core.access import register_role_permissions

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from koncernservice.procurement import views
 
 app_name = "procurement"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.order_list, name="orders"),
+    path("ny/", views.order_new, name="order_new"),
+    path("ordrer/<int:pk>/", views.order, name="order"),
+]
