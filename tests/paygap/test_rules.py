@@ -359,3 +359,30 @@ def test_quartile_shares_tie_case_written_out() -> None:
     # a band of 32 with 1 woman: 3.125 -> 3.13 and 96.875 -> 96.88 (sum 100.01)
     assert rules.share(1, 32) == D("3.13")
     assert rules.share(31, 32) == D("96.88")
+
+
+@settings(max_examples=80, deadline=None)
+@given(workforces())
+def test_exact_means_and_medians_equal_the_naive_fraction_ones(workers: list[Worker]) -> None:
+    # the fast path (integers per denominator, sort keys of 60 digits) is exact
+    levels = [x.hourly for x in workers]
+    assert rules.mean_ratio([rules.level(x) for x in workers]) == rules.mean(levels)
+    assert rules.median_ratio([rules.level(x) for x in workers]) == rules.median(levels)
+    assert [x.hourly for x in rules.quartile_order(workers)] == sorted(levels)
+    # the published gaps from 60-digit decimals equal the exact ones rounded
+    by_sex = rules._by_sex(workers, rules.level)
+    for average, exact in (("mean", rules.mean), ("median", rules.median)):
+        exact_levels = {
+            s: exact([a / b for a, b in (map(Fraction, r) for r in by_sex[s])]) for s in "FM"
+        }
+        assert rules.gap_between(by_sex["M"], by_sex["F"], average) == rules.gap(
+            exact_levels["M"], exact_levels["F"]
+        )
+
+
+def test_near_ties_fall_back_to_exact_fractions() -> None:
+    # 200 vs 175.31 is an exact 12.345 %: the decimal approximation lies at the tie, so the
+    # exact value decides (half-up -> 12.35); one third of a hundredth is never near a tie
+    assert rules.certain_round(D("12.345"), lambda: Fraction(12345, 1000)) == D("12.35")
+    assert rules.certain_round(D("12.345"), lambda: Fraction(123449, 10000)) == D("12.34")
+    assert rules.certain_round(D("0.003333"), lambda: None) == D("0.00")

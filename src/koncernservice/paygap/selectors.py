@@ -134,6 +134,18 @@ def section(*, unit: OrgUnit, year: int, smallest: int) -> dict[str, Any]:
     return data
 
 
+def headline(*, unit: OrgUnit, year: int, smallest: int) -> dict[str, Any]:
+    """Counts and the mean and median gap of a unit (the overview page), suppressed."""
+    found = workers(unit=unit, year=year)
+    count = rules.counts(found)
+    published = rules.publishable(count, smallest)
+    return {
+        "count": count,
+        "mean_gap": rules.mean_gap(found) if published else None,
+        "median_gap": rules.median_gap(found) if published else None,
+    }
+
+
 def report_data(*, entity: OrgUnit, year: int, smallest: int) -> dict[str, Any]:
     """The annual report: the legal entity and each administration (JSON-safe)."""
     sections = [section(unit=entity, year=year, smallest=smallest)]

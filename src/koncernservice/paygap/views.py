@@ -47,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
     rows = []
     if year is not None:
         for unit in units:
-            data = selectors.section(unit=unit, year=year, smallest=selectors.min_group())
+            data = selectors.headline(unit=unit, year=year, smallest=selectors.min_group())
             rows.append({"unit": unit, "data": data})
     may_manage = core_access.has_permission_anywhere(request.user, access.MANAGE)
     return render(
