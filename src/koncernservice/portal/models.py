@@ -495,6 +495,9 @@ class Article(AuditedModel, TimeStampedModel):
         blank=True,
         related_name="articles",
     )
+    review_reminded_on = models.DateField(
+        _("review reminder sent"), null=True, blank=True, editable=False
+    )
     search_text = models.TextField(_("search text"), blank=True, editable=False)
     is_published = models.BooleanField(_("published"), default=True)
     helpful_count = models.PositiveIntegerField(_("found helpful"), default=0)

@@ -636,3 +636,13 @@ def macros_for(*, case: Case) -> QuerySet[Any]:
     from koncernservice.portal.models import Macro
 
     return Macro.objects.filter(Q(queue__isnull=True) | Q(queue_id=case.queue_id), is_active=True)
+
+
+def articles_due_for_review(*, days: int = 30) -> list[Article]:
+    """Published articles whose review date is within ``days`` days or past, soonest first."""
+    limit = timezone.localdate() + dt.timedelta(days=days)
+    return list(
+        Article.objects.filter(is_published=True, review_date__lte=limit)
+        .select_related("owner")
+        .order_by("review_date", "slug")[:100]
+    )

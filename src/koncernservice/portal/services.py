@@ -1074,24 +1074,48 @@ def article_save(
     body: str,
     service: Service | None = None,
     review_date: dt.date | None = None,
+    is_published: bool | None = None,
+    owner: User | None = None,
 ) -> Article:
-    """Create an article or write its next version (the old text is kept)."""
+    """Create an article or write its next version (the old text is kept). ``owner`` and
+    ``is_published`` stay as they were when not given; a new review date re-arms the
+    review reminder."""
     access.require(actor, MANAGE_CATALOGUE)
     errors = []
     if not str(title or "").strip():
         errors.append(ErrorDetail(_("This field is required."), field="title", code="required"))
+    elif len(str(title).strip()) > 200:
+        errors.append(ErrorDetail(_("At most 200 characters."), field="title", code="too_long"))
     if not str(body or "").strip():
         errors.append(ErrorDetail(_("This field is required."), field="body", code="required"))
     if not slug:
         errors.append(ErrorDetail(_("This field is required."), field="slug", code="required"))
+    elif not re.match(r"^[a-z0-9][a-z0-9-]{0,99}$", slug):
+        errors.append(
+            ErrorDetail(
+                _("Use 1–100 lower-case letters a–z, digits and hyphens."),
+                field="slug",
+                code="slug",
+            )
+        )
+    if review_date is not None and review_date < timezone.localdate():
+        errors.append(
+            ErrorDetail(_("The review date must not be in the past."), field="review_date")
+        )
     if errors:
         raise _invalid(errors)
     with audit_context(actor=actor):
         article = Article.objects.select_for_update().filter(slug=slug).first()
         if article is None:
-            article = Article(slug=slug, version=1, owner=_actor_user(actor))
+            article = Article(slug=slug, version=1, owner=owner or _actor_user(actor))
         else:
             article.version += 1
+            if owner is not None:
+                article.owner = owner
+        if is_published is not None:
+            article.is_published = is_published
+        if review_date != article.review_date:
+            article.review_reminded_on = None
         article.title = title.strip()
         article.body = body
         article.service = service
@@ -1106,6 +1130,63 @@ def article_save(
             author=_actor_user(actor),
         )
     return article
+
+
+def article_review_reminders(*, today: dt.date | None = None, days: int = 14) -> dict[str, int]:
+    """E-mail each published article's owner once when its review date is ``days`` or fewer
+    days away (or past). Run daily (``ks portal review-reminders``)."""
+    today = today or timezone.localdate()
+    due = list(
+        Article.objects.filter(
+            is_published=True,
+            review_date__isnull=False,
+            review_date__lte=today + dt.timedelta(days=days),
+            review_reminded_on__isnull=True,
+        )
+        .select_related("owner")
+        .order_by("review_date", "slug")
+    )
+    counts = {"due": len(due), "reminded": 0, "no_owner": 0, "overdue": 0}
+    with audit_context(actor_label="system:articles"):
+        for article in due:
+            if article.review_date and article.review_date < today:
+                counts["overdue"] += 1
+            owner = article.owner
+            if owner is None or not owner.is_active or not owner.email:
+                counts["no_owner"] += 1
+                continue
+            subject, body = _article_reminder_text(article, today)
+            try:
+                EmailMessage(subject, body, to=[owner.email]).send()
+            except Exception:  # a failing mail server must not stop the job
+                log.exception("Review reminder for article %s failed", article.slug)
+                continue
+            Article.objects.filter(pk=article.pk).update(review_reminded_on=today)
+            record_event(
+                article,
+                "portal.article_review_reminder",
+                data={"owner": owner.pk, "review_date": str(article.review_date)},
+            )
+            counts["reminded"] += 1
+    return counts
+
+
+def _article_reminder_text(article: Article, today: dt.date) -> tuple[str, str]:
+    """The Danish reminder text (subject, body) for an article due for review."""
+    from django.urls import reverse
+
+    when = article.review_date.strftime("%d-%m-%Y") if article.review_date else ""
+    subject = _("Knowledge article due for review: %(title)s") % {"title": article.title}
+    body = _(
+        'The article "%(title)s" (version %(version)d) is due for review on %(date)s.\n'
+        "Read it through, correct it if needed and set a new review date:\n%(url)s\n"
+    ) % {
+        "title": article.title,
+        "version": article.version,
+        "date": when,
+        "url": reverse("portal:article_edit", args=[article.slug]),
+    }
+    return subject, body
 
 
 def article_feedback(*, article: Article, helpful: bool) -> None:

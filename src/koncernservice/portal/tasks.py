@@ -29,3 +29,9 @@ def apply_retention() -> dict[str, int]:
 def deliver_webhooks() -> dict[str, int]:
     """Every minute: send due webhook deliveries from the outbox."""
     return services.webhook_deliver()
+
+
+@task()
+def remind_article_reviews() -> dict[str, int]:
+    """Daily: e-mail owners of knowledge articles due for review within 14 days."""
+    return services.article_review_reminders()

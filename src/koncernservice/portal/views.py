@@ -500,7 +500,86 @@ def articles(request: HttpRequest) -> HttpResponse:
         if text
         else list(selectors.Article.objects.filter(is_published=True)[:100])
     )
-    return render(request, "portal/articles.html", {"q": text, "articles": found})
+    manager = access.has_permission_anywhere(request.user, MANAGE_CATALOGUE)
+    return render(
+        request,
+        "portal/articles.html",
+        {
+            "q": text,
+            "articles": found,
+            "manager": manager,
+            "due": selectors.articles_due_for_review(days=30) if manager else [],
+        },
+    )
+
+
+@login_required
+def article_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Write a new article or the next version of one (catalogue managers)."""
+    import datetime as dt
+
+    from koncernservice.portal.models import Article, Service
+
+    if not access.has_permission_anywhere(request.user, MANAGE_CATALOGUE):
+        raise PermissionDenied
+    article = None
+    if slug is not None:
+        article = Article.objects.filter(slug=slug).select_related("owner", "service").first()
+        if article is None:
+            raise Http404
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        raw_date = request.POST.get("review_date", "").strip()
+        service_code = request.POST.get("service", "")
+        owner_name = request.POST.get("owner", "").strip()
+        try:
+            try:
+                review = dt.date.fromisoformat(raw_date) if raw_date else None
+            except ValueError as exc:
+                raise DomainError.single(
+                    _("Enter a date as YYYY-MM-DD."), field="review_date"
+                ) from exc
+            owner = None
+            if owner_name:
+                owner = User.objects.filter(username=owner_name, is_active=True).first()
+                if owner is None:
+                    raise DomainError.single(
+                        _("No active user with that user name."), field="owner"
+                    )
+            saved = services.article_save(
+                actor=request.user,
+                slug=article.slug if article else request.POST.get("slug", "").strip(),
+                title=request.POST.get("title", ""),
+                body=request.POST.get("body", ""),
+                service=Service.objects.filter(code=service_code).first() if service_code else None,
+                review_date=review,
+                is_published=request.POST.get("is_published") == "1",
+                owner=owner,
+            )
+        except DomainError as exc:
+            errors = _domain_errors(exc)
+        else:
+            messages.success(
+                request, _("Version %(n)d of the article is saved.") % {"n": saved.version}
+            )
+            return redirect("portal:article_edit", slug=saved.slug)
+    return render(
+        request,
+        "portal/article_edit.html",
+        {
+            "article": article,
+            "errors": errors,
+            "general_errors": errors.get("__all__", []),
+            "form": request.POST,
+            "services": Service.objects.filter(is_active=True).order_by("name"),
+            "versions": article.versions.select_related("author").order_by("-version")[:20]
+            if article
+            else [],
+            # The renderer escapes the text (a safe Markdown subset).
+            "preview": mark_safe(rules.render_markdown(article.body)) if article else "",
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
@@ -511,7 +590,15 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, _("Thank you for your feedback."))
         return redirect("portal:article_detail", slug=slug)
     html = mark_safe(rules.render_markdown(article.body))  # escaped by the renderer
-    return render(request, "portal/article_detail.html", {"article": article, "html": html})
+    return render(
+        request,
+        "portal/article_detail.html",
+        {
+            "article": article,
+            "html": html,
+            "can_edit": access.has_permission_anywhere(request.user, MANAGE_CATALOGUE),
+        },
+    )
 
 
 # --- Reports ---------------------------------------------------------------------------------

@@ -32,7 +32,14 @@ class Command(KsCommand):
         show = sub.add_parser("case", help="Show one case (within the user's access).")
         show.add_argument("number")
         catalogue = sub.add_parser("catalogue", help="List the service catalogue.")
-        for action in (sweep, retention, mail, hooks, telephony, show, catalogue):
+        reviews = sub.add_parser(
+            "review-reminders",
+            help="E-mail owners of knowledge articles due for review (run daily).",
+        )
+        reviews.add_argument(
+            "--days", type=int, default=14, help="Remind this many days before the review date."
+        )
+        for action in (sweep, retention, mail, hooks, telephony, show, catalogue, reviews):
             action.add_argument("--json", action="store_true", help="Print the result as JSON.")
             action.add_argument("--as", dest="as_user", metavar="USER")
 
@@ -49,6 +56,18 @@ class Command(KsCommand):
         if action == "retention":
             counts = services.retention_run()
             text = _("Anonymised %(cases)d cases, removed %(entries)d timeline entries.") % counts
+            return counts, text
+        if action == "review-reminders":
+            if not 0 <= options["days"] <= 365:
+                raise DomainError.single(_("Give 0 to 365 days."), field="days")
+            counts = services.article_review_reminders(days=options["days"])
+            text = (
+                _(
+                    "%(due)d articles due for review: %(reminded)d owners reminded, %(no_owner)d "
+                    "without an owner with e-mail."
+                )
+                % counts
+            )
             return counts, text
         if action == "webhooks":
             counts = services.webhook_deliver()

@@ -1,0 +1,124 @@
+"""Knowledge base editing pages (catalogue managers; versions kept; Danish errors) and the
+review-date reminders (``ks portal review-reminders``, once per review date)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from koncernservice.core.models import AuditEntry
+from koncernservice.portal import services
+from koncernservice.portal.models import Article
+
+from .test_commands import run
+from .test_views import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_article_pages_create_and_version_for_managers_only(portal) -> None:
+    admin = client_for(portal.world.admin)
+    new = "/portal/viden/ny-artikel/"
+    assert client_for(portal.caseworker).get(new).status_code == 403
+    assert client_for(portal.world.employee).post(new, {"slug": "x"}).status_code == 403
+    past = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    bad = admin.post(new, {"slug": "Ikke OK", "title": "", "body": "", "review_date": past})
+    assert bad.status_code == 400 and not Article.objects.exists()
+    assert set(bad.context["errors"]) == {"slug", "title", "body", "review_date"}
+    review = (timezone.localdate() + dt.timedelta(days=90)).isoformat()
+    response = admin.post(
+        new,
+        {
+            "slug": "feriepenge",
+            "title": "Feriepenge",
+            "body": "Udbetales i **maj**.",
+            "service": "loen-fejl",
+            "review_date": review,
+            "owner": "teamleder",
+            "is_published": "1",
+        },
+    )
+    assert response.status_code == 302
+    article = Article.objects.get(slug="feriepenge")
+    assert (article.version, article.owner, str(article.review_date)) == (1, portal.lead, review)
+    edit = f"/portal/viden/{article.slug}/rediger/"
+    page = admin.get(edit).content.decode()
+    assert "<strong>maj</strong>" in page and "Feriepenge" in page
+    admin.post(
+        edit,
+        {
+            "title": "Feriepenge og ferietillæg",
+            "body": "Ny tekst",
+            "review_date": review,
+            "owner": "teamleder",
+            "is_published": "1",
+        },
+    )
+    article.refresh_from_db()
+    assert article.version == 2 and article.versions.count() == 2
+    assert list(article.versions.values_list("title", flat=True).order_by("version")) == [
+        "Feriepenge",
+        "Feriepenge og ferietillæg",
+    ]
+    # Unpublished: gone from the public list and search, still editable.
+    admin.post(edit, {"title": "Feriepenge", "body": "Ny tekst", "review_date": review})
+    article.refresh_from_db()
+    assert not article.is_published
+    assert (
+        client_for(portal.world.employee).get(f"/portal/viden/{article.slug}/").status_code == 404
+    )
+    assert admin.get(edit).status_code == 200
+    assert AuditEntry.objects.filter(object_id=str(article.pk), action="update").count() >= 2
+
+
+def test_review_reminders_once_per_review_date(portal) -> None:
+    today = timezone.localdate()
+    admin = portal.world.admin
+    soon = services.article_save(
+        actor=admin,
+        slug="snart",
+        title="Snart",
+        body="x",
+        review_date=today + dt.timedelta(days=10),
+        owner=portal.lead,
+    )
+    services.article_save(
+        actor=admin,
+        slug="senere",
+        title="Senere",
+        body="x",
+        review_date=today + dt.timedelta(days=40),
+        owner=portal.lead,
+    )
+    orphan = services.article_save(
+        actor=admin,
+        slug="ingen",
+        title="Ingen ejer",
+        body="x",
+        review_date=today + dt.timedelta(days=5),
+    )
+    Article.objects.filter(pk=orphan.pk).update(owner=None)
+    code, out, _err = run("review-reminders", "--json")
+    assert code == 0
+    assert json.loads(out) == {"due": 2, "reminded": 1, "no_owner": 1, "overdue": 0}
+    assert [m.to for m in mail.outbox] == [["lead@example.kk.dk"]]
+    assert (
+        "Snart" in mail.outbox[0].subject and "/portal/viden/snart/rediger/" in mail.outbox[0].body
+    )
+    # Daily runs do not repeat the reminder ...
+    assert json.loads(run("review-reminders", "--json")[1])["reminded"] == 0
+    # ... until a new review date is set; overdue articles count as such.
+    services.article_save(
+        actor=admin, slug="snart", title="Snart", body="y", review_date=today + dt.timedelta(days=3)
+    )
+    counts = services.article_review_reminders(today=today + dt.timedelta(days=5))
+    # "snart" is past its new date (3 days); "ingen" (no owner) is due today, not overdue.
+    assert counts == {"due": 2, "reminded": 1, "no_owner": 1, "overdue": 1}
+    assert len(mail.outbox) == 2
+    assert AuditEntry.objects.filter(event="portal.article_review_reminder").count() == 2
+    assert soon.pk
+    assert run("review-reminders", "--days", "999")[0] == 2
