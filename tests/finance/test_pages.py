@@ -5,6 +5,7 @@ Someone without rights sees nothing and changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -123,3 +124,38 @@ def test_someone_without_rights_sees_nothing_and_changes_nothing(client, ap) -> 
     assert client.get(f"/finans/faktura/{other.pk}/").status_code == 404
     assert other.number not in client.get("/finans/?queue=all").content.decode()
     assert Invoice.objects.get(pk=invoice.pk).status == "to_code"
+
+
+def test_approval_limits_and_substitutes_page(client, ap) -> None:
+    from koncernservice.finance.models import ApprovalLimit, Substitution
+
+    client.force_login(ap.finance)
+    client.post(
+        "/finans/godkendelse/",
+        {
+            "action": "limit",
+            "unit": str(ap.world.school.pk),
+            "role": "manager",
+            "max_amount": "2500,50",
+        },
+    )
+    assert ApprovalLimit.objects.get().max_amount == Decimal("2500.50")
+    client.force_login(ap.world.manager)  # a manager may name a substitute, not set limits
+    html = client.get("/finans/godkendelse/").content.decode()
+    assert "Gem grænse" not in html
+    client.post(
+        "/finans/godkendelse/",
+        {"action": "limit", "unit": str(ap.world.school.pk), "role": "manager", "max_amount": "9"},
+    )
+    assert ApprovalLimit.objects.get().max_amount == Decimal("2500.50")
+    client.post(
+        "/finans/godkendelse/",
+        {
+            "action": "substitute",
+            "substitute": "leder2",
+            "starts_on": "2026-07-01",
+            "ends_on": "2026-07-21",
+        },
+    )
+    substitution = Substitution.objects.get()
+    assert (substitution.absent, substitution.substitute) == (ap.world.manager, ap.manager2)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("leverandoerer/", views.supplier_list, name="suppliers"),
     path("leverandoerer/<int:pk>/", views.supplier, name="supplier"),
     path("afviste/", views.rejected, name="rejected"),
+    path("godkendelse/", views.approval_settings, name="approval_settings"),
     path("oversigt/", views.dashboard, name="dashboard"),
     path("betalinger/", views.payments, name="payments"),
     path("betalinger/<int:pk>/fil/", views.payment_file, name="payment_file"),

@@ -394,3 +394,69 @@ def reconcile(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         _fail(request, exc)
     return redirect("finance:payments")
+
+
+@login_required
+def approval_settings(request: HttpRequest) -> HttpResponse:
+    """Amount limits per role and unit (finance), and one's own substitutes."""
+    import datetime as dt
+
+    from koncernservice.core.access import restrict
+    from koncernservice.core.models import OrgUnit, User
+    from koncernservice.finance.models import ApprovalLimit, Substitution
+
+    can_limits = has_permission_anywhere(request.user, access.MANAGE_LIMITS)
+    units = restrict(OrgUnit.objects.filter(is_active=True), request.user, access.MANAGE_LIMITS)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "limit":
+                unit = units.filter(pk=request.POST.get("unit") or 0).first()
+                if unit is None:
+                    raise Http404
+                services.approval_limit_set(
+                    actor=request.user,
+                    unit=unit,
+                    role=request.POST.get("role", ""),
+                    max_amount=request.POST.get("max_amount", "").replace(",", "."),
+                )
+            else:
+                substitute = User.objects.filter(
+                    username=request.POST.get("substitute", ""), is_active=True
+                ).first()
+                if substitute is None:
+                    raise DomainError.single(_("Unknown user."), field="substitute")
+                try:
+                    starts = dt.date.fromisoformat(request.POST.get("starts_on", ""))
+                    ends = dt.date.fromisoformat(request.POST.get("ends_on", ""))
+                except ValueError:
+                    raise DomainError.single(
+                        _("Not a valid date (use YYYY-MM-DD)."), field="starts_on"
+                    ) from None
+                services.substitution_create(
+                    actor=request.user,
+                    absent=request.user,  # type: ignore[arg-type]
+                    substitute=substitute,
+                    starts_on=starts,
+                    ends_on=ends,
+                )
+            messages.success(request, _("Saved."))
+        except DomainError as exc:
+            _fail(request, exc)
+        return redirect("finance:approval_settings")
+    limits = restrict(
+        ApprovalLimit.objects.select_related("unit"), request.user, access.MANAGE_LIMITS
+    ).order_by("unit__path", "role")
+    substitutions = Substitution.objects.filter(absent_id=request.user.pk).select_related(
+        "substitute"
+    ) | Substitution.objects.filter(substitute_id=request.user.pk).select_related("absent")
+    return render(
+        request,
+        "finance/approval_settings.html",
+        {
+            "can_limits": can_limits,
+            "limits": list(limits) if can_limits else [],
+            "units": list(units.order_by("path")[:500]) if can_limits else [],
+            "roles": [("manager", _("Manager")), ("finance", _("Finance"))],
+            "substitutions": list(substitutions.order_by("-starts_on")),
+        },
+    )
