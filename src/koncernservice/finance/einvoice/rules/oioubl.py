@@ -109,8 +109,9 @@ def _fn_int(_ctx: Any, arg: Any) -> Any:
     return float(int(n))
 
 
-def _fn_current(_ctx: Any) -> list[Any]:
-    return [_STATE.current]
+def _fn_current(ctx: Any) -> list[Any]:
+    current = getattr(_STATE, "current", None)
+    return [ctx.context_node if current is None else current]
 
 
 def _fn_current_group(_ctx: Any) -> list[Any]:
@@ -778,6 +779,7 @@ _STRING_ORDER = re.compile(r"((?:[\w]+:[\w]+)(?:/[\w]+:[\w]+)*)\s*(<=|>=|<|>)\s*
 _NUMBER_COMPARE = re.compile(
     r"(^|[\s(\[,])(\.|(?:\.\./)*[\w]+:[\w]+(?:/[\w]+:[\w]+)*)(\s*(?:!=|<=|>=|=|<|>)\s*-?\d+(?:\.\d+)?(?![\w.:]))"
 )
+_LITERAL_FILTER = re.compile(r"('[^']+')\s*\[\s*\.\s*\]")
 _SEQ_EQ = re.compile(r"\.\s*=\s*\(\s*('[^']*'(?:\s*,\s*'[^']*')*)\s*\)")
 _STEP_UNION = re.compile(r"/\*/\(\s*([\w]+:[\w]+)\s*\|\s*([\w]+:[\w]+)\s*\)((?:/[\w]+:[\w]+)+)")
 _STEP_CAST = re.compile(r"/xs:(?:decimal|double)\(([\w]+:[\w]+)\)")
@@ -909,6 +911,8 @@ def xpath1(expr: str) -> str:
         lambda m: f"(/*/{m.group(1)}{m.group(3)} | /*/{m.group(2)}{m.group(3)})", expr
     )
     expr = _STEP_CAST.sub(lambda m: "/" + m.group(1), expr)
+    # a filter on a literal, '...'[.], keeps a non-empty string (XPath 1: no filter on literals)
+    expr = _LITERAL_FILTER.sub(lambda m: m.group(1), expr)
     expr = _NUMBER_COMPARE.sub(lambda m: f"{m.group(1)}ks-numbers({m.group(2)}){m.group(3)}", expr)
     expr = _STRING_ORDER.sub(
         lambda m: f"ks-string-compare({m.group(1)}, '{m.group(2)}', '{m.group(3)}')", expr
