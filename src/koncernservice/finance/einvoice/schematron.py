@@ -609,7 +609,9 @@ def compiled(module: ModuleType, functions: dict[str, Callable[..., Any]] | None
     if data is None:
         data = _COMPILED[key] = RuleData(module, functions=functions)
         # The compiled rules are hundreds of thousands of long-lived objects: keep the
-        # cyclic garbage collector from scanning them again for every document.
+        # cyclic garbage collector from scanning them again for every document (collect
+        # first, so that no garbage is frozen with them).
+        gc.collect()
         gc.freeze()
     return data
 
