@@ -148,3 +148,25 @@ def test_requests_page_shows_overdue(client, paid) -> None:
     client.force_login(world.hr)
     html = client.get(reverse("paygap:requests")).content.decode()
     assert world.nurse.person.full_name in html and "⚠" in html
+
+
+def test_import_page_all_or_nothing(client, paid) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from koncernservice.paygap.models import PayRecord
+    from tests.paygap.conftest import EXTRACT_HEADER
+
+    number = paid.teachers[0].employee_number
+    client.force_login(paid.world.hr)
+    bad = SimpleUploadedFile(
+        "loen.csv", (EXTRACT_HEADER + f"{number},1,0,10,A,1\nUKENDT,1,0,10,A,1\n").encode()
+    )
+    page = client.post(reverse("paygap:import"), {"file": bad, "year": "2024"})
+    assert page.status_code == 200
+    assert "række 3" in page.content.decode()
+    assert not PayRecord.objects.filter(year=2024).exists()
+    good = SimpleUploadedFile("loen.csv", (EXTRACT_HEADER + f"{number},1,0,10,A,1\n").encode())
+    assert client.post(reverse("paygap:import"), {"file": good, "year": "2024"}).status_code == 302
+    assert PayRecord.objects.filter(year=2024).count() == 1
+    client.force_login(paid.world.manager)
+    assert client.get(reverse("paygap:import")).status_code == 404

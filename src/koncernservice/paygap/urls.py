@@ -9,6 +9,7 @@ urlpatterns = [
     path("mig/", views.mine, name="mine"),
     path("enheder/<int:pk>/", views.unit, name="unit"),
     path("loen/", views.pay, name="pay"),
+    path("loen/import/", views.pay_import, name="import"),
     path("kategorier/", views.categories, name="categories"),
     path("kategorier/<int:pk>/", views.category, name="category"),
     path("flag/", views.flags, name="flags"),

@@ -18,6 +18,7 @@ from koncernservice.core.errors import DomainError, ErrorDetail
 from koncernservice.core.models import OrgUnit
 from koncernservice.core.tables import Column, Table, excel_response, render_table
 from koncernservice.paygap import access, documents, rules, selectors, services
+from koncernservice.paygap.files import read_extract
 from koncernservice.paygap.models import AnnualReport, InfoRequest, PayRecord
 
 
@@ -199,6 +200,34 @@ def pay(request: HttpRequest) -> HttpResponse:
         page_size=50,
     )
     return render_table(request, "paygap/pay.html", table, year=year, years=selectors.years())
+
+
+@login_required
+def pay_import(request: HttpRequest) -> HttpResponse:
+    """HR uploads the payroll's annual extract (CSV or Excel); all or nothing."""
+    if not core_access.has_permission_anywhere(request.user, access.MANAGE):
+        raise Http404
+    errors: list[ErrorDetail] = []
+    year_text = request.POST.get("year", "")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise DomainError.single(_("Choose a file."), field="file", code="required")
+            if not year_text.isdigit():
+                raise DomainError.single(_("Give the year."), field="year", code="required")
+            rows = read_extract(upload.name, upload.read())
+            result = services.pay_import(
+                actor=request.user, rows=rows, year=int(year_text), source=upload.name
+            )
+            messages.success(
+                request,
+                _("%(file)s: %(rows)d rows for %(year)d (%(replaced)d replaced).") % result,
+            )
+            return redirect(reverse("paygap:pay") + f"?year={year_text}")
+        except DomainError as exc:
+            errors = _errors(exc)
+    return render(request, "paygap/import.html", {"errors": errors, "year": year_text})
 
 
 # --- Categories ------------------------------------------------------------------------------
