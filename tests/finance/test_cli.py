@@ -47,6 +47,12 @@ def test_validate_json_keys_and_exit_code(tmp_path, db) -> None:
     assert Invoice.objects.count() == 0  # validation stores nothing
 
 
+def test_validate_exit_2_when_a_file_cannot_be_opened(tmp_path, db) -> None:
+    code, out, _err = run("invoices", "validate", str(tmp_path / "missing.xml"), "--json")
+    assert code == 2
+    assert json.loads(out)[0]["errors"][0]["rule"] == "KS-READ"
+
+
 def test_validate_reports_official_rule_ids(tmp_path, db) -> None:
     path = EINVOICE_DATA / "peppol-dk" / "Example-files" / "base-example.xml"
     if not path.exists():

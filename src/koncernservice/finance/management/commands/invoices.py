@@ -3,19 +3,22 @@
 ``validate`` checks files only (nothing is stored) and prints one JSON object per file:
 ``file``, ``format`` (``oioubl``/``peppol``/null), ``valid`` (no fatal errors) and
 ``errors`` (``rule``, ``severity``, ``location``, ``message``); it exits 0 when every file
-could be read, valid or not. ``import`` ingests files and the XML files of folders;
+could be read, valid or not, and 2 (after printing the results) when a file could not be
+opened. ``import`` ingests files and the XML files of folders;
 ``inbox`` processes the access point's drop folder (a scheduled job).
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from koncernservice.core.management.base import KsCommand
+from koncernservice.core.management.base import EXIT_INVALID, KsCommand
 from koncernservice.finance import services
 from koncernservice.finance.einvoice import validate_files
 
@@ -53,6 +56,13 @@ class Command(KsCommand):
                 lines.append(
                     f"  {error['severity']} {error['rule']} {error['location']}: {error['message']}"
                 )
+        if any(e["rule"] == "KS-READ" for r in results for e in r["errors"]):
+            # A file that could not be opened: print the results, then exit 2.
+            if options.get("json"):
+                self.stdout.write(json.dumps(results, ensure_ascii=False, indent=2))
+            else:
+                self.stdout.write("\n".join(lines))
+            sys.exit(EXIT_INVALID)
         return results, "\n".join(lines)
 
     def run_import(self, **options: Any) -> tuple[Any, str]:
