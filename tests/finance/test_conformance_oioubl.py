@@ -75,7 +75,22 @@ def test_official_example_gets_the_official_verdict(name: str, official_verdict:
 
 # -- mutations --------------------------------------------------------------------------------
 
-CODES = ["", "ZZZ", "0", "-1", "380", "DKK", "StandardRated", "ReverseCharge", "OIOUBL-2.02"]
+CODES = [
+    "",
+    "ZZZ",
+    "0",
+    "-1",
+    "380",
+    "DKK",
+    "StandardRated",
+    "ReverseCharge",
+    "OIOUBL-2.02",
+    "93",
+    "71",
+    "50",
+    "04",
+    "31",
+]
 ATTRS = ["currencyID", "schemeID", "listID", "unitCode", "schemeAgencyID", "listAgencyID"]
 
 
