@@ -27,8 +27,14 @@ from typing import Any
 from koncernservice.core.bulk import fast_insert
 from koncernservice.core.models import Employment, OrgUnit, User
 from koncernservice.core.system import system_operator
-from koncernservice.paygap import rules, services
-from koncernservice.paygap.models import CategoryFlag, PayRecord, WorkerCategory
+from koncernservice.paygap import rules, selectors, services
+from koncernservice.paygap.models import (
+    AnnualReport,
+    CategoryFlag,
+    InfoRequest,
+    PayRecord,
+    WorkerCategory,
+)
 
 REFERENCE_DATE = dt.date(2026, 1, 1)  # the demo's reference date (see demo/services.py)
 YEAR = REFERENCE_DATE.year - 1
@@ -141,13 +147,14 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
         code = rules.default_category_code(agreement, job, step)
         category = categories.get(code)
         if category is None:
-            category = WorkerCategory.objects.create(
+            category = WorkerCategory(
                 code=code,
                 name=code,
                 agreement=agreement[:100],
                 job_category=job[:100],
                 pay_band=rules.pay_step_band(step),
             )
+            fast_insert([category])  # assigns the key; no per-row audit in the demo
             categories[code] = category
         records.append(
             PayRecord(
@@ -164,37 +171,89 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
         )
     inserted = fast_insert(records)
     flags = 0
-    operator = system_operator()
-    roots = list(OrgUnit.objects.filter(parent__isnull=True))
-    for root in roots:
-        created = services.flags_refresh(
-            actor=operator, entity=root, year=YEAR, today=REFERENCE_DATE
-        )
-        flags += len(created)
-        justified = [f for f in created if f.category.job_category == "Driftsmedarbejder"]
-        for flag in justified[:1]:
-            services.flag_justify(
-                actor=operator,
-                flag=flag,
-                justification=(
-                    "Forskellen skyldes rådighedstillæg for vagtberedskab, som gives efter "
-                    "kønsneutrale kriterier (deltagelse i vagtordningen)."
-                ),
-            )
-        if records:
-            services.report_prepare(actor=operator, entity=root, year=YEAR)
-    employee = User.objects.filter(username="medarbejder", person__isnull=False).first()
-    requests = 0
-    if (
-        employee is not None
-        and PayRecord.objects.filter(employment__person_id=employee.person_id, year=YEAR).exists()
-    ):
-        services.info_request_create(actor=employee, year=YEAR, today=REFERENCE_DATE)
-        requests = 1
+    for root in OrgUnit.objects.filter(parent__isnull=True):
+        flags += _flags_and_report(root, categories, bool(records))
+    requests = _info_request()
     return {
         "pay_records": inserted,
         "worker_categories": len(categories),
         "paygap_flags": flags,
-        "paygap_open_flags": CategoryFlag.objects.filter(status="open").count(),
         "info_requests": requests,
     }
+
+
+def _flags_and_report(root: OrgUnit, categories: dict[str, WorkerCategory], any_pay: bool) -> int:
+    """Flags (one justified) and the draft report, inserted without per-row audit."""
+    if not any_pay:
+        return 0
+    by_name = {c.name: c for c in categories.values()}
+    found = selectors.workers(unit=root, year=YEAR)
+    flags = []
+    justified = False
+    for name, figure in rules.category_figures(found).items():
+        category = by_name.get(name)
+        if category is None or not figure.flagged or figure.gap is None:
+            continue
+        flag = CategoryFlag(
+            unit=root,
+            year=YEAR,
+            category=category,
+            gap=figure.gap,
+            basic_gap=figure.basic_gap,
+            complementary_gap=figure.complementary_gap,
+            figures=selectors.figures_dict(figure),
+            flagged_on=REFERENCE_DATE,
+            deadline=rules.add_months(REFERENCE_DATE, rules.REMEDY_MONTHS),
+        )
+        if not justified and category.job_category == "Driftsmedarbejder":
+            justified = True
+            flag.status = CategoryFlag.Status.JUSTIFIED
+            flag.justification = (
+                "Forskellen skyldes rådighedstillæg for vagtberedskab, som gives efter "
+                "kønsneutrale kriterier (deltagelse i vagtordningen)."
+            )
+            flag.decided_by_label = "ks demo"
+            flag.decided_at = dt.datetime(2026, 1, 15, 10, tzinfo=dt.UTC)
+        flags.append(flag)
+    CategoryFlag.objects.bulk_create(flags)
+    smallest = selectors.min_group()
+    AnnualReport.objects.bulk_create(
+        [
+            AnnualReport(
+                unit=root,
+                year=YEAR,
+                min_group=smallest,
+                data=selectors.report_data(entity=root, year=YEAR, smallest=smallest),
+            )
+        ]
+    )
+    return len(flags)
+
+
+def _info_request() -> int:
+    """The demo employee has asked for pay information, answered at once."""
+    employee = User.objects.filter(username="medarbejder", person__isnull=False).first()
+    if employee is None:
+        return 0
+    record = (
+        PayRecord.objects.filter(employment__person_id=employee.person_id, year=YEAR)
+        .select_related("employment")
+        .first()
+    )
+    if record is None:
+        return 0
+    InfoRequest.objects.bulk_create(
+        [
+            InfoRequest(
+                person_id=employee.person_id,
+                employment=record.employment,
+                year=YEAR,
+                requested_on=REFERENCE_DATE,
+                due_on=rules.add_months(REFERENCE_DATE, rules.ANSWER_MONTHS),
+                status=InfoRequest.Status.ANSWERED,
+                answered_at=dt.datetime(2026, 1, 2, 9, tzinfo=dt.UTC),
+                answer=services.answer_data(employment=record.employment, year=YEAR),
+            )
+        ]
+    )
+    return 1

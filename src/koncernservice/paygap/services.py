@@ -572,32 +572,29 @@ def info_request_answer(*, actor: Any, request: InfoRequest) -> InfoRequest:
     return request
 
 
-def _answer(request: InfoRequest) -> None:
+def answer_data(*, employment: Employment, year: int) -> dict[str, Any]:
+    """The Art. 7 answer: own pay level and the category's averages by sex (JSON-safe)."""
     record = PayRecord.objects.select_related("category", "employment__unit").get(
-        employment=request.employment, year=request.year
+        employment=employment, year=year
     )
     entity = selectors.legal_entity_of(record.employment.unit)
-    figures = selectors.category_figures_for(
-        category=record.category, entity=entity, year=request.year
-    )
+    figures = selectors.category_figures_for(category=record.category, entity=entity, year=year)
     smallest = selectors.min_group()
     published = rules.publishable(figures["count"], smallest)
-    annual = record.basic_pay + record.complementary_pay
-    request.answer = selectors.plain(
+    hourly = rules.round_half_up(
+        rules.Worker("", "F", "", record.basic_pay, record.complementary_pay, record.hours).hourly
+    )
+    return selectors.plain(
         {
-            "year": request.year,
+            "year": year,
             "category": record.category.name,
             "employer": entity.name,
             "own": {
-                "annual": annual,
+                "annual": record.basic_pay + record.complementary_pay,
                 "basic": record.basic_pay,
                 "complementary": record.complementary_pay,
                 "hours": record.hours,
-                "hourly": rules.round_half_up(
-                    rules.Worker(
-                        "", "F", "", record.basic_pay, record.complementary_pay, record.hours
-                    ).hourly
-                ),
+                "hourly": hourly,
             },
             "published": published,
             "min_group": smallest,
@@ -606,6 +603,10 @@ def _answer(request: InfoRequest) -> None:
             "mean_annual": figures.get("mean_annual") if published else None,
         }
     )
+
+
+def _answer(request: InfoRequest) -> None:
+    request.answer = answer_data(employment=request.employment, year=request.year)
     request.status = InfoRequest.Status.ANSWERED
     request.answered_at = timezone.now()
     request.save()
