@@ -75,22 +75,52 @@ class Template:
     keys: frozenset[str] = frozenset()
     branches: list[tuple[Callable[[tuple[str, ...]], bool], Matcher | None]] | None = None
     plans: dict[frozenset[str], tuple[list[Assertion], list[Assertion]]] | None = None
+    _index: tuple[list[int], dict[str, list[int]], list[int], list[int]] | None = None
+
+    def _build_index(self) -> tuple[list[int], dict[str, list[int]], list[int], list[int]]:
+        """(always evaluated, by single key, with several-key alternatives, static fails)
+        as positions in ``asserts``."""
+        always: list[int] = []
+        by_key: dict[str, list[int]] = {}
+        complex_: list[int] = []
+        static_fail: list[int] = []
+        for i, a in enumerate(self.asserts):
+            if a.alts is None:
+                always.append(i)
+                continue
+            if all(len(alt) == 1 for alt in a.alts):
+                for alt in a.alts:
+                    (key,) = alt
+                    by_key.setdefault(key, []).append(i)
+            else:
+                complex_.append(i)
+            if (not a.static_value) if a.kind == "assert" else a.static_value:
+                static_fail.append(i)
+        return always, by_key, complex_, static_fail
 
     def plan(self, doc_keys: set[str]) -> tuple[list[Assertion], list[Assertion]]:
         """(assertions to evaluate, assertions that fail without evaluation) for a
         document with these keys."""
-        present = frozenset(k for k in self.keys if k in doc_keys)
+        present = self.keys & doc_keys  # a frozenset (C-level intersection)
         if self.plans is None:
             self.plans = {}
         p = self.plans.get(present)
         if p is None:
-            live: list[Assertion] = []
-            static_fail: list[Assertion] = []
-            for a in self.asserts:
-                if a.alts is None or any(alt <= present for alt in a.alts):
-                    live.append(a)
-                elif (not a.static_value) if a.kind == "assert" else a.static_value:
-                    static_fail.append(a)
+            if self._index is None:
+                self._index = self._build_index()
+            always, by_key, complex_, static_fail_all = self._index
+            live_idx = set(always)
+            for key in present:
+                hit = by_key.get(key)
+                if hit:
+                    live_idx.update(hit)
+            for i in complex_:
+                alts = self.asserts[i].alts
+                if alts and any(alt <= present for alt in alts):
+                    live_idx.add(i)
+            asserts = self.asserts
+            live = [asserts[i] for i in sorted(live_idx)]
+            static_fail = [asserts[i] for i in static_fail_all if i not in live_idx]
             p = (live, static_fail)
             if len(self.plans) < 256:
                 self.plans[present] = p
