@@ -1800,8 +1800,19 @@ def _one(seq: list[Any], fname: str) -> Any:
 
 
 def _str_arg(seq: list[Any], fname: str) -> str:
-    v = _one(seq, fname)
-    return "" if v is None else string_of(v)
+    if not seq:
+        return ""
+    if len(seq) > 1:
+        raise XPathDynamicError(
+            f"XPTY0004: a sequence of more than one item is not allowed as an argument of {fname}()"
+        )
+    x = seq[0]
+    t = type(x)
+    if t is Node:
+        return x.string_value()  # type: ignore[no-any-return]
+    if t is Attr:
+        return x.value  # type: ignore[no-any-return]
+    return string_of(x)
 
 
 _WS = re.compile(r"[ \t\n\r]+")
