@@ -62,6 +62,14 @@ def test_employment_pay_is_scoped(world, agreements) -> None:
     )
     own = token_client(world.employee).get(f"/api/hr/employments/{world.teacher.pk}/pay")
     assert own.status_code == 200 and own.json()["pay_step"] == 31
+    # on a date under OK24: 322,050 × 1.285 / 12 = 34,486.19 + 3,000 × 1.285 / 12 = 321.25
+    then = (
+        token_client(world.employee)
+        .get(f"/api/hr/employments/{world.teacher.pk}/pay?on=2025-06-01")
+        .json()
+    )
+    assert then["monthly"] == "34807.44"
+    assert then["hourly"] == "217.10"
     assert (
         token_client(world.employee).get(f"/api/hr/employments/{world.nurse.pk}/pay").status_code
         == 404

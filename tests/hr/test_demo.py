@@ -44,3 +44,11 @@ def test_build_demo_places_every_employment_by_the_rules(world) -> None:
     hire = Hire.objects.filter(application__isnull=False).first()
     assert services.hire_letter(hire).startswith(b"%PDF")
     assert hire.application.stage == "hired"
+
+
+def test_build_demo_writes_no_audit_rows(world) -> None:
+    from koncernservice.core.models import AuditEntry
+
+    before = AuditEntry.objects.count()
+    demo.build_demo(scale=Decimal("0.001"), seed=1)
+    assert AuditEntry.objects.count() == before

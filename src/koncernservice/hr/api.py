@@ -306,11 +306,13 @@ def _jsonable(value: Any) -> Any:
 @router.get(
     "/employments/{employment_id}/pay",
     response=PayOut,
-    summary="An employment's placement, pay today and pay history",
+    summary="An employment's placement, pay on a date (default today) and pay history",
 )
-def employment_pay(request: HttpRequest, employment_id: int) -> dict[str, Any]:
+def employment_pay(
+    request: HttpRequest, employment_id: int, on: dt.date | None = None
+) -> dict[str, Any]:
     employment = selectors.employment_get(user=_user(request), pk=employment_id)
-    today = timezone.localdate()
+    today = on or timezone.localdate()
     placement = selectors.current_placement(employment, today)
     pay = selectors.pay_on(placement, employment, today) if placement else None
     return {

@@ -27,14 +27,15 @@ from django.utils import timezone
 
 from koncernservice.core.bulk import fast_insert
 from koncernservice.core.models import Employment, Person
-from koncernservice.core.system import system_operator
 from koncernservice.hr import paytables, rules, selectors, services
 from koncernservice.hr.models import (
     Agreement,
+    AgreementVersion,
     Application,
     Hire,
     JobCategory,
     JobPosting,
+    PayStep,
     Placement,
     Requisition,
 )
@@ -73,13 +74,7 @@ def _line(line: rules.Line) -> dict[str, Any]:
 
 def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
     rng = random.Random(seed * 7907 + 13)
-    actor = system_operator()
-    for data in paytables.AGREEMENTS:
-        services.agreement_load(
-            actor=actor,
-            data={**paytables.agreement_data(data["code"]), "source": paytables.SYNTHETIC_NOTE},
-            versions=paytables.VERSIONS,
-        )
+    _load_agreements()
     agreements = {a.code: a for a in Agreement.objects.all()}
     categories = {
         (c.agreement.code, c.code): c for c in JobCategory.objects.select_related("agreement")
@@ -94,6 +89,57 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
     counts = {"hr_agreements": len(agreements), "hr_placements": len(placements)}
     counts.update(_recruitment(rng, scale, categories, versions, by_employment))
     return counts
+
+
+def _load_agreements() -> None:
+    """The synthetic agreements, bulk-inserted (the demo writes no audit row per object)."""
+    agreements, categories, versions, steps = [], [], [], []
+    for data in paytables.AGREEMENTS:
+        plain = paytables.agreement_data(data["code"])
+        agreement = Agreement(
+            code=plain["code"], name=plain["name"], parties=plain["parties"], is_synthetic=True
+        )
+        agreements.append((agreement, plain))
+    Agreement.objects.bulk_create([a for a, _plain in agreements])
+    for agreement, plain in agreements:
+        for cat in plain["categories"]:
+            categories.append(
+                JobCategory(
+                    agreement=agreement,
+                    code=cat["code"],
+                    name=cat["name"],
+                    employment_category=cat.get("employment_category", ""),
+                )
+            )
+        sen = plain["seniority"]
+        for label, valid_from, regulation in paytables.VERSIONS:
+            version = AgreementVersion(
+                agreement=agreement,
+                version=label,
+                valid_from=valid_from,
+                weekly_hours=Decimal(37),
+                regulation_percent=regulation,
+                irrelevant_share=Decimal(sen["irrelevant_share"]),
+                min_weekly_hours=Decimal(sen["min_weekly_hours"]),
+                part_time=sen["part_time"],
+                categories=plain["categories"],
+                source=paytables.SYNTHETIC_NOTE,
+            )
+            versions.append((version, plain))
+    JobCategory.objects.bulk_create(categories)
+    AgreementVersion.objects.bulk_create([v for v, _plain in versions])
+    for version, plain in versions:
+        for step, groups in plain["steps"].items():
+            for group, amount in groups.items():
+                steps.append(
+                    PayStep(
+                        version=version,
+                        step=int(step),
+                        area_group=group,
+                        annual_amount=Decimal(amount),
+                    )
+                )
+    PayStep.objects.bulk_create(steps, batch_size=2000)
 
 
 def _placements(
