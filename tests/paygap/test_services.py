@@ -327,3 +327,23 @@ def test_report_is_frozen_when_approved(paid) -> None:
 
     assert report_pdf(report).startswith(b"%PDF")
     assert report_xlsx(report).startswith(b"PK")
+
+
+def test_regrouping_a_record_needs_a_reason_and_is_audited(paid) -> None:
+    record = PayRecord.objects.get(employment=paid.carers[0])
+    teachers = WorkerCategory.objects.get(code=TEACHER_CATEGORY)
+    with pytest.raises(DomainError):
+        services.record_assign_category(
+            actor=paid.world.hr, record=record, category=teachers, reason=" "
+        )
+    with pytest.raises(AccessDenied):
+        services.record_assign_category(
+            actor=paid.world.manager, record=record, category=teachers, reason="x"
+        )
+    services.record_assign_category(
+        actor=paid.world.hr, record=record, category=teachers, reason="Samme arbejde"
+    )
+    record.refresh_from_db()
+    assert record.category == teachers
+    entry = AuditEntry.objects.filter(object_id=str(record.pk), action="update").get()
+    assert entry.reason == "Samme arbejde"
