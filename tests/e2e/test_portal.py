@@ -127,3 +127,51 @@ def test_confidential_case_is_invisible_to_an_admin_outside_the_team(
     lawyer = session(browser, base, portal.lawyer.username)
     lawyer.goto(f"{base}/portal/sager/{secret.number}/")
     assert "Afskedigelse af Lars Lærer" in lawyer.get_by_role("heading", level=1).text_content()
+
+
+def test_caseworker_uses_keyboard_shortcuts_and_bulk_state(live_server, live_world, browser):
+    portal = build_portal(live_world)
+    first = services.case_create(
+        actor=live_world.employee,
+        service=portal.salary,
+        title="Første sag",
+        answers={"month": "01-03-2026", "kind": "løn"},
+    )
+    second = services.case_create(
+        actor=live_world.employee,
+        service=portal.salary,
+        title="Anden sag",
+        answers={"month": "01-03-2026", "kind": "løn"},
+    )
+    page = session(browser, live_server.url, "sagsbehandler")
+    page.goto(f"{live_server.url}/portal/koeer/loen/")
+    # j focuses the first case link, x selects it, j moves on, x selects the second.
+    page.locator("body").click()
+    page.keyboard.press("j")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused in (first.number, second.number)
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    assert page.locator("input[name=cases]:checked").count() == 2
+    # ? opens the documented list of shortcuts.
+    page.keyboard.press("?")
+    assert page.locator("#shortcuts-help").get_attribute("open") is not None
+    page.get_by_label("Skift status for valgte til").select_option("in_progress")
+    page.get_by_role("button", name="Skift status", exact=True).click()
+    page.wait_for_url(re.compile(r".*/portal/koeer/loen/$"))
+    assert "2 sager ændret." in page.content()
+    assert set(Case.objects.values_list("state", flat=True)) == {"in_progress"}
+    # Turned off, the keys do nothing.
+    page.locator("#shortcuts-help summary").click()
+    page.get_by_label("Slå tastaturgenveje fra").check()
+    page.locator("body").click()
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.closest('#table-region') === null")
+    # On the case page, r puts the focus in the reply text.
+    page.goto(f"{live_server.url}/portal/sager/{first.number}/")
+    page.locator("#shortcuts-help summary").click()
+    page.get_by_label("Slå tastaturgenveje fra").uncheck()
+    page.locator("body").click()
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.id") == "reply-body"
