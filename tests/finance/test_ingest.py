@@ -187,6 +187,23 @@ def test_inbox_folder_moves_files(ap, settings, tmp_path) -> None:
     assert services.inbox_process(actor=system_operator())["files"] == 0  # safe to run again
 
 
+def test_large_files_have_their_own_queue(ap, settings, monkeypatch) -> None:
+    from koncernservice.finance import services as finance_services
+
+    monkeypatch.setattr(finance_services, "LARGE_BYTES", 1000)
+    inbox = settings.EINVOICE_INBOX_DIR
+    inbox.mkdir(parents=True)
+    big = render(spec_for(ap.world.school), "oioubl")  # ~4 KB: "large" in this test
+    assert len(big) > 1000
+    (inbox / "big.xml").write_bytes(big)
+    first = services.inbox_process(actor=system_operator())
+    assert (first["files"], first["moved_to_large"]) == (0, 1)
+    assert (inbox / "large" / "big.xml").exists() and Invoice.objects.count() == 0
+    second = services.inbox_process(actor=system_operator(), large=True)
+    assert (second["files"], second["received"]) == (1, 1)
+    assert not (inbox / "large" / "big.xml").exists()
+
+
 def test_import_needs_the_import_permission(ap) -> None:
     from koncernservice.core.errors import DomainError
 

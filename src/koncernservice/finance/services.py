@@ -116,37 +116,114 @@ def invoice_upload(*, actor: Any, data: bytes, filename: str) -> dict[str, Any]:
     return result
 
 
-def inbox_process(*, actor: Any, folder: Path | None = None) -> dict[str, Any]:
+LARGE_BYTES = int(getattr(settings, "EINVOICE_LARGE_BYTES", 2 * 1024 * 1024))
+LARGE_TIMEOUT_SECONDS = int(getattr(settings, "EINVOICE_LARGE_TIMEOUT_SECONDS", 120))
+
+
+def _move(inbox: Path, path: Path, result: dict[str, Any], today: str) -> None:
+    target = inbox / ("failed" if result["status"] == "error" else "processed") / today
+    target.mkdir(parents=True, exist_ok=True)
+    destination = target / path.name
+    if destination.exists():
+        destination = target / f"{path.stem}-{timezone.now():%H%M%S%f}{path.suffix}"
+    shutil.move(str(path), destination)
+    if result["status"] == "error":
+        reason = result["errors"][0]
+        destination.with_name(destination.name + ".reason.txt").write_text(
+            f"{result['reason']}: {reason['message']}\n{reason['message_da']}\n",
+            encoding="utf-8",
+        )
+
+
+def _timeout_result(path: Path, seconds: int) -> dict[str, Any]:
+    message = f"Processing took longer than {seconds} seconds."
+    return {
+        "file": str(path),
+        "status": "error",
+        "format": None,
+        "invoice": None,
+        "reason": "timeout",
+        "errors": [
+            {
+                "rule": "KS-PARSE",
+                "severity": "fatal",
+                "location": "",
+                "message": message,
+                "message_da": f"Behandlingen tog mere end {seconds} sekunder.",
+            }
+        ],
+    }
+
+
+def inbox_process(*, actor: Any, folder: Path | None = None, large: bool = False) -> dict[str, Any]:
     """Process the access point's drop folder: each file is ingested, then moved to
     ``processed/DATE/`` (received or rejected) or ``failed/DATE/`` with a ``.reason.txt``.
     Safe to run again: a moved file is not seen twice; files still being written
-    (``.tmp``/``.part``) and hidden files are left alone."""
+    (``.tmp``/``.part``) and hidden files are left alone.
+
+    Large files (over ``EINVOICE_LARGE_BYTES``, 2 MB, up to the size limit) are moved to
+    ``large/`` and left for ``large=True`` (``ks invoices inbox --large``), which takes them
+    one at a time with a time limit each (``EINVOICE_LARGE_TIMEOUT_SECONDS``, 120 s; a file
+    over the limit goes to ``failed/`` with the reason ``timeout``), so one big document
+    never holds up the stream of ordinary ones."""
     _require_import(actor)
     inbox = Path(folder or settings.EINVOICE_INBOX_DIR)
-    inbox.mkdir(parents=True, exist_ok=True)
+    source = inbox / "large" if large else inbox
+    source.mkdir(parents=True, exist_ok=True)
     files = [
         p
-        for p in sorted(inbox.iterdir())
+        for p in sorted(source.iterdir())
         if p.is_file() and not p.name.startswith(".") and not p.name.endswith(SKIPPED_SUFFIXES)
     ]
-    results = invoices_import(actor=actor, paths=files, channel="inbox") if files else []
+    moved_large = 0
+    if not large:
+        limit = settings.EINVOICE_MAX_BYTES
+        big = [p for p in files if LARGE_BYTES < p.stat().st_size <= limit]
+        if big:
+            (inbox / "large").mkdir(exist_ok=True)
+        for path in big:
+            shutil.move(str(path), inbox / "large" / path.name)
+        moved_large = len(big)
+        files = [p for p in files if p not in big]
+        results = invoices_import(actor=actor, paths=files, channel="inbox") if files else []
+    else:
+        results = [_one_with_timeout(actor, path) for path in files]
     today = timezone.localdate().isoformat()
     counts = {"received": 0, "rejected": 0, "error": 0}
     for path, result in zip(files, results, strict=True):
         counts[result["status"]] += 1
-        target = inbox / ("failed" if result["status"] == "error" else "processed") / today
-        target.mkdir(parents=True, exist_ok=True)
-        destination = target / path.name
-        if destination.exists():
-            destination = target / f"{path.stem}-{timezone.now():%H%M%S%f}{path.suffix}"
-        shutil.move(str(path), destination)
-        if result["status"] == "error":
-            reason = result["errors"][0]
-            destination.with_name(destination.name + ".reason.txt").write_text(
-                f"{result['reason']}: {reason['message']}\n{reason['message_da']}\n",
-                encoding="utf-8",
-            )
-    return {"folder": str(inbox), "files": len(files), **counts, "results": results}
+        _move(inbox, path, result, today)
+    return {
+        "folder": str(inbox),
+        "files": len(files),
+        **counts,
+        "moved_to_large": moved_large,
+        "results": results,
+    }
+
+
+def _one_with_timeout(actor: Any, path: Path) -> dict[str, Any]:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return invoices_import(actor=actor, paths=[path], channel="inbox")[0]
+
+    class _Timeout(Exception):
+        pass
+
+    def _alarm(_signum: int, _frame: Any) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(LARGE_TIMEOUT_SECONDS)
+    try:
+        return invoices_import(actor=actor, paths=[path], channel="inbox")[0]
+    except _Timeout:  # the batch's transaction was rolled back: nothing stored
+        return _timeout_result(path, LARGE_TIMEOUT_SECONDS)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # --- Suppliers ------------------------------------------------------------------------------

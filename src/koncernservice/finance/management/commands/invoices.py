@@ -35,6 +35,9 @@ class Command(KsCommand):
         imp.add_argument("--batch-size", type=int, default=500)
         inbox = sub.add_parser("inbox", help="Process the inbox folder (access point drop).")
         inbox.add_argument("--dir", type=Path, default=None, help="Default: KS_EINVOICE_INBOX.")
+        inbox.add_argument(
+            "--large", action="store_true", help="Process the large/ queue (time limit per file)."
+        )
         escalate = sub.add_parser("escalate", help="Escalate invoices close to their due date.")
         escalate.add_argument("--days", type=int, default=3)
         post = sub.add_parser("post", help="Post approved invoices to the journal.")
@@ -74,7 +77,9 @@ class Command(KsCommand):
 
     def run_inbox(self, **options: Any) -> tuple[Any, str]:
         actor = self.actor(options)
-        result = services.inbox_process(actor=actor, folder=options["dir"])
+        result = services.inbox_process(
+            actor=actor, folder=options["dir"], large=options.get("large", False)
+        )
         return result, _summary(result["results"])
 
     def run_escalate(self, **options: Any) -> tuple[Any, str]:
