@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -484,42 +484,43 @@ class RuleData:
         if env is not None:
             E.global_exprs = {**self.global_exprs, **E.global_exprs}
         out: list[RawFinding] = []
-        by_tag = doc.by_tag
+        groups = doc.by_pid
         for pattern in self.patterns.values():
             if deadline is not None and time.monotonic() > deadline:
                 raise ValidationTimeout(pattern.name)
-            if pattern.wild:
-                nodes: Iterable[Node] = _all_nodes(doc)
-            else:
-                nodes = [n for tag in pattern.by_tag if tag in by_tag for n in by_tag[tag]]
             struct_cache = pattern._struct
-            for i, n in enumerate(nodes):
-                if deadline is not None and not i & 255 and time.monotonic() > deadline:
-                    raise ValidationTimeout(pattern.name)
-                cands = struct_cache.get(n.pid)
-                if cands is None:
-                    cands = pattern.structural(n)
-                elif not cands:
-                    continue
-                for tpl, preds in cands:
-                    if preds is None:
-                        self._fire(tpl, n, E, out)
-                        break
-                    try:
-                        if len(preds) == 1:
-                            matched = preds[0](n, E)
-                        else:
-                            matched = False
-                            for p in preds:
-                                if p(n, E):
-                                    matched = True
-                                    break
-                    except XPathDynamicError as exc:
-                        out.append(RawFinding("KS-XPATH", "fatal", n, str(exc), str(exc)))
-                        break
-                    if matched:
-                        self._fire(tpl, n, E, out)
-                        break
+            # elements with the same path of names share the rules whose context fits
+            for pid, group in groups.items():
+                cands: list[tuple[Template, list[Matcher] | None]] = []
+                if pid >= 0:
+                    cached = struct_cache.get(pid)
+                    cands = cached if cached is not None else pattern.structural(group[0])
+                    if not cands:
+                        continue
+                for i, n in enumerate(group):
+                    if deadline is not None and not i & 255 and time.monotonic() > deadline:
+                        raise ValidationTimeout(pattern.name)
+                    if pid < 0:
+                        cands = pattern.structural(n)
+                    for tpl, preds in cands:
+                        if preds is None:
+                            self._fire(tpl, n, E, out)
+                            break
+                        try:
+                            if len(preds) == 1:
+                                matched = preds[0](n, E)
+                            else:
+                                matched = False
+                                for p in preds:
+                                    if p(n, E):
+                                        matched = True
+                                        break
+                        except XPathDynamicError as exc:
+                            out.append(RawFinding("KS-XPATH", "fatal", n, str(exc), str(exc)))
+                            break
+                        if matched:
+                            self._fire(tpl, n, E, out)
+                            break
         return out
 
     def _fire(self, tpl: Template, n: Node, E: Env, out: list[RawFinding]) -> None:

@@ -125,7 +125,7 @@ class Doc:
     tag and of elements by attribute name, and ``keys`` (every tag and ``@attribute`` name
     present, for the rules' static pre-filter)."""
 
-    __slots__ = ("all_nodes", "attr_index", "by_tag", "count", "keys", "node", "root")
+    __slots__ = ("all_nodes", "attr_index", "by_pid", "by_tag", "count", "keys", "node", "root")
 
     def __init__(
         self,
@@ -134,6 +134,7 @@ class Doc:
         by_tag: dict[str, list[Node]],
         count: int,
         attr_index: dict[str, list[Node]] | None = None,
+        by_pid: dict[int, list[Node]] | None = None,
     ) -> None:
         self.node = node
         self.root = root
@@ -144,6 +145,8 @@ class Doc:
         keys.update("@" + a for a in self.attr_index)
         self.keys = keys
         self.all_nodes: list[Node] | None = None
+        # elements grouped by their path of element names (see path_tags), document order
+        self.by_pid = by_pid if by_pid is not None else {}
 
 
 # Distinct paths of element names (root first), numbered for the whole process, so that
@@ -187,6 +190,7 @@ def build_tree(root_el: Any) -> Doc:
     docnode = Node()
     by_tag: dict[str, list[Node]] = {}
     attr_index: dict[str, list[Node]] = {}
+    by_pid: dict[int, list[Node]] = {}
     counter = [1]
     new = Node.__new__
     path_ids = _PATH_IDS
@@ -202,7 +206,12 @@ def build_tree(root_el: Any) -> Doc:
         counter[0] += 1
         ppid = parent.pid
         pid = path_ids.get((ppid, tag)) if ppid >= 0 else -1
-        n.pid = pid if pid is not None else _path_id(ppid, tag)
+        n.pid = pid = pid if pid is not None else _path_id(ppid, tag)
+        group = by_pid.get(pid)
+        if group is None:
+            by_pid[pid] = [n]
+        else:
+            group.append(n)
         lst = by_tag.get(tag)
         if lst is None:
             by_tag[tag] = [n]
@@ -249,7 +258,7 @@ def build_tree(root_el: Any) -> Doc:
     root = conv(root_el, root_el.tag, docnode)
     docnode.children = [root]
     docnode.kids = {root.tag: [root]}  # type: ignore[dict-item]
-    return Doc(docnode, root, by_tag, counter[0], attr_index)
+    return Doc(docnode, root, by_tag, counter[0], attr_index, by_pid)
 
 
 def _text_nodes(el: Any) -> list[str]:
