@@ -107,3 +107,28 @@ def test_every_official_en16931_rule_is_implemented() -> None:
         "official rules implemented"
     )
     assert implemented == official_ids, sorted(official_ids ^ implemented)
+
+
+@pytest.mark.parametrize(
+    "module_name,stylesheet",
+    [
+        ("_data_en16931", official.EN16931_UBL),
+        ("_data_cen_peppol", official.CEN_UBL),
+        ("_data_peppol", official.PEPPOL_UBL),
+    ],
+)
+def test_committed_rule_data_is_what_the_official_stylesheet_says(
+    module_name: str, stylesheet: str
+) -> None:
+    """The rule data is generated from the official package (schematron_import); this
+    catches hand edits and stale data."""
+    import importlib
+
+    from koncernservice.finance.einvoice.schematron_import import extract
+
+    module = importlib.import_module(f"koncernservice.finance.einvoice.rules.{module_name}")
+    fresh = extract(EINVOICE_DATA / stylesheet)
+    assert [tuple(t) for t in module.TEMPLATES] == [
+        (m, p, c, v, a) for m, p, c, v, a in fresh["templates"]
+    ]
+    assert fresh["globals"] == module.GLOBALS
