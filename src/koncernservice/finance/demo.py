@@ -268,6 +268,7 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
             [Incoming(data, name) for data, name, _day in faulty],
             actor=users.get("oekonomi") or system_label,
             channel="demo",
+            audit=False,
         )
         for (_data, _name, day), result in zip(faulty, results, strict=True):
             if result.get("invoice"):
