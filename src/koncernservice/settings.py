@@ -259,7 +259,9 @@ EINVOICE_OUTBOX_DIR = Path(os.environ.get("KS_EINVOICE_OUTBOX", VAR_DIR / "einvo
 KS_AI_BASE_URL = os.environ.get("KS_AI_BASE_URL", "")
 KS_AI_MODEL = os.environ.get("KS_AI_MODEL", "")
 KS_AI_API_KEY = os.environ.get("KS_AI_API_KEY", "")
-KS_AI_TIMEOUT_SECONDS = float(os.environ.get("KS_AI_TIMEOUT_SECONDS", "60"))
+KS_AI_TIMEOUT = os.environ.get("KS_AI_TIMEOUT", "60")  # seconds
+# Applicants' data is deleted this many days after the posting closes (`ks hr retention`).
+KS_HR_APPLICANT_RETENTION_DAYS = int(os.environ.get("KS_HR_APPLICANT_RETENTION_DAYS", "183"))
 
 # --- Pay transparency: groups smaller than this (of each sex) are not shown ---------------------
 PAYGAP_MIN_GROUP = int(os.environ.get("KS_PAYGAP_MIN_GROUP", "5"))
