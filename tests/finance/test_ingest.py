@@ -204,6 +204,17 @@ def test_large_files_have_their_own_queue(ap, settings, monkeypatch) -> None:
     assert not (inbox / "large" / "big.xml").exists()
 
 
+def test_large_document_over_its_time_limit_is_not_stored(ap, monkeypatch) -> None:
+    from koncernservice.finance import ingest as ingest_module
+    from koncernservice.finance.einvoice import parse as parse_module
+
+    monkeypatch.setattr(parse_module, "LARGE_DOCUMENT_BYTES", 1000)  # this one is "large"
+    monkeypatch.setattr(ingest_module, "LARGE_TIMEOUT_SECONDS", -1.0)  # already past
+    result = ingest_spec(spec_for(ap.world.school), "peppol")
+    assert (result["status"], result["reason"]) == ("error", "timeout")
+    assert Invoice.objects.count() == 0 and InvoiceDocument.objects.count() == 0
+
+
 def test_import_needs_the_import_permission(ap) -> None:
     from koncernservice.core.errors import DomainError
 

@@ -40,7 +40,5 @@ def test_generated_documents_are_valid(db, official_verdict, fmt, payment, credi
     stylesheets = official.stylesheets_for(etree.fromstring(data))
     assert stylesheets
     assert official_verdict(data, stylesheets) == {}
-    if fmt == "oioubl" and payment == "fik":
-        pytest.xfail("the OIOUBL rule engine raises on FIK payment means (see docs/finance.md)")
     result = validate_bytes(data, filename="x.xml")
     assert (result["format"], result["valid"], result["errors"]) == (fmt, True, [])

@@ -43,6 +43,7 @@ from koncernservice.finance.models import (
 from koncernservice.procurement import selectors as procurement_selectors
 
 logger = logging.getLogger(__name__)
+LARGE_TIMEOUT_SECONDS = float(getattr(settings, "EINVOICE_LARGE_TIMEOUT_SECONDS", 120))
 MAX_AMOUNT = Decimal("999999999999.99")
 DEFAULT_TOLERANCE = rules.Tolerance(
     absolute=Decimal(str(getattr(settings, "FINANCE_MATCH_TOLERANCE_ABS", "50.00"))),
@@ -197,6 +198,25 @@ def _payment_fields(doc: Document) -> tuple[str, str, str, str]:
     return code, pm.payment_reference or "", pm.account_id, pm.bank_reg_no or pm.bic
 
 
+def _error(incoming: Incoming, exc: EInvoiceError) -> dict[str, Any]:
+    return {
+        "file": incoming.filename,
+        "status": "error",
+        "format": None,
+        "invoice": None,
+        "reason": exc.reason,
+        "errors": [
+            {
+                "rule": "KS-PARSE",
+                "severity": "fatal",
+                "location": exc.location,
+                "message": exc.message,
+                "message_da": exc.message_da,
+            }
+        ],
+    }
+
+
 def _prepare(incoming: Incoming, max_bytes: int) -> _Item | dict[str, Any]:
     try:
         parsed = parse_document(incoming.data, filename=incoming.filename, max_bytes=max_bytes)
@@ -218,26 +238,15 @@ def _prepare(incoming: Incoming, max_bytes: int) -> _Item | dict[str, Any]:
                 f"Dokumentet kunne ikke læses: {type(exc).__name__}",
                 file=incoming.filename,
             )
-        return {
-            "file": incoming.filename,
-            "status": "error",
-            "format": None,
-            "invoice": None,
-            "reason": exc.reason,
-            "errors": [
-                {
-                    "rule": "KS-PARSE",
-                    "severity": "fatal",
-                    "location": exc.location,
-                    "message": exc.message,
-                    "message_da": exc.message_da,
-                }
-            ],
-        }
+        return _error(incoming, exc)
+    timeout = LARGE_TIMEOUT_SECONDS if parsed.is_large else None
     try:
         findings = [
-            (f.rule, f.severity, f.location, f.message, f.message_da) for f in validate(parsed)
+            (f.rule, f.severity, f.location, f.message, f.message_da)
+            for f in validate(parsed, timeout=timeout)
         ]
+    except EInvoiceError as exc:  # a large document whose rules did not finish in time
+        return _error(incoming, exc)
     except Exception:  # a fault in a rule must not lose the invoice: hold it for a person
         logger.exception("Validator failed on %s", incoming.filename)
         message, explanation = OWN_CHECKS["KS-VALIDATOR"]

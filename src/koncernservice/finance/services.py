@@ -28,6 +28,7 @@ from koncernservice.core.audit import audit_context, record_event
 from koncernservice.core.errors import DomainError, ErrorDetail
 from koncernservice.core.models import OrgUnit, RoleAssignment, User
 from koncernservice.finance import access, rules
+from koncernservice.finance.einvoice.parse import LARGE_DOCUMENT_BYTES
 from koncernservice.finance.ingest import Incoming, ingest
 from koncernservice.finance.models import (
     ApprovalLimit,
@@ -116,8 +117,7 @@ def invoice_upload(*, actor: Any, data: bytes, filename: str) -> dict[str, Any]:
     return result
 
 
-LARGE_BYTES = int(getattr(settings, "EINVOICE_LARGE_BYTES", 2 * 1024 * 1024))
-LARGE_TIMEOUT_SECONDS = int(getattr(settings, "EINVOICE_LARGE_TIMEOUT_SECONDS", 120))
+LARGE_BYTES = int(getattr(settings, "EINVOICE_LARGE_BYTES", LARGE_DOCUMENT_BYTES))
 
 
 def _move(inbox: Path, path: Path, result: dict[str, Any], today: str) -> None:
@@ -135,26 +135,6 @@ def _move(inbox: Path, path: Path, result: dict[str, Any], today: str) -> None:
         )
 
 
-def _timeout_result(path: Path, seconds: int) -> dict[str, Any]:
-    message = f"Processing took longer than {seconds} seconds."
-    return {
-        "file": str(path),
-        "status": "error",
-        "format": None,
-        "invoice": None,
-        "reason": "timeout",
-        "errors": [
-            {
-                "rule": "KS-PARSE",
-                "severity": "fatal",
-                "location": "",
-                "message": message,
-                "message_da": f"Behandlingen tog mere end {seconds} sekunder.",
-            }
-        ],
-    }
-
-
 def inbox_process(*, actor: Any, folder: Path | None = None, large: bool = False) -> dict[str, Any]:
     """Process the access point's drop folder: each file is ingested, then moved to
     ``processed/DATE/`` (received or rejected) or ``failed/DATE/`` with a ``.reason.txt``.
@@ -163,9 +143,10 @@ def inbox_process(*, actor: Any, folder: Path | None = None, large: bool = False
 
     Large files (over ``EINVOICE_LARGE_BYTES``, 2 MB, up to the size limit) are moved to
     ``large/`` and left for ``large=True`` (``ks invoices inbox --large``), which takes them
-    one at a time with a time limit each (``EINVOICE_LARGE_TIMEOUT_SECONDS``, 120 s; a file
-    over the limit goes to ``failed/`` with the reason ``timeout``), so one big document
-    never holds up the stream of ordinary ones."""
+    one at a time; a large document's rules have a time limit
+    (``EINVOICE_LARGE_TIMEOUT_SECONDS``, 120 s; over it the file goes to ``failed/`` with the
+    reason ``timeout`` and nothing is stored), so one big document never holds up the
+    stream of ordinary ones."""
     _require_import(actor)
     inbox = Path(folder or settings.EINVOICE_INBOX_DIR)
     source = inbox / "large" if large else inbox
@@ -187,7 +168,9 @@ def inbox_process(*, actor: Any, folder: Path | None = None, large: bool = False
         files = [p for p in files if p not in big]
         results = invoices_import(actor=actor, paths=files, channel="inbox") if files else []
     else:
-        results = [_one_with_timeout(actor, path) for path in files]
+        # one at a time: a slow document holds up only itself (and its rules have a time
+        # limit: ``EINVOICE_LARGE_TIMEOUT_SECONDS``)
+        results = [invoices_import(actor=actor, paths=[path], channel="inbox")[0] for path in files]
     today = timezone.localdate().isoformat()
     counts = {"received": 0, "rejected": 0, "error": 0}
     for path, result in zip(files, results, strict=True):
@@ -200,30 +183,6 @@ def inbox_process(*, actor: Any, folder: Path | None = None, large: bool = False
         "moved_to_large": moved_large,
         "results": results,
     }
-
-
-def _one_with_timeout(actor: Any, path: Path) -> dict[str, Any]:
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return invoices_import(actor=actor, paths=[path], channel="inbox")[0]
-
-    class _Timeout(Exception):
-        pass
-
-    def _alarm(_signum: int, _frame: Any) -> None:
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(LARGE_TIMEOUT_SECONDS)
-    try:
-        return invoices_import(actor=actor, paths=[path], channel="inbox")[0]
-    except _Timeout:  # the batch's transaction was rolled back: nothing stored
-        return _timeout_result(path, LARGE_TIMEOUT_SECONDS)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # --- Suppliers ------------------------------------------------------------------------------
