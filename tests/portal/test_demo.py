@@ -14,7 +14,14 @@ from koncernservice.core.selectors import calendar_spec
 from koncernservice.demo.services import demo_build
 from koncernservice.portal import rules, selectors
 from koncernservice.portal.demo import BusinessClock
-from koncernservice.portal.models import Case, CaseEntry, QueueMember, Service, SlaTimer
+from koncernservice.portal.models import (
+    Case,
+    CaseEntry,
+    Macro,
+    QueueMember,
+    Service,
+    SlaTimer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +31,8 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
     summary = demo_build(scale=Decimal("0.002"))
     built_at = timezone.now()
     assert summary.counts["portal_services"] >= 40
+    assert summary.counts["portal_macros"] == Macro.objects.count() == 3
+    assert all(not rules.macro_unknown_placeholders(m.body) for m in Macro.objects.all())
     assert summary.counts["portal_calls"] > 250  # 153,000 × 0.002, weekdays only
     assert Service.objects.filter(confidential=True).exists()
     assert summary.counts["portal_cases"] == Case.objects.count()

@@ -35,6 +35,7 @@ from koncernservice.portal.models import (
     Case,
     CaseCounter,
     CaseEntry,
+    Macro,
     Queue,
     QueueMember,
     Service,
@@ -341,6 +342,31 @@ ARTICLES = [
     ),
 ]
 
+# name, text, state afterwards, queue (None: all)
+MACROS = [
+    (
+        "Vi mangler oplysninger",
+        "Kære {anmoder}\n\nFor at behandle sag {sag} har vi brug for flere oplysninger. "
+        "Svar venligst på denne besked.\n\nVenlig hilsen\n{sagsbehandler}, Koncernservice",
+        "awaiting_requester",
+        None,
+    ),
+    (
+        "Sagen er løst",
+        "Kære {anmoder}\n\nSag {sag} ({titel}) er nu løst. Skriv til os inden for 10 "
+        "arbejdsdage, hvis du ikke er enig.\n\nVenlig hilsen\n{sagsbehandler}, Koncernservice",
+        "resolved",
+        None,
+    ),
+    (
+        "Rettet i næste lønkørsel",
+        "Kære {anmoder}\n\nFejlen er rettet og kommer med i næste lønkørsel.\n\n"
+        "Venlig hilsen\n{sagsbehandler}, Løn",
+        "resolved",
+        "loen",
+    ),
+]
+
 WEEKDAY_WEIGHT = [1.3, 1.1, 1.0, 0.95, 0.7, 0.02, 0.01]
 HOUR_WEIGHT = {
     7: 0.3,
@@ -583,6 +609,10 @@ def build_demo(*, scale: Decimal, seed: int) -> dict[str, int]:
     ArticleVersion.objects.bulk_create(
         ArticleVersion(article=a, version=1, title=a.title, body=a.body) for a in articles
     )
+    Macro.objects.bulk_create(
+        Macro(name=name, body=body, state=state, queue=queues.get(queue) if queue else None)
+        for name, body, state, queue in MACROS
+    )
     cases, timers, entries = _cases(rng, scale, today, services, queues, forms)
     calls = _calls(rng, scale, today, services)
     return {
@@ -590,6 +620,7 @@ def build_demo(*, scale: Decimal, seed: int) -> dict[str, int]:
         "portal_services": len(services),
         "portal_queues": len(queues),
         "portal_articles": len(articles),
+        "portal_macros": len(MACROS),
         "portal_cases": cases,
         "portal_sla_timers": timers,
         "portal_case_entries": entries,
