@@ -222,3 +222,28 @@ def test_import_needs_the_import_permission(ap) -> None:
         services.invoices_import(actor=ap.world.manager, paths=[])
     assert exc.value.status == 403
     assert Finding.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_give_the_same_result(settings, tmp_path) -> None:
+    from django.db import connection
+
+    from tests.conftest import build_world
+
+    if connection.vendor != "postgresql":
+        pytest.skip("worker processes need PostgreSQL")
+    ap = ap_world(build_world())
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    specs = [spec_for(ap.world.school) for _ in range(6)]
+    for n, spec in enumerate(specs):
+        (folder / f"{n}.xml").write_bytes(render(spec, "peppol"))
+    (folder / "6.xml").write_bytes(render(specs[0], "peppol"))  # a duplicate across batches
+    results = services.invoices_import(
+        actor=system_operator(), paths=[folder], batch_size=2, workers=2
+    )
+    statuses = [r["status"] for r in results]
+    # whichever of the two copies came second (batches run in parallel) is the duplicate
+    assert statuses[1:6] == ["received"] * 5
+    assert sorted([statuses[0], statuses[6]]) == ["received", "rejected"]
+    assert Invoice.objects.filter(status="to_code").count() == 6

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -628,6 +628,11 @@ def _ingest_batch(
     items = [p for p in prepared if isinstance(p, _Item)]
     now = timezone.now()
     with transaction.atomic(), audit_context(actor=actor):
+        if items and connection.vendor == "postgresql":
+            # Database phases of concurrent ingests take turns, so duplicates and key
+            # assignment stay exact; readers are not blocked.
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {Invoice._meta.db_table} IN EXCLUSIVE MODE")
         if items:
             _find_suppliers(items, now, audit=audit)
             _route(items)

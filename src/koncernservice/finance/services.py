@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,11 +80,21 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def invoices_import(
-    *, actor: Any, paths: Iterable[str | Path], channel: str = "cli", batch_size: int = 500
+    *,
+    actor: Any,
+    paths: Iterable[str | Path],
+    channel: str = "cli",
+    batch_size: int = 500,
+    workers: int = 1,
 ) -> list[dict[str, Any]]:
-    """Ingest the files (and folders' files): one result per file (see ``ingest``)."""
+    """Ingest the files (and folders' files): one result per file (see ``ingest``).
+
+    ``workers`` > 1 (PostgreSQL only) parses and validates batches in that many processes;
+    their database phases take turns (a table lock per batch), so duplicates stay exact."""
     _require_import(actor)
     files = collect_files(paths)
+    if workers > 1 and connection.vendor == "postgresql" and len(files) > batch_size:
+        return _import_in_processes(actor, files, channel, batch_size, workers)
 
     def read() -> Iterable[Incoming]:
         limit = settings.EINVOICE_MAX_BYTES
@@ -183,6 +193,28 @@ def inbox_process(*, actor: Any, folder: Path | None = None, large: bool = False
         "moved_to_large": moved_large,
         "results": results,
     }
+
+
+def _import_chunk(args: tuple[Any, list[Path], str, int]) -> list[dict[str, Any]]:
+    actor, files, channel, batch_size = args
+    return invoices_import(actor=actor, paths=files, channel=channel, batch_size=batch_size)
+
+
+def _import_in_processes(
+    actor: Any, files: list[Path], channel: str, batch_size: int, workers: int
+) -> list[dict[str, Any]]:
+    import multiprocessing
+
+    from django.db import connections
+
+    chunks = [files[i : i + batch_size] for i in range(0, len(files), batch_size)]
+    connections.close_all()  # each process opens its own connection
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        parts = pool.map(
+            _import_chunk, [(actor, chunk, channel, batch_size) for chunk in chunks], chunksize=1
+        )
+    return [result for part in parts for result in part]
 
 
 # --- Suppliers ------------------------------------------------------------------------------

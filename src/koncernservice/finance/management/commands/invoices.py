@@ -33,6 +33,9 @@ class Command(KsCommand):
         imp = sub.add_parser("import", help="Import e-invoice files or folders.")
         imp.add_argument("paths", nargs="+", type=Path)
         imp.add_argument("--batch-size", type=int, default=500)
+        imp.add_argument(
+            "--workers", type=int, default=1, help="Processes (PostgreSQL; e.g. one per core)."
+        )
         inbox = sub.add_parser("inbox", help="Process the inbox folder (access point drop).")
         inbox.add_argument("--dir", type=Path, default=None, help="Default: KS_EINVOICE_INBOX.")
         inbox.add_argument(
@@ -71,7 +74,10 @@ class Command(KsCommand):
     def run_import(self, **options: Any) -> tuple[Any, str]:
         actor = self.actor(options)
         results = services.invoices_import(
-            actor=actor, paths=options["paths"], batch_size=max(1, options["batch_size"])
+            actor=actor,
+            paths=options["paths"],
+            batch_size=max(1, options["batch_size"]),
+            workers=max(1, options["workers"]),
         )
         return results, _summary(results)
 
