@@ -251,3 +251,42 @@ def test_call_page_links_an_existing_case(portal) -> None:
     assert call.case == case and call.outcome == "transferred"
     response = desk.post("/portal/opkald/", {"outcome": "resolved", "case": "KS-2020-000009"})
     assert response.status_code == 400 and Call.objects.count() == 1
+
+
+def test_api_link_parent_merge_and_split(portal) -> None:
+    a, b = make_case(portal), make_case(portal, title="Samme igen")
+    secret = _secret(portal)
+    api = client_for(portal.caseworker)
+    base = f"/api/portal/cases/{a.number}"
+    linked = api.post(f"{base}/links", {"case": b.number}, content_type="application/json")
+    assert linked.status_code == 201 and CaseLink.objects.filter(source=a, target=b).exists()
+    hidden = api.post(f"{base}/links", {"case": secret.number}, content_type="application/json")
+    assert hidden.status_code == 400 and not CaseLink.objects.filter(target=secret).exists()
+    parent = api.put(f"{base}/parent", {"parent": b.number}, content_type="application/json")
+    assert parent.status_code == 200
+    a.refresh_from_db()
+    assert a.parent == b
+    loop = api.put(
+        f"/api/portal/cases/{b.number}/parent",
+        {"parent": a.number},
+        content_type="application/json",
+    )
+    assert loop.status_code == 400
+    split = api.post(f"{base}/split", {"title": "Udskilt"}, content_type="application/json")
+    assert split.status_code == 201 and split.json()["title"] == "Udskilt"
+    merged = api.post(f"{base}/merge", {"case": b.number}, content_type="application/json")
+    assert merged.status_code == 200 and merged.json()["number"] == b.number
+    # In the API the merged case stays readable as cancelled (the page redirects its number).
+    # Someone without rights gets 404 and changes nothing.
+    assert api.get(base).json()["state"] == "cancelled"
+    outsider = client_for(portal.world.nobody)
+    response = outsider.post(
+        f"/api/portal/cases/{b.number}/split", {"title": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    # The requester may read but not work the case.
+    requester = client_for(portal.world.employee)
+    response = requester.post(
+        f"/api/portal/cases/{b.number}/links", {"case": a.number}, content_type="application/json"
+    )
+    assert response.status_code == 403

@@ -377,3 +377,73 @@ def create_call(request: HttpRequest, payload: CallIn):  # type: ignore[no-untyp
     )
     visible = {call.case_id} if call.case_id else set()
     return Status(201, _call_out(call, visible))
+
+
+# --- Related cases -------------------------------------------------------------------------------
+
+
+class OtherCaseIn(Schema):
+    case: str
+
+
+class ParentIn(Schema):
+    parent: str | None = None
+
+
+class SplitIn(Schema):
+    title: str
+    description: str = ""
+    entries: list[int] = []
+
+
+def _other(user: Any, number: str, field: str) -> Case:
+    other = selectors.case_find(user=user, number=number)
+    if other is None:
+        raise DomainError.single(
+            _("No case with that number that you can see."), field=field, code="unknown_case"
+        )
+    return other
+
+
+@router.post("/cases/{number}/links", response={201: CaseOut}, summary="Link another case")
+def link_case(request: HttpRequest, number: str, payload: OtherCaseIn):  # type: ignore[no-untyped-def]
+    user = request.auth  # type: ignore[attr-defined]
+    case = selectors.case_get(user=user, number=number.upper())
+    services.case_link(actor=user, case=case, other=_other(user, payload.case, "case"))
+    return Status(201, _case_out(case))
+
+
+@router.post(
+    "/cases/{number}/merge",
+    response=CaseOut,
+    summary="Merge this case into another (same requester); returns the case merged into",
+)
+def merge_case(request: HttpRequest, number: str, payload: OtherCaseIn) -> dict[str, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    case = selectors.case_get(user=user, number=number.upper())
+    into = services.case_merge(actor=user, case=case, into=_other(user, payload.case, "case"))
+    return _case_out(into)
+
+
+@router.put("/cases/{number}/parent", response=CaseOut, summary="Set or clear the parent case")
+def set_parent(request: HttpRequest, number: str, payload: ParentIn) -> dict[str, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    case = selectors.case_get(user=user, number=number.upper())
+    parent = _other(user, payload.parent, "parent") if payload.parent else None
+    return _case_out(services.case_set_parent(actor=user, case=case, parent=parent))
+
+
+@router.post(
+    "/cases/{number}/split", response={201: CaseOut}, summary="Split a new case off this one"
+)
+def split_case(request: HttpRequest, number: str, payload: SplitIn):  # type: ignore[no-untyped-def]
+    user = request.auth  # type: ignore[attr-defined]
+    case = selectors.case_get(user=user, number=number.upper())
+    new = services.case_split(
+        actor=user,
+        case=case,
+        title=payload.title,
+        description=payload.description,
+        entries=payload.entries,
+    )
+    return Status(201, _case_out(new))
