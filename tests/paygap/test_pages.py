@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from koncernservice.paygap import services
 from koncernservice.paygap.models import AnnualReport, CategoryFlag, InfoRequest
-from tests.paygap.conftest import TEACHER_CATEGORY, YEAR
+from tests.paygap.conftest import CARER_CATEGORY, TEACHER_CATEGORY, YEAR
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +170,36 @@ def test_import_page_all_or_nothing(client, paid) -> None:
     assert PayRecord.objects.filter(year=2024).count() == 1
     client.force_login(paid.world.manager)
     assert client.get(reverse("paygap:import")).status_code == 404
+
+
+def test_hr_moves_a_worker_to_another_category_with_a_reason(client, paid) -> None:
+    from koncernservice.core.models import AuditEntry
+    from koncernservice.paygap.models import PayRecord, WorkerCategory
+
+    world = paid.world
+    record = PayRecord.objects.get(employment=paid.teachers[0], year=YEAR)
+    carers = WorkerCategory.objects.get(name=CARER_CATEGORY)
+    url = reverse("paygap:record_category", args=[record.pk])
+    # Nobody, the manager (pay is visible, regrouping is not) and auditors: 404, nothing moved.
+    for user in (world.nobody, world.manager, world.auditor):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"category": carers.pk, "reason": "x"}).status_code == 404
+    assert PayRecord.objects.get(pk=record.pk).category.name == TEACHER_CATEGORY
+    client.force_login(world.hr)
+    assert (
+        reverse("paygap:record_category", args=[record.pk])
+        in client.get(
+            reverse("paygap:pay") + f"?year={YEAR}&q={paid.teachers[0].employee_number}"
+        ).content.decode()
+    )
+    # Without a reason: refused with the reason named, nothing moved.
+    refused = client.post(url, {"category": carers.pk, "reason": " "})
+    assert refused.status_code == 400
+    assert PayRecord.objects.get(pk=record.pk).category.name == TEACHER_CATEGORY
+    moved = client.post(url, {"category": carers.pk, "reason": "Jobevaluering 2025: samme niveau"})
+    assert moved.status_code == 302
+    assert PayRecord.objects.get(pk=record.pk).category == carers
+    assert AuditEntry.objects.filter(
+        object_id=str(record.pk), reason="Jobevaluering 2025: samme niveau"
+    ).exists()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("enheder/<int:pk>/", views.unit, name="unit"),
     path("loen/", views.pay, name="pay"),
     path("loen/import/", views.pay_import, name="import"),
+    path("loen/<int:pk>/kategori/", views.record_category, name="record_category"),
     path("kategorier/", views.categories, name="categories"),
     path("kategorier/<int:pk>/", views.category, name="category"),
     path("flag/", views.flags, name="flags"),

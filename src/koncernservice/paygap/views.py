@@ -185,7 +185,16 @@ def pay(request: HttpRequest) -> HttpResponse:
             ),
             Column("employment__person__full_name", _("Name"), "employment__person__last_name"),
             Column("employment__unit__name", _("Unit"), "employment__unit__name"),
-            Column("category__name", _("Category"), "category__name"),
+            Column(
+                "category__name",
+                _("Category"),
+                "category__name",
+                link=(
+                    (lambda record: reverse("paygap:record_category", args=[record.pk]))
+                    if core_access.has_permission_anywhere(request.user, access.MANAGE)
+                    else None
+                ),
+            ),
             Column("basic_pay", _("Basic pay"), "basic_pay"),
             Column("complementary_pay", _("Complementary pay"), "complementary_pay"),
             Column("hours", _("Hours paid"), "hours"),
@@ -515,3 +524,40 @@ def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="loenrapport-{found.year}.xlsx"'
     return response
+
+
+@login_required
+def record_category(request: HttpRequest, pk: int) -> HttpResponse:
+    """HR moves one worker's pay record to another category of workers, with a reason
+    (audited): the default grouping is a starting point, the job evaluation decides."""
+    record = (
+        core_access.restrict(PayRecord.objects.all(), request.user, access.MANAGE)
+        .select_related("employment__person", "employment__unit", "category")
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        raise Http404
+    choices = selectors.categories(user=request.user).order_by("name")
+    errors: list[ErrorDetail] = []
+    if request.method == "POST":
+        target = choices.filter(pk=_pk(request.POST.get("category", ""))).first()
+        try:
+            if target is None:
+                raise DomainError.single(_("Choose a category."), field="category")
+            services.record_assign_category(
+                actor=request.user,
+                record=record,
+                category=target,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("The worker is moved to %(c)s.") % {"c": target.name})
+            return redirect(reverse("paygap:pay") + f"?year={record.year}")
+        except DomainError as exc:
+            errors = _errors(exc)
+    return render(
+        request,
+        "paygap/record_category.html",
+        {"record": record, "choices": choices, "errors": errors},
+        status=400 if errors else 200,
+    )
