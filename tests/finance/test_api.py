@@ -109,3 +109,55 @@ def test_outside_scope_is_404_and_only_finance_pays(ap) -> None:
     )
     proposal = post_json(finance, "/api/finance/payments/proposals", {"until": "2030-01-01"})
     assert proposal.status_code == 200 and proposal.json()["payments"] == 0
+
+
+def test_approval_limits_and_substitutes_over_the_api(ap) -> None:
+    from koncernservice.core.models import AuditEntry
+    from koncernservice.finance.models import ApprovalLimit, Substitution
+
+    world = ap.world
+    finance = token_client(ap.finance)
+    body = {"unit_id": world.school.pk, "role": "manager", "max_amount": "25000.00"}
+    response = finance.put(
+        "/api/finance/approval-limits", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["max_amount"] == "25000.00"
+    limit = ApprovalLimit.objects.get(unit=world.school, role="manager")
+    assert AuditEntry.objects.filter(object_id=str(limit.pk)).exists()
+    listed = finance.get("/api/finance/approval-limits").json()
+    assert [(x["unit_id"], x["role"], x["max_amount"]) for x in listed] == [
+        (world.school.pk, "manager", "25000.00")
+    ]
+    # An unknown role is a problem naming the field; nothing changes.
+    bad = finance.put(
+        "/api/finance/approval-limits",
+        data=json.dumps({**body, "role": "chef", "max_amount": "1"}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "role" in bad.content.decode()
+    # A manager cannot set limits: 404 for the unit, the limit is as it was; sees no limits.
+    manager = token_client(world.manager)
+    refused = manager.put(
+        "/api/finance/approval-limits",
+        data=json.dumps({**body, "max_amount": "999999"}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 404
+    assert manager.get("/api/finance/approval-limits").json() == []
+    assert ApprovalLimit.objects.get(pk=limit.pk).max_amount == 25000
+    # A manager names a substitute for their own absence; the end before the start is refused.
+    made = post_json(
+        manager,
+        "/api/finance/substitutions",
+        {"substitute": "leder2", "starts_on": "2026-07-01", "ends_on": "2026-07-21"},
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["absent"] == world.manager.username
+    reversed_dates = post_json(
+        manager,
+        "/api/finance/substitutions",
+        {"substitute": "leder2", "starts_on": "2026-07-21", "ends_on": "2026-07-01"},
+    )
+    assert reversed_dates.status_code == 400
+    assert Substitution.objects.count() == 1

@@ -259,3 +259,90 @@ def reconcile(request: HttpRequest, file: UploadedFile = File(...)) -> dict[str,
         data=file.read(),
         filename=file.name or "",
     )
+
+
+# --- Approval limits and substitutes ------------------------------------------------------------
+
+
+class ApprovalLimitIn(Schema):
+    unit_id: int
+    role: str
+    max_amount: Decimal
+
+
+class ApprovalLimitOut(Schema):
+    unit_id: int
+    unit_name: str
+    role: str
+    max_amount: Decimal
+
+
+class SubstitutionIn(Schema):
+    substitute: str  # username
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class SubstitutionOut(Schema):
+    id: int
+    absent: str
+    substitute: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+def _limit_out(limit: Any) -> dict[str, Any]:
+    return {
+        "unit_id": limit.unit_id,
+        "unit_name": limit.unit.name,
+        "role": limit.role,
+        "max_amount": limit.max_amount,
+    }
+
+
+@router.get(
+    "/approval-limits",
+    response=list[ApprovalLimitOut],
+    summary="Amount limits per role and unit (in the units the user manages limits for)",
+)
+def approval_limit_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_limit_out(limit) for limit in selectors.approval_limits(user=request.auth)]  # type: ignore[attr-defined]
+
+
+@router.put("/approval-limits", response=ApprovalLimitOut, summary="Set a role's limit on a unit")
+def approval_limit_put(request: HttpRequest, body: ApprovalLimitIn) -> dict[str, Any]:
+    unit = selectors.limit_unit(user=request.auth, pk=body.unit_id)  # type: ignore[attr-defined]
+    limit = services.approval_limit_set(
+        actor=request.auth,  # type: ignore[attr-defined]
+        unit=unit,
+        role=body.role,
+        max_amount=body.max_amount,
+    )
+    return _limit_out(limit)
+
+
+@router.post(
+    "/substitutions",
+    response={201: SubstitutionOut},
+    summary="Name a substitute for one's own absence",
+)
+def substitution_post(request: HttpRequest, body: SubstitutionIn) -> tuple[int, dict[str, Any]]:
+    from koncernservice.core.models import User
+
+    substitute = User.objects.filter(username=body.substitute, is_active=True).first()
+    if substitute is None:
+        raise DomainError.single(_("Unknown user."), field="substitute")
+    made = services.substitution_create(
+        actor=request.auth,  # type: ignore[attr-defined]
+        absent=request.auth,  # type: ignore[attr-defined]
+        substitute=substitute,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+    )
+    return 201, {
+        "id": made.pk,
+        "absent": made.absent.username,
+        "substitute": substitute.username,
+        "starts_on": made.starts_on,
+        "ends_on": made.ends_on,
+    }

@@ -14,9 +14,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from koncernservice.core.access import restrict, scope_paths
-from koncernservice.core.models import AuditEntry
+from koncernservice.core.models import AuditEntry, OrgUnit
 from koncernservice.finance import access, rules
 from koncernservice.finance.models import (
+    ApprovalLimit,
     Finding,
     Invoice,
     InvoiceLine,
@@ -262,3 +263,22 @@ def payment_runs(*, user: Any) -> QuerySet[PaymentRun]:
     return restrict(PaymentRun.objects.all(), user, access.PAY).annotate(
         count=Count("payments"), total=Sum("payments__amount")
     )
+
+
+def approval_limits(*, user: Any) -> QuerySet[ApprovalLimit]:
+    """Amount limits on the units the user manages limits for (none without that right)."""
+    units = restrict(OrgUnit.objects.all(), user, access.MANAGE_LIMITS)
+    return (
+        ApprovalLimit.objects.filter(unit__in=units)
+        .select_related("unit")
+        .order_by("unit__path", "role")
+    )
+
+
+def limit_unit(*, user: Any, pk: int) -> OrgUnit:
+    """A unit the user may set limits on, or 404."""
+    unit = restrict(OrgUnit.objects.filter(is_active=True), user, access.MANAGE_LIMITS)
+    found = unit.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

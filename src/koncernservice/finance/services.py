@@ -26,7 +26,7 @@ from koncernservice.core.access import (
 )
 from koncernservice.core.audit import audit_context, record_event
 from koncernservice.core.errors import DomainError, ErrorDetail
-from koncernservice.core.models import OrgUnit, RoleAssignment, User
+from koncernservice.core.models import OrgUnit, Role, RoleAssignment, User
 from koncernservice.finance import access, rules
 from koncernservice.finance.einvoice.parse import LARGE_DOCUMENT_BYTES
 from koncernservice.finance.ingest import Incoming, ingest
@@ -561,6 +561,10 @@ def substitution_create(
 
 def approval_limit_set(*, actor: Any, unit: OrgUnit, role: str, max_amount: Any) -> ApprovalLimit:
     require_on_unit_path(actor, access.MANAGE_LIMITS, unit.path)
+    if role not in Role.values:
+        raise DomainError.single(
+            _("Unknown role: %(r)s.") % {"r": role}, field="role", code="unknown_role"
+        )
     try:
         amount = rules.money(Decimal(str(max_amount)))
     except (InvalidOperation, ValueError):
