@@ -242,6 +242,21 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
         "use_tls": env_bool("EMAIL_USE_TLS", False),
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Koncernservice <noreply@localhost>")
+# Links in e-mails (e.g. https://ks.kk.dk); empty: the path only.
+KS_PUBLIC_URL = os.environ.get("KS_PUBLIC_URL", "").rstrip("/")
+
+# --- Service portal: inbound e-mail from an IMAP mailbox (`ks portal mail-import --imap`) ------
+KS_MAIL_IMAP_HOST = os.environ.get("KS_MAIL_IMAP_HOST", "")  # empty: no IMAP polling
+KS_MAIL_IMAP_PORT = int(os.environ.get("KS_MAIL_IMAP_PORT", "0"))  # 0: 993 (ssl) or 143
+KS_MAIL_IMAP_SECURITY = os.environ.get("KS_MAIL_IMAP_SECURITY", "ssl")  # ssl | starttls | plain
+KS_MAIL_IMAP_USER = os.environ.get("KS_MAIL_IMAP_USER", "")
+KS_MAIL_IMAP_PASSWORD = os.environ.get("KS_MAIL_IMAP_PASSWORD", "")
+KS_MAIL_IMAP_FOLDER = os.environ.get("KS_MAIL_IMAP_FOLDER", "INBOX")
+# Both set: handled messages are moved there; both empty: marked \Seen (failed also \Flagged).
+KS_MAIL_IMAP_DONE_FOLDER = os.environ.get("KS_MAIL_IMAP_DONE_FOLDER", "")
+KS_MAIL_IMAP_FAILED_FOLDER = os.environ.get("KS_MAIL_IMAP_FAILED_FOLDER", "")
+KS_MAIL_IMAP_CA_FILE = os.environ.get("KS_MAIL_IMAP_CA_FILE", "")  # a private CA (PEM)
+KS_MAIL_MAX_BYTES = int(os.environ.get("KS_MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
 
 # --- Platform -------------------------------------------------------------------------------
 KS_PAGE_SIZE = 50

@@ -592,6 +592,35 @@ class IdempotencyKey(TimeStampedModel):
         return self.key
 
 
+class InboundMail(TimeStampedModel):
+    """An inbound e-mail that has become a case or a reply, by the hash of its Message-ID (or of
+    its bytes when it has none): the same message read twice changes nothing. Only the hash is
+    kept, never the sender, subject or content."""
+
+    class Source(models.TextChoices):
+        FOLDER = "folder", _("Folder")
+        IMAP = "imap", _("IMAP")
+
+    key = models.CharField(_("message key"), max_length=64, unique=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    status = models.CharField(_("result"), max_length=10)
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mails")
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class CaseCounter(models.Model):
     """The last case number used per year (locked row, so numbers never repeat)."""
 
@@ -794,6 +823,11 @@ class SavedView(AuditedModel, TimeStampedModel):
     )
     name = models.CharField(_("name"), max_length=80)
     filters = models.JSONField(_("filters"), default=dict, blank=True)
+    shared = models.BooleanField(
+        _("shared with the team"),
+        default=False,
+        help_text=_("Shared by a team lead: listed for every member of the queue's team."),
+    )
 
     class Meta:
         verbose_name = _("saved view")

@@ -624,11 +624,14 @@ def calls_visible(*, user: Any) -> QuerySet[Any]:
 
 
 def saved_views(*, user: Any, queue: Queue) -> QuerySet[Any]:
+    """The user's own views of the queue and, for members of its team, the shared ones."""
     from koncernservice.portal.models import SavedView
 
     if not _active(user) or not user.pk:
         return SavedView.objects.none()
-    return SavedView.objects.filter(user_id=user.pk, queue=queue).order_by("name")
+    member = QueueMember.objects.filter(queue=queue, user_id=user.pk).exists()
+    condition = Q(user_id=user.pk) | Q(shared=True) if member else Q(user_id=user.pk)
+    return SavedView.objects.filter(condition, queue=queue).order_by("-shared", "name")
 
 
 def macros_for(*, case: Case) -> QuerySet[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 import re
 import uuid
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -40,6 +42,7 @@ from koncernservice.portal.models import (
     CaseLink,
     Deflection,
     IdempotencyKey,
+    InboundMail,
     Macro,
     Queue,
     QueueMember,
@@ -394,7 +397,8 @@ def case_transition(*, actor: Any, case: Case, state: str, reason: str = "") -> 
         case.save()
         _event(case, actor, "state", {"from": before, "to": state})
         webhook_enqueue(case=case, event="case.state_changed", extra={"from": before})
-    transaction.on_commit(lambda: notify(case_id=case.pk, event="state"))
+    event = "resolved" if state == "resolved" else "state"
+    transaction.on_commit(lambda: notify(case_id=case.pk, event=event))
     return case
 
 
@@ -770,9 +774,34 @@ def case_bulk_transition(*, actor: Any, cases: list[Case], state: str) -> int:
 # --- Workspace: saved views and canned replies ----------------------------------------------
 
 
+def _is_queue_lead(actor: Any, queue_id: int) -> bool:
+    pk = getattr(actor, "pk", None)
+    return pk is not None and (
+        QueueMember.objects.filter(queue_id=queue_id, user_id=pk, is_lead=True).exists()
+    )
+
+
+def queue_lead(*, actor: Any, queue: Queue) -> bool:
+    """Whether the actor leads the queue's team (may share views with it)."""
+    return bool(getattr(actor, "is_active", False)) and _is_queue_lead(actor, queue.pk)
+
+
+def saved_view_may_change(*, actor: Any, view: SavedView) -> bool:
+    """The owner changes and deletes a view; a shared view also the queue's team leads."""
+    if not getattr(actor, "pk", None) or not getattr(actor, "is_active", False):
+        return False
+    if view.user_id == actor.pk:
+        return True
+    return view.shared and _is_queue_lead(actor, view.queue_id)
+
+
 @transaction.atomic
-def saved_view_save(*, actor: Any, queue: Queue, name: str, filters: dict[str, Any]) -> SavedView:
-    """Save (or overwrite) the actor's named view of a queue list."""
+def saved_view_save(
+    *, actor: Any, queue: Queue, name: str, filters: dict[str, Any], shared: bool = False
+) -> SavedView:
+    """Save (or overwrite) a named view of a queue list: the actor's own, or, for a team lead
+    with ``shared``, one listed for the whole team. A lead saving a shared view under the
+    name of an existing shared view of the queue changes that view."""
     if not selectors.queues_for(user=actor).filter(pk=queue.pk).exists():
         raise _not_found()
     name = str(name or "").strip()
@@ -780,19 +809,41 @@ def saved_view_save(*, actor: Any, queue: Queue, name: str, filters: dict[str, A
         raise DomainError.single(
             _("Give the view a name of at most 80 characters."), field="name", code="name"
         )
-    with audit_context(actor=actor):
-        view, _created = SavedView.objects.update_or_create(
-            user_id=actor.pk,
-            queue=queue,
-            name=name,
-            defaults={"filters": rules.clean_view_filters(filters)},
+    if shared and not _is_queue_lead(actor, queue.pk):
+        raise DomainError.single(
+            _("Only a team lead of the queue may share a view with the team."),
+            field="shared",
+            code="not_lead",
+            status=403,
         )
-    return view
+    cleaned = rules.clean_view_filters(filters)
+    with audit_context(actor=actor):
+        existing = None
+        if shared:
+            existing = (
+                SavedView.objects.select_for_update()
+                .filter(queue=queue, name=name, shared=True)
+                .order_by("pk")
+                .first()
+            )
+        if existing is None:
+            existing = (
+                SavedView.objects.select_for_update()
+                .filter(user_id=actor.pk, queue=queue, name=name)
+                .first()
+            )
+        if existing is None:
+            return SavedView.objects.create(
+                user_id=actor.pk, queue=queue, name=name, filters=cleaned, shared=shared
+            )
+        existing.filters, existing.shared = cleaned, shared
+        existing.save(update_fields=["filters", "shared", "updated_at"])
+    return existing
 
 
 @transaction.atomic
 def saved_view_delete(*, actor: Any, view: SavedView) -> None:
-    if view.user_id != getattr(actor, "pk", None):
+    if not saved_view_may_change(actor=actor, view=view):
         raise _not_found()
     with audit_context(actor=actor):
         view.delete()
@@ -956,15 +1007,32 @@ def notification_recipients(case: Case, event: str) -> list[User]:
     ]
 
 
-def notification_text(case: Case, event: str) -> tuple[str, str]:
-    """Danish subject and body; a confidential case's title never leaves the system."""
+NOTIFICATION_EVENTS = ("created", "reply", "state", "resolved", "breached")
+
+
+def _notification_heading(event: str) -> str:
     headings = {
         "created": _("Your case has been received"),
         "reply": _("New reply on your case"),
         "state": _("Your case has changed state"),
+        "resolved": _("Your case has been resolved"),
         "breached": _("SLA breached"),
     }
-    heading = headings.get(event, _("Case updated"))
+    return headings.get(event, _("Case updated"))
+
+
+def case_url(case: Case) -> str:
+    """The case page, absolute when ``KS_PUBLIC_URL`` is set (e-mails), else the path."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    base = str(getattr(settings, "KS_PUBLIC_URL", "") or "").rstrip("/")
+    return base + reverse("portal:case_detail", args=[case.number])
+
+
+def notification_text(case: Case, event: str) -> tuple[str, str]:
+    """Danish subject and body; a confidential case's title never leaves the system."""
+    heading = _notification_heading(event)
     subject = f"[{case.number}] {heading}"
     if not case.confidential:
         subject += f": {case.title}"
@@ -972,28 +1040,70 @@ def notification_text(case: Case, event: str) -> tuple[str, str]:
         "Case %(number)s: %(heading)s.\nState: %(state)s.\nOpen the case in the service portal "
         "to read more."
     ) % {"number": case.number, "heading": heading, "state": case.get_state_display()}
+    body += f"\n{case_url(case)}\n"
     return subject[:200], body
+
+
+def notification_html(case: Case, event: str) -> str:
+    """The HTML part of a notification (``portal/mail/notification.html``): the same facts as
+    the plain text, with a link to the case; a confidential case shows neither its title nor
+    its service, only the number and state."""
+    from django.template.loader import render_to_string
+
+    context = {
+        "number": case.number,
+        "heading": _notification_heading(event),
+        "event": event,
+        "state": case.get_state_display(),
+        "url": case_url(case),
+        "confidential": case.confidential,
+        "title": "" if case.confidential else case.title,
+        "service": "" if case.confidential else case.service.name,
+    }
+    return render_to_string("portal/mail/notification.html", context)
+
+
+def notification_messages(case: Case, event: str) -> list[Any]:
+    """One multipart/alternative message (plain text + HTML) per recipient, so no recipient
+    sees another's address; each Message-ID carries the case number for threading replies."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.utils import translation
+
+    recipients = notification_recipients(case, event)
+    if not recipients:
+        return []
+    with translation.override(django_settings.LANGUAGE_CODE):
+        subject, body = notification_text(case, event)
+        html = notification_html(case, event)
+    messages = []
+    for user in recipients:
+        message = EmailMultiAlternatives(
+            subject,
+            body,
+            None,
+            [user.email],
+            headers={
+                "Message-ID": f"<{case.number}.{uuid.uuid4().hex}@{MAIL_DOMAIN}>",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        messages.append(message)
+    return messages
 
 
 def notify(*, case_id: int, event: str) -> int:
     """Send the case's e-mail notifications; failures are logged, never raised."""
-    case = Case.objects.select_related("assignee", "queue").filter(pk=case_id).first()
+    from django.core.mail import mailers
+
+    case = Case.objects.select_related("assignee", "queue", "service").filter(pk=case_id).first()
     if case is None:
         return 0
-    recipients = notification_recipients(case, event)
-    if not recipients:
+    messages = notification_messages(case, event)
+    if not messages:
         return 0
-    subject, body = notification_text(case, event)
     try:
-        message = EmailMessage(
-            subject,
-            body,
-            None,
-            [user.email for user in recipients],
-            # The case number in the Message-ID threads the answer back to the case.
-            headers={"Message-ID": f"<{case.number}.{uuid.uuid4().hex}@{MAIL_DOMAIN}>"},
-        )
-        return message.send()
+        return mailers.default.send_messages(messages) or 0
     except Exception:  # the case is saved; a failing mail server must not undo it
         log.exception("Notification for case %s failed", case.number)
         return 0
@@ -1005,8 +1115,14 @@ MAIL_DOMAIN = "koncernservice.kk.dk"
 
 
 def _plain_text(message: Any) -> str:
-    part = message.get_body(preferencelist=("plain",))
+    """The new text of a reply: the plain part (else the HTML part without tags), cut at the
+    quoted earlier mail."""
+    from django.utils.html import strip_tags
+
+    part = message.get_body(preferencelist=("plain", "html"))
     text = part.get_content() if part is not None else ""
+    if part is not None and part.get_content_type() == "text/html":
+        text = strip_tags(str(text))
     lines = []
     for line in str(text).splitlines():
         if line.startswith(">") or line.strip().startswith("-----Original"):
@@ -1015,19 +1131,51 @@ def _plain_text(message: Any) -> str:
     return "\n".join(lines).strip()[:20000]
 
 
-def mail_ingest(*, raw: bytes, default_service: Service) -> dict[str, str]:
+def mail_key(message: Any, raw: bytes) -> str:
+    """The idempotency key of an inbound e-mail: its Message-ID, else its bytes, hashed."""
+    message_id = str(message.get("Message-ID", "") or "").strip()
+    source = message_id.encode("utf-8", "replace") if message_id else raw
+    return hashlib.sha256(source).hexdigest()
+
+
+def _unreadable() -> DomainError:
+    return DomainError.single(
+        _("The e-mail cannot be read (broken headers or an unknown character set)."),
+        code="unreadable",
+    )
+
+
+def mail_ingest(
+    *, raw: bytes, default_service: Service, source: str = InboundMail.Source.FOLDER
+) -> dict[str, str]:
     """One inbound e-mail: a reply on its case (threaded by Message-ID/In-Reply-To/References
     or the case number in the subject), else a new case of ``default_service``.
 
     The sender must be a known, active user (by e-mail) who can see the case; anything else
-    is refused and nothing is written. Returns ``{"status": ..., "case": ...}``.
+    is refused and nothing is written. Automatic replies (RFC 3834 ``Auto-Submitted``, out of
+    office) are refused so they never loop. Idempotent: a message already read (same
+    Message-ID, or the same bytes when there is none) returns ``"duplicate"`` and changes
+    nothing, so a poll interrupted after the database commit can simply run again.
+    Returns ``{"status": ..., "case": ..., "reason": ...}``; an unreadable or refused message
+    raises :class:`DomainError` (code ``unreadable``, ``closed``, ...).
     """
     import email
     import email.policy
     from email.utils import parseaddr
 
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
+        subject = str(message.get("Subject", "") or "").strip()
+        thread = " ".join(
+            str(message.get(name, "") or "") for name in ("In-Reply-To", "References", "Subject")
+        )
+        auto = str(message.get("Auto-Submitted", "no") or "no").strip().lower()
+        precedence = str(message.get("Precedence", "") or "").strip().lower()
+        text = _plain_text(message)
+        key = mail_key(message, raw)
+    except (LookupError, UnicodeError, ValueError, TypeError, AttributeError) as exc:
+        raise _unreadable() from exc
     user = None
     if sender:
         user = (
@@ -1036,26 +1184,41 @@ def mail_ingest(*, raw: bytes, default_service: Service) -> dict[str, str]:
         )
     if user is None:
         return {"status": "rejected", "reason": "unknown_sender", "case": ""}
-    subject = str(message.get("Subject", "") or "").strip()
-    text = _plain_text(message)
-    thread = " ".join(
-        str(message.get(name, "") or "") for name in ("In-Reply-To", "References", "Subject")
-    )
-    number = rules.find_case_number(thread)
-    if number:
-        case = selectors.cases_visible(user=user).filter(number=number).first()
-        if case is None:
-            return {"status": "rejected", "reason": "not_visible", "case": ""}
-        case_reply(actor=user, case=case, body=text or subject)
-        return {"status": "reply", "case": case.number, "reason": ""}
-    case = case_create(
-        actor=user,
-        service=default_service,
-        title=(subject or _("E-mail without subject"))[:200],
-        description=text,
-        answers={},
-    )
-    return {"status": "created", "case": case.number, "reason": ""}
+    if auto not in ("", "no") or precedence in ("auto_reply", "bulk", "junk"):
+        return {"status": "rejected", "reason": "auto_reply", "case": ""}
+    with transaction.atomic():
+        try:
+            # Claimed first: a second poller running at the same time waits on this row.
+            with transaction.atomic():
+                record = InboundMail.objects.create(key=key, source=source, status="")
+        except IntegrityError:
+            earlier = InboundMail.objects.select_related("case").filter(key=key).first()
+            found = earlier.case.number if earlier and earlier.case else ""
+            return {"status": "duplicate", "case": found, "reason": ""}
+        number = rules.find_case_number(thread)
+        if number:
+            case = selectors.cases_visible(user=user).filter(number=number).first()
+            if case is None:
+                transaction.set_rollback(True)
+                return {"status": "rejected", "reason": "not_visible", "case": ""}
+            try:
+                case_reply(actor=user, case=case, body=text or subject)
+            except access.AccessDenied:
+                transaction.set_rollback(True)
+                return {"status": "rejected", "reason": "not_allowed", "case": ""}
+            status = "reply"
+        else:
+            case = case_create(
+                actor=user,
+                service=default_service,
+                title=(subject or _("E-mail without subject"))[:200],
+                description=text,
+                answers={},
+            )
+            status = "created"
+        record.status, record.case = status, case
+        record.save(update_fields=["status", "case", "updated_at"])
+    return {"status": status, "case": case.number, "reason": ""}
 
 
 # --- Knowledge base --------------------------------------------------------------------------

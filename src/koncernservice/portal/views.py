@@ -379,9 +379,14 @@ def queue_detail(request: HttpRequest, code: str) -> HttpResponse:
         priorities=Case.Priority.choices,
         team=selectors.users_in_team(queue),
         saved_views=[
-            (view, urlencode(view.filters))
+            (
+                view,
+                urlencode(view.filters),
+                services.saved_view_may_change(actor=request.user, view=view),
+            )
             for view in selectors.saved_views(user=request.user, queue=queue)
         ],
+        may_share=services.queue_lead(actor=request.user, queue=queue),
         bulk_states=[(v, label) for v, label in Case.State.choices if v != "new"],
         current_filters={
             **filters,
@@ -446,6 +451,7 @@ def saved_view_save(request: HttpRequest, code: str) -> HttpResponse:
             queue=queue,
             name=request.POST.get("name", ""),
             filters=request.POST.dict(),
+            shared=request.POST.get("shared") == "1",
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))
@@ -460,7 +466,7 @@ def saved_view_save(request: HttpRequest, code: str) -> HttpResponse:
 def saved_view_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     queue = selectors.queue_get(user=request.user, code=code)
     view = selectors.saved_views(user=request.user, queue=queue).filter(pk=pk).first()
-    if view is None:
+    if view is None or not services.saved_view_may_change(actor=request.user, view=view):
         raise Http404
     services.saved_view_delete(actor=request.user, view=view)
     messages.success(request, _("The view is deleted."))

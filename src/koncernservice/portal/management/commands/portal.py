@@ -1,4 +1,5 @@
-"""``ks portal sweep-sla``, ``ks portal case`` and ``ks portal catalogue``: the portal's CLI."""
+"""``ks portal sweep-sla``, ``case``, ``catalogue``, ``mail-import [DIR | --imap]``, ...: the
+portal's CLI."""
 
 from __future__ import annotations
 
@@ -20,9 +21,17 @@ class Command(KsCommand):
         sweep = sub.add_parser("sweep-sla", help="Record due SLA warnings and breaches.")
         retention = sub.add_parser("retention", help="Anonymise cases past their retention period.")
         mail = sub.add_parser(
-            "mail-import", help="Read .eml files from a folder into cases (then move them)."
+            "mail-import",
+            help="Read inbound e-mail into cases: .eml files from a folder (then moved), or "
+            "the IMAP mailbox of the KS_MAIL_IMAP_* settings with --imap.",
         )
-        mail.add_argument("folder")
+        mail.add_argument("folder", nargs="?", help="Folder of .eml files (not with --imap).")
+        mail.add_argument(
+            "--imap", action="store_true", help="Poll the IMAP mailbox (KS_MAIL_IMAP_*)."
+        )
+        mail.add_argument(
+            "--limit", type=int, default=200, help="At most this many IMAP messages per run."
+        )
         mail.add_argument("--service", default="andet", help="Service of new cases.")
         hooks = sub.add_parser("webhooks", help="Send due webhook deliveries (outbox).")
         telephony = sub.add_parser(
@@ -131,9 +140,11 @@ class Command(KsCommand):
 
         from koncernservice.portal.models import Service
 
-        folder = Path(options["folder"])
         service = Service.objects.filter(code=options["service"]).first()
-        if not folder.is_dir() or service is None:
+        if options["imap"]:
+            return self.mail_imap(options, service)
+        folder = Path(options["folder"] or "")
+        if not options["folder"] or not folder.is_dir() or service is None:
             raise DomainError.single(
                 _("Unknown folder or service."), field="folder", code="not_found"
             )
@@ -156,7 +167,28 @@ class Command(KsCommand):
             results.append({"file": path.name, **result})
         counts = {
             status: sum(1 for r in results if r["status"] == status)
-            for status in ("reply", "created", "rejected")
+            for status in ("reply", "created", "duplicate", "rejected")
         }
         text = _("%(reply)d replies, %(created)d new cases, %(rejected)d refused.") % counts
         return {"files": results, **counts}, text
+
+    def mail_imap(self, options: dict[str, Any], service: Any) -> tuple[dict[str, Any], str]:
+        from koncernservice.portal import mailbox
+
+        if options["folder"]:
+            raise DomainError.single(_("Give a folder or --imap, not both."), field="folder")
+        if service is None:
+            raise DomainError.single(
+                _("Unknown folder or service."), field="service", code="not_found"
+            )
+        if not 1 <= options["limit"] <= 10_000:
+            raise DomainError.single(_("Give a limit of 1 to 10,000."), field="limit")
+        result = mailbox.poll(default_service=service, limit=options["limit"])
+        text = (
+            _(
+                "%(reply)d replies, %(created)d new cases, %(duplicate)d already read, "
+                "%(failed)d refused (kept in the failed folder or flagged)."
+            )
+            % result
+        )
+        return result, text
