@@ -2,11 +2,12 @@
 rules and our own checks), store the raw document, route, match and code.
 
 Usage: DATABASE_URL=postgres://ks@127.0.0.1:55432/ks_bench_einvoice \\
-       .venv/bin/python bench/einvoice_year.py [--scale 0.002] [--batch-size 500] [--json]
+       .venv/bin/python bench/einvoice_year.py [--scale 0.02] [--batch-size 1000]
+       [--workers 2] [--profile] [--json]
 
 Scale 1 is KS's year: 1,000,000 invoices. The script measures ``1,000,000 × scale``
-invoices and extrapolates linearly to the year (ingest is batch-wise and linear: per batch a
-constant number of queries plus bulk inserts). In one run it:
+invoices and extrapolates linearly to the year (ingest is batch-wise: per batch a constant
+number of indexed queries and one ``COPY`` per table). In one run it:
 
 - builds the set-up with bulk inserts (not timed): 50 units with GLNs, 200 suppliers,
   purchase orders with goods receipts for about a third of the invoices;
@@ -15,11 +16,18 @@ constant number of queries plus bulk inserts). In one run it:
 - floor: reads every file and parses it with ``lxml.etree.fromstring`` (nothing else);
 - ``ingest``: ``finance.services.invoices_import`` on the folder, exactly what
   ``ks invoices import`` and the inbox job do (one transaction per batch);
-- breakdown (same documents, in memory, no database): our parser + internal model, and
-  the validator, so the report shows where the time goes.
+- the split of that same run, from ``finance.ingest.STATS`` (CPU seconds by part, worker
+  processes included): our parser and internal model (``einvoice.parse``), **the
+  validator** (``einvoice.validate``: the official rules, the rule engine), and everything
+  else in Python (reading, hashing, our own checks, raw storage, look-ups, matching, coding,
+  rows and ``COPY``); plus the PostgreSQL server's CPU for this database (its backends'
+  ``/proc`` counters, sampled by a separate process) and the wall time of the batch
+  transactions (the database side).
 
-The database named in ``DATABASE_URL`` is dropped and created again when its name starts
-with ``ks_bench_einvoice`` (so never point it at another database); SQLite works too.
+Every figure comes with the load average (the machine is shared). The database named in
+``DATABASE_URL`` is dropped and created again when its name starts with
+``ks_bench_einvoice`` (so never point it at another database); SQLite works too (no server
+CPU then).
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -82,6 +91,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     from koncernservice.core.models import OrgUnit
     from koncernservice.core.rules.identifiers import make_gln
     from koncernservice.core.system import system_operator
+    from koncernservice.finance import ingest as ingest_module
     from koncernservice.finance import services
     from koncernservice.finance.demo import _cvr
     from koncernservice.finance.einvoice import parse_document, validate
@@ -212,76 +222,183 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     files = sorted(folder.iterdir())
 
     # --- floor: read + lxml parse only ------------------------------------------------------
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for path in files:
         etree.fromstring(path.read_bytes())
     floor = time.perf_counter() - started
     result["floor_lxml_parse_s"] = round(floor, 2)
+    result["floor_cpu_s"] = round(time.process_time() - cpu, 2)
     result["floor_per_s"] = round(count / floor)
 
     # --- the real ingest --------------------------------------------------------------------
     # The rule engine compiles its rules once per process: warm it up outside the timing
-    # (one OIOUBL and one Peppol document), and report that one-off cost.
+    # (forked workers inherit it), and report that one-off cost.
     started = time.perf_counter()
     for path in files[:20]:
         validate(parse_document(path.read_bytes()))
     result["validator_warmup_s"] = round(time.perf_counter() - started, 1)
-    started = time.perf_counter()
+    ingest_module.STATS.reset()
+    sampler = PgCpuSampler(connection) if connection.vendor == "postgresql" else None
+    load_before = os.getloadavg()
+    started, cpu = time.perf_counter(), time.process_time()
+    if args.profile:
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     outcome = services.invoices_import(
         actor=system_operator(), paths=[folder], batch_size=args.batch_size, workers=args.workers
     )
+    if args.profile:
+        profile.disable()
     seconds = time.perf_counter() - started
+    main_cpu = time.process_time() - cpu
+    load_after = os.getloadavg()
+    server_cpu = sampler.stop() if sampler else None
+    stats = ingest_module.STATS
     result["ingest_s"] = round(seconds, 1)
     result["ingest_per_s"] = round(count / seconds)
     result["ratio_to_floor"] = round(seconds / floor, 1)
+    result["load_average_before"] = [round(x, 2) for x in load_before]
+    result["load_average_after"] = [round(x, 2) for x in load_after]
     result["received"] = sum(1 for r in outcome if r["status"] == "received")
     result["rejected"] = sum(1 for r in outcome if r["status"] == "rejected")
     result["errors"] = sum(1 for r in outcome if r["status"] == "error")
     result["matched"] = Invoice.objects.filter(match_status="matched").count()
-    result["year_extrapolated_min"] = round(seconds / count * YEAR / 60, 1)
-    result["goal_min"] = GOAL_SECONDS // 60
 
-    # --- where the time goes (same documents, in memory, no database) -----------------------
-    sample = files[: min(len(files), 1000)]
-    blobs = [p.read_bytes() for p in sample]
-    started = time.perf_counter()
-    parsed = []
-    for data in blobs:
-        doc = parse_document(data)
-        doc.document  # noqa: B018 - build the internal model
-        parsed.append(doc)
-    parse_s = time.perf_counter() - started
-    started = time.perf_counter()
-    for doc in parsed:
-        validate(doc)
-    validate_s = time.perf_counter() - started
-    per = seconds / count
-    if args.workers > 1:  # wall-clock over several processes: no per-part subtraction
-        result["breakdown_ms_per_invoice_single_process"] = {
-            "parse_and_model": round(parse_s / len(blobs) * 1000, 2),
-            "validate": round(validate_s / len(blobs) * 1000, 2),
-            "lxml_floor": round(floor / count * 1000, 3),
-        }
-        result["database"] = connection.vendor
-        return result
-    result["breakdown_ms_per_invoice"] = {
-        "total_ingest": round(per * 1000, 2),
-        "parse_and_model": round(parse_s / len(blobs) * 1000, 2),
-        "validate": round(validate_s / len(blobs) * 1000, 2),
-        "database_storage_matching_rest": round(
-            per * 1000 - (parse_s + validate_s) / len(blobs) * 1000, 2
-        ),
-        "lxml_floor": round(floor / count * 1000, 3),
+    # --- where the time goes (the same run) -------------------------------------------------
+    # CPU of our processes: the workers' ingest (STATS.cpu_s) plus, with workers, what the
+    # parent spent handing out batches and collecting results.
+    ours_cpu = stats.cpu_s + (main_cpu if args.workers > 1 else 0.0)
+    other_python = ours_cpu - stats.parse_s - stats.validate_s
+    ms = 1000 / count
+    split = {
+        "parse_and_model": round(stats.parse_s * ms, 3),
+        "validator": round(stats.validate_s * ms, 3),
+        "other_python": round(other_python * ms, 3),
+        "  of which raw storage": round(stats.store_s * ms, 3),
+        "  of which database phase": round(stats.database_s * ms, 3),
+        "postgresql_server": round(server_cpu * ms, 3) if server_cpu is not None else None,
     }
+    total_cpu = ours_cpu + (server_cpu or 0.0)
+    split["total_cpu"] = round(total_cpu * ms, 3)
+    result["cpu_ms_per_invoice"] = split
+    result["cpu_s"] = {
+        "ingest_processes": round(ours_cpu, 1),
+        "postgresql_server": round(server_cpu, 1) if server_cpu is not None else None,
+        "validator_share_pct": round(100 * stats.validate_s / total_cpu, 1),
+    }
+    result["database_side"] = {
+        "transaction_wall_ms_per_invoice": round(stats.database_wall_s * ms, 3),
+        "year_min": round(stats.database_wall_s / count * YEAR / 60, 1),
+        "server_cpu_year_min": (
+            round(server_cpu / count * YEAR / 60, 1) if server_cpu is not None else None
+        ),
+    }
+    cores = 2
+    result["year_extrapolated_min"] = round(seconds / count * YEAR / 60, 1)
+    result["year_from_cpu_on_2_idle_cores_min"] = round(total_cpu / count * YEAR / cores / 60, 1)
+    result["year_without_validator_on_2_idle_cores_min"] = round(
+        (total_cpu - stats.validate_s) / count * YEAR / cores / 60, 1
+    )
+    result["goal_min"] = GOAL_SECONDS // 60
     result["database"] = connection.vendor
+    shutil.rmtree(var, ignore_errors=True)  # the generated files and the stored packs
+    if args.profile:
+        import io
+        import pstats
+
+        buffer = io.StringIO()
+        profile.dump_stats(args.profile)
+        # outside the parser and the validator (finance/einvoice/), by own time
+        stats_view = pstats.Stats(profile, stream=buffer).sort_stats("tottime")
+        stats_view.print_stats(r"^(?!.*finance/einvoice/)", 40)
+        print(buffer.getvalue(), file=sys.stderr)
     return result
 
 
+class PgCpuSampler:
+    """CPU seconds of the PostgreSQL backends serving this database while the ingest runs
+    (worker processes' backends included), read from ``/proc`` by a separate process (so
+    our processes' CPU figures do not include the sampling). Backends that were open
+    before count from their reading at the start."""
+
+    def __init__(self, connection: Any) -> None:
+        import subprocess
+
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--pg-sampler", connection.settings_dict["NAME"]],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.process.stdout.readline()  # "ready": the baseline is taken
+
+    def stop(self) -> float | None:
+        out, _err = self.process.communicate("", timeout=30)
+        value = json.loads(out)
+        return None if value is None else float(value)
+
+
+def _pg_sampler(database: str) -> None:
+    import select
+
+    tick = os.sysconf("SC_CLK_TCK")
+    marker = f" {database} ".encode()
+
+    def backends() -> list[int]:
+        pids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                        cmdline = fh.read()
+                except OSError:
+                    continue
+                if cmdline.startswith(b"postgres: ") and marker in cmdline + b" ":
+                    pids.append(int(entry))
+        return pids
+
+    def cpu(pid: int) -> int | None:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    baseline = {pid: cpu(pid) or 0 for pid in backends()}
+    latest = dict(baseline)
+    readable = bool(baseline)
+    print("ready", flush=True)
+    rounds = 0
+    while True:
+        ready, _w, _x = select.select([sys.stdin], [], [], 0.1)
+        if ready and not sys.stdin.read(1):
+            break
+        rounds += 1
+        pids = backends() if rounds % 10 == 0 else list(latest)
+        for pid in set(pids) | set(latest):
+            value = cpu(pid)
+            if value is not None:
+                latest[pid] = value
+                readable = True
+    total = sum(value - baseline.get(pid, 0) for pid, value in latest.items())
+    print(json.dumps(total / tick if readable else None), flush=True)
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--pg-sampler":
+        _pg_sampler(sys.argv[2])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.002)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1, help="ingest processes (PostgreSQL)")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="cProfile the ingest into FILE (top of it on stderr)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = measure(args)
@@ -294,7 +411,12 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     for key, value in result.items():
-        print(f"{key:28} {value}")
+        if isinstance(value, dict):
+            print(key)
+            for name, figure in value.items():
+                print(f"    {name:40} {figure}")
+        else:
+            print(f"{key:44} {value}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,19 @@
 """Bulk inserts for the ingest: PostgreSQL's COPY where available (one stream per table and
 batch, ~20× faster than ``executemany`` through psycopg's client cursor), else
-``core.bulk.fast_insert``. Same contract as ``fast_insert``: primary keys are assigned here
-(max + 1 …, inside the caller's transaction) and the sequence is moved past them; no signals
-(callers audit what they wrote)."""
+``executemany``.
+
+``copy_insert(objs)`` has ``core.bulk.fast_insert``'s contract: model instances, primary keys
+assigned here (max + 1 …, inside the caller's transaction, the table locked) and the
+sequence moved past them. ``copy_rows(model, columns, rows)`` takes plain tuples (no model
+instances: ~10× less CPU a row) and ``reserve_ids`` hands out keys from the sequences, so
+nothing is locked for them. No signals (callers audit what they wrote)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connections, router
@@ -47,7 +54,7 @@ def copy_insert(objs: Sequence[Model]) -> int:
             )
             for f in fields
         ]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
         table = connection.ops.quote_name(meta.db_table)
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -66,3 +73,101 @@ def copy_insert(objs: Sequence[Model]) -> int:
         obj._state.adding = False
         obj._state.db = connection.alias
     return len(objs)
+
+
+@lru_cache(maxsize=64)
+def _layout(model: type[Model], columns: tuple[str, ...]) -> tuple[list[Any], list[int]]:
+    """The fields of ``columns`` (attnames) and the positions of the JSON ones; refuses a
+    column list that leaves out a field the database needs (not null, no default there)."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    chosen = [by_attname[name] for name in columns]
+    missing = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.attname not in columns and not f.null and not f.primary_key
+    ]
+    if missing:
+        raise ValueError(f"{model.__name__}: columns missing for {', '.join(missing)}")
+    return chosen, [i for i, f in enumerate(chosen) if f.get_internal_type() == "JSONField"]
+
+
+def copy_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    """Insert plain rows: values in the order of ``columns`` (attnames), Python values as a
+    model field holds them (JSON fields as lists/dicts). No model instances, no signals.
+    PostgreSQL: one ``COPY``; a primary key left out comes from the table's sequence.
+    Elsewhere: one ``executemany``."""
+    if not rows:
+        return 0
+    columns = tuple(columns)
+    chosen, json_at = _layout(model, columns)
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(f.column or f.attname) for f in chosen)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            dumps = json.dumps
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                write = copy.write_row
+                if json_at:
+                    for row in rows:
+                        values = list(row)
+                        for i in json_at:
+                            values[i] = dumps(values[i])
+                        write(values)
+                else:
+                    for row in rows:
+                        write(row)
+        else:
+            convert = [
+                f.get_db_prep_save
+                if f.get_internal_type()
+                in {"DateTimeField", "DateField", "DecimalField", "JSONField", "UUIDField"}
+                else None
+                for f in chosen
+            ]
+            placeholders = ", ".join(["%s"] * len(chosen))
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders})",
+                [
+                    [
+                        c(v, connection=connection) if c is not None and v is not None else v
+                        for v, c in zip(row, convert, strict=True)
+                    ]
+                    for row in rows
+                ],
+            )
+    return len(rows)
+
+
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
+def reserve_ids(models: Sequence[type[Model]], count: int) -> list[list[int]]:
+    """``count`` new primary keys for each model, in ascending order, inside the caller's
+    transaction. PostgreSQL: from the tables' sequences in one query (safe next to any
+    other writer); elsewhere max + 1 … (single-writer databases)."""
+    if count <= 0:
+        return [[] for _ in models]
+    connection = connections[router.db_for_write(models[0])]
+    if connection.vendor != "postgresql":
+        result = []
+        for model in models:
+            start = (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
+            result.append(list(range(start, start + count)))
+        return result
+    with connection.cursor() as cursor:
+        names = []
+        for model in models:
+            key = (connection.settings_dict["NAME"], model._meta.db_table)
+            if key not in _SEQUENCES:
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, %s)",
+                    [model._meta.db_table, model._meta.pk.column],
+                )
+                _SEQUENCES[key] = cursor.fetchone()[0]
+            names.append(_SEQUENCES[key])
+        select = ", ".join("nextval(%s::regclass)" for _ in names)
+        cursor.execute(f"SELECT {select} FROM generate_series(1, %s)", [*names, count])
+        rows = cursor.fetchall()
+    return [sorted(column) for column in zip(*rows, strict=True)]

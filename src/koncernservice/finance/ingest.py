@@ -7,6 +7,13 @@ Per file the outcome is one of ``received`` (stored, in the workflow), ``rejecte
 e-invoice: nothing is stored, the reason is reported). A batch is one transaction: a
 database error leaves none of the batch's rows (raw files are content-addressed, so a
 file left in storage by a rolled-back batch is harmless and reused by the next attempt).
+
+The cost outside the rule engine is kept to a fraction of a millisecond per document:
+the raw documents go into one pack file per batch, written before the transaction; the
+rows are plain tuples written with one ``COPY`` per table and batch on PostgreSQL
+(``bulkcopy.copy_rows``); suppliers, units, duplicates, credited invoices and orders are
+looked up with one set-based query each per batch (indexed), never per document.
+``STATS`` adds up where the CPU time goes (the benchmark prints it).
 """
 
 from __future__ import annotations
@@ -14,22 +21,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
+import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from koncernservice.core.audit import audit_context, record_bulk_create, record_events
-from koncernservice.core.models import OrgUnit
+from koncernservice.core.audit import audit_context, current_context, record_bulk_create
+from koncernservice.core.models import AuditEntry, OrgUnit
 from koncernservice.finance import rules
-from koncernservice.finance.bulkcopy import copy_insert as fast_insert
+from koncernservice.finance.bulkcopy import copy_insert, copy_rows, reserve_ids
 from koncernservice.finance.einvoice import EInvoiceError, parse_document, validate
 from koncernservice.finance.einvoice.document import Document
 from koncernservice.finance.models import (
@@ -50,7 +62,6 @@ DEFAULT_TOLERANCE = rules.Tolerance(
     percent=Decimal(str(getattr(settings, "FINANCE_MATCH_TOLERANCE_PCT", "2.0"))),
 )
 
-# Our own checks (the official rules lack them): id -> (English message, Danish explanation)
 OWN_CHECKS: dict[str, tuple[str, str]] = {
     "KS-CVR": (
         "The supplier's CVR number fails the modulus-11 check.",
@@ -116,6 +127,56 @@ class Incoming:
 
 
 @dataclass
+class IngestStats:
+    """Where the ingest's time goes, added up over batches: CPU seconds of this process
+    (``time.process_time``) by part, and the wall time of the batch transactions. Worker
+    processes send theirs back to the parent, which adds them up (``STATS``)."""
+
+    documents: int = 0
+    batches: int = 0
+    cpu_s: float = 0.0  # all of ``ingest`` (the files read by the caller's iterator too)
+    parse_s: float = 0.0  # ``parse_document`` and the internal model (einvoice.parse)
+    validate_s: float = 0.0  # the official rules: ``einvoice.validate``
+    store_s: float = 0.0  # the raw documents written to storage
+    database_s: float = 0.0  # CPU inside the batch transaction (lookups, matching, rows, COPY)
+    database_wall_s: float = 0.0  # wall time of the batch transactions
+
+    def add(self, other: IngestStats) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def reset(self) -> None:
+        for f in fields(self):
+            setattr(self, f.name, f.default)
+
+    def copy(self) -> IngestStats:
+        return IngestStats(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
+STATS = IngestStats()
+_clock = time.process_time
+
+
+@dataclass(slots=True)
+class _Line:
+    position: int
+    line_id: str
+    item_id: str
+    description: str
+    quantity: Decimal | int
+    unit_code: str
+    unit_price: Decimal | int
+    net_amount: Decimal | int
+    vat_category: str
+    vat_percent: Decimal | int
+    order_line_ref: str
+    dimension: str
+    order_line_id: int | None = None
+    account: str = ""
+    cost_centre: str = ""
+
+
+@dataclass(slots=True)
 class _Item:
     incoming: Incoming
     sha256: str
@@ -126,10 +187,18 @@ class _Item:
     endpoint: str = ""
     gln: str = ""
     supplier: Supplier | None = None
+    unit: OrgUnit | None = None
     unit_id: int | None = None
     unit_path: str = ""
-    invoice: Invoice | None = None
-    lines: list[InvoiceLine] = field(default_factory=list)
+    storage_name: str = ""
+    offset: int = 0
+    invoice_id: int | None = None
+    status: str = ""
+    credited_id: int | None = None
+    match_status: str = Invoice.Match.NONE.value
+    match_reasons: list[str] = field(default_factory=list)
+    auto_approved: bool = False
+    lines: list[_Line] = field(default_factory=list)
 
     def own(self, rule: str, location: str = "") -> None:
         message, explanation = OWN_CHECKS[rule]
@@ -140,13 +209,30 @@ class _Item:
     def fatal(self) -> bool:
         return any(f[1] == "fatal" for f in self.findings)
 
+    @property
+    def kind(self) -> str:
+        return "credit_note" if self.doc.is_credit_note else "invoice"
+
 
 def _amount(value: Decimal | None) -> Decimal:
     return rules.money(value) if value is not None else Decimal(0)
 
 
 def _in_range(*values: Decimal | None) -> bool:
-    return all(v is None or abs(v) <= MAX_AMOUNT for v in values)
+    for v in values:  # noqa: SIM110 - a plain loop: half the time of all() on a generator
+        if v is not None and abs(v) > MAX_AMOUNT:
+            return False
+    return True
+
+
+def _amounts_in_range(doc: Document) -> bool:
+    t = doc.totals
+    if not _in_range(t.line_extension, t.tax_exclusive, t.vat_total, t.payable):
+        return False
+    return all(_in_range(ln.net_amount, ln.quantity, ln.price) for ln in doc.lines)
+
+
+_CVR_SCHEMES = frozenset({"DK:CVR", "0184", "DK:SE", "VAT", "0198", ""})
 
 
 def supplier_cvr_of(doc: Document) -> str:
@@ -160,9 +246,7 @@ def supplier_cvr_of(doc: Document) -> str:
         scheme = (scheme or "").upper()
         if not value:
             continue
-        if scheme in {"DK:CVR", "0184", "DK:SE", "VAT", "0198", ""} or value.upper().startswith(
-            "DK"
-        ):
+        if scheme in _CVR_SCHEMES or value.upper().startswith("DK"):
             digits = rules.clean_cvr(value)
             if digits:
                 return digits
@@ -217,7 +301,8 @@ def _error(incoming: Incoming, exc: EInvoiceError) -> dict[str, Any]:
     }
 
 
-def _prepare(incoming: Incoming, max_bytes: int) -> _Item | dict[str, Any]:
+def _prepare(incoming: Incoming, max_bytes: int, stats: IngestStats) -> _Item | dict[str, Any]:
+    started = _clock()
     try:
         parsed = parse_document(incoming.data, filename=incoming.filename, max_bytes=max_bytes)
         doc = parsed.document
@@ -238,8 +323,12 @@ def _prepare(incoming: Incoming, max_bytes: int) -> _Item | dict[str, Any]:
                 f"Dokumentet kunne ikke læses: {type(exc).__name__}",
                 file=incoming.filename,
             )
+        stats.parse_s += _clock() - started
         return _error(incoming, exc)
+    parsed_at = _clock()
+    stats.parse_s += parsed_at - started
     timeout = LARGE_TIMEOUT_SECONDS if parsed.is_large else None
+    findings: list[tuple[str, str, str, str, str]]
     try:
         findings = [
             (f.rule, f.severity, f.location, f.message, f.message_da)
@@ -251,6 +340,8 @@ def _prepare(incoming: Incoming, max_bytes: int) -> _Item | dict[str, Any]:
         logger.exception("Validator failed on %s", incoming.filename)
         message, explanation = OWN_CHECKS["KS-VALIDATOR"]
         findings = [("KS-VALIDATOR", "warning", "/", message, explanation)]
+    finally:
+        stats.validate_s += _clock() - parsed_at
     item = _Item(
         incoming=incoming,
         sha256=hashlib.sha256(incoming.data).hexdigest(),
@@ -268,18 +359,63 @@ def _prepare(incoming: Incoming, max_bytes: int) -> _Item | dict[str, Any]:
     valid_card = sep and card in {"71", "73", "75", "01", "04", "15"}
     if valid_card and rules.fik_problems(card, ref, account):
         item.own("KS-FIK", "/*/cac:PaymentMeans")
-    t = doc.totals
-    if not _in_range(
-        t.line_extension,
-        t.tax_exclusive,
-        t.vat_total,
-        t.payable,
-        *[ln.net_amount for ln in doc.lines],
-    ) or not _in_range(*[ln.quantity for ln in doc.lines], *[ln.price for ln in doc.lines]):
+    if not _amounts_in_range(doc):
         item.own("KS-AMOUNT", "/*/cac:LegalMonetaryTotal")
     if not item.cvr and not item.endpoint:
         item.own("KS-SUPPLIER-UNKNOWN", "/*/cac:AccountingSupplierParty")
     return item
+
+
+# --- Raw documents ----------------------------------------------------------------------------
+
+
+def _write_once(path: str, data: bytes, mode: int | None) -> None:
+    """Write a content-addressed file unless it is there already (a file of the same name
+    and size holds the same bytes, written by an earlier or a rolled-back attempt)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        if os.path.getsize(path) == len(data):
+            return
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)  # a write cut short: write it again
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _store_raw(items: Sequence[_Item], now: dt.datetime) -> None:
+    """The batch's documents, unchanged and one after the other, in one pack file
+    ``einvoice/YYYY/MM/DD/<sha256 of the documents' hashes>.pack``, written before the
+    transaction; each document is its ``offset`` and size in it (``InvoiceDocument.read``).
+    One file per batch instead of one per document: at a year's volume that is 1,000
+    files instead of 1,000,000, and a fraction of the system calls."""
+    digest = hashlib.sha256("".join(i.sha256 for i in items).encode()).hexdigest()
+    name = f"einvoice/{now:%Y/%m/%d}/{digest}.pack"
+    offset = 0
+    for item in items:
+        item.storage_name, item.offset = name, offset
+        offset += len(item.incoming.data)
+    pack = b"".join(item.incoming.data for item in items)
+    if isinstance(default_storage, FileSystemStorage):  # plain os calls, no name search
+        path = default_storage.path(name)
+        folder = os.path.dirname(path)
+        if not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)
+            if default_storage.directory_permissions_mode is not None:
+                os.chmod(folder, default_storage.directory_permissions_mode)
+        _write_once(path, pack, default_storage.file_permissions_mode)
+    elif not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(pack))
+        for item in items:
+            item.storage_name = saved
+
+
+# --- Database phase: set-based look-ups -------------------------------------------------------
 
 
 def _find_suppliers(items: list[_Item], now: dt.datetime, *, audit: bool = True) -> list[Supplier]:
@@ -327,7 +463,7 @@ def _find_suppliers(items: list[_Item], now: dt.datetime, *, audit: bool = True)
                 by_endpoint[item.endpoint] = found
         item.supplier = found
     if created:
-        fast_insert(created)
+        copy_insert(created)
         if audit:
             record_bulk_create(created)
     for item in items:
@@ -342,40 +478,77 @@ def _find_suppliers(items: list[_Item], now: dt.datetime, *, audit: bool = True)
 
 def _route(items: list[_Item]) -> None:
     glns = {i.gln for i in items if i.gln}
-    units = {
-        gln: (pk, path)
-        for gln, pk, path in OrgUnit.objects.filter(gln__in=glns, is_active=True).values_list(
-            "gln", "pk", "path"
-        )
-    }
+    units = (
+        {
+            u.gln: u
+            for u in OrgUnit.objects.filter(gln__in=glns, is_active=True).only(
+                "pk", "gln", "path", "name"
+            )
+        }
+        if glns
+        else {}
+    )
     for item in items:
         found = units.get(item.gln)
         if found is None:
             item.own("KS-BUYER-GLN", "/*/cac:AccountingCustomerParty/cac:Party/cbc:EndpointID")
         else:
-            item.unit_id, item.unit_path = found
+            item.unit, item.unit_id, item.unit_path = found, found.pk, found.path
+
+
+def _by_supplier_and_number(
+    pairs: set[tuple[int, str]], kind: str | None = None
+) -> list[tuple[int, int, str, str, Decimal]]:
+    """(pk, supplier, number, kind, payable) of the invoices not rejected that have one of
+    these (supplier, number) pairs: one query on the (supplier, number) index."""
+    if not pairs:
+        return []
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Invoice._meta.db_table)
+        sql = (
+            f"SELECT i.id, i.supplier_id, i.number, i.kind, i.payable_amount FROM {table} i "
+            "JOIN unnest(%s::bigint[], %s::text[]) AS k(s, n) "
+            "ON i.supplier_id = k.s AND i.number = k.n WHERE i.status <> %s"
+        )
+        params: list[Any] = [[s for s, _n in pairs], [n for _s, n in pairs], "rejected"]
+        if kind:
+            sql += " AND i.kind = %s"
+            params.append(kind)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+    numbers: dict[int, set[str]] = {}
+    for sid, number in pairs:
+        numbers.setdefault(sid, set()).add(number)
+    query = Invoice.objects.filter(
+        reduce(or_, (Q(supplier_id=sid, number__in=ns) for sid, ns in numbers.items()))
+    ).exclude(status=Invoice.Status.REJECTED)
+    if kind:
+        query = query.filter(kind=kind)
+    return list(query.values_list("pk", "supplier_id", "number", "kind", "payable_amount"))
 
 
 def _duplicates(items: list[_Item]) -> None:
     uuids = {i.doc.uuid for i in items if i.doc.uuid}
-    numbers = {i.doc.number for i in items if i.doc.number}
-    seen_uuids = set(
-        Invoice.objects.filter(document_uuid__in=uuids)
-        .exclude(status=Invoice.Status.REJECTED)
-        .values_list("document_uuid", flat=True)
+    seen_uuids = (
+        set(
+            Invoice.objects.filter(document_uuid__in=uuids)
+            .exclude(status=Invoice.Status.REJECTED)
+            .values_list("document_uuid", flat=True)
+        )
+        if uuids
+        else set()
     )
-    seen_numbers = {
+    pairs = {(i.supplier.pk, i.doc.number) for i in items if i.supplier and i.doc.number}
+    seen_numbers: set[tuple[int | None, str, str, Decimal]] = {
         (sid, number, kind, amount)
-        for sid, number, kind, amount in Invoice.objects.filter(number__in=numbers)
-        .exclude(status=Invoice.Status.REJECTED)
-        .values_list("supplier_id", "number", "kind", "payable_amount")
+        for _pk, sid, number, kind, amount in _by_supplier_and_number(pairs)
     }
     for item in items:
-        kind = "credit_note" if item.doc.is_credit_note else "invoice"
         key = (
             item.supplier.pk if item.supplier else None,
             item.doc.number,
-            kind,
+            item.kind,
             _amount(item.doc.totals.payable),
         )
         if item.doc.uuid and item.doc.uuid in seen_uuids:
@@ -388,55 +561,46 @@ def _duplicates(items: list[_Item]) -> None:
             seen_numbers.add(key)
 
 
-def _credit_links(items: list[_Item]) -> dict[int, int]:
-    """Credit note (item index) -> credited invoice id, by supplier and invoice number."""
-    wanted = {
-        (i.supplier.pk, i.doc.billing_references[0])
-        for i in items
-        if i.doc.is_credit_note and i.doc.billing_references and i.supplier is not None
-    }
-    if not wanted:
-        return {}
+def _credit_links(items: list[_Item]) -> None:
+    """Link each credit note to the invoice it credits (same supplier and invoice number)."""
+    notes = [i for i in items if i.doc.is_credit_note and i.doc.billing_references and i.supplier]
+    if not notes:
+        return
+    wanted = {(i.supplier.pk, i.doc.billing_references[0]) for i in notes}  # type: ignore[union-attr]
     found = {
         (sid, number): pk
-        for pk, sid, number in Invoice.objects.filter(
-            number__in={n for _s, n in wanted}, kind=Invoice.Kind.INVOICE
+        for pk, sid, number, _kind, _amount in _by_supplier_and_number(
+            wanted, Invoice.Kind.INVOICE.value
         )
-        .exclude(status=Invoice.Status.REJECTED)
-        .values_list("pk", "supplier_id", "number")
     }
-    result = {}
-    for index, item in enumerate(items):
-        if item.doc.is_credit_note and item.doc.billing_references and item.supplier is not None:
-            pk = found.get((item.supplier.pk, item.doc.billing_references[0]))
-            if pk is not None:
-                result[index] = pk
-            else:
-                item.own("KS-CREDIT-LINK", "/*/cac:BillingReference")
-    return result
+    for item in notes:
+        assert item.supplier is not None
+        pk = found.get((item.supplier.pk, item.doc.billing_references[0]))
+        if pk is not None:
+            item.credited_id = pk
+        else:
+            item.own("KS-CREDIT-LINK", "/*/cac:BillingReference")
 
 
-def _lines_of(item: _Item) -> list[InvoiceLine]:
+def _lines_of(item: _Item) -> list[_Line]:
     lines = []
     for position, ln in enumerate(item.doc.lines, start=1):
+        quantity, price, net = ln.quantity, ln.price, ln.net_amount
+        percent = ln.vat_percent
         lines.append(
-            InvoiceLine(
-                position=position,
-                line_id=ln.id[:60],
-                item_id=ln.sellers_item_id[:60],
-                description=(ln.item_name or ln.item_description)[:300],
-                quantity=ln.quantity if ln.quantity is not None and _in_range(ln.quantity) else 0,
-                unit_code=ln.unit_code[:10],
-                unit_price=ln.price if ln.price is not None and _in_range(ln.price) else 0,
-                net_amount=_amount(ln.net_amount) if _in_range(ln.net_amount) else 0,
-                vat_category=ln.vat_category[:10],
-                vat_percent=ln.vat_percent
-                if ln.vat_percent is not None and abs(ln.vat_percent) < 1000
-                else 0,
-                order_line_ref=ln.order_line_reference[:60],
-                cost_centre="",
-                account="",
-                dimension=ln.accounting_cost[:60],
+            _Line(
+                position,
+                ln.id[:60],
+                ln.sellers_item_id[:60],
+                (ln.item_name or ln.item_description)[:300],
+                quantity if quantity is not None and _in_range(quantity) else 0,
+                ln.unit_code[:10],
+                price if price is not None and _in_range(price) else 0,
+                _amount(net) if _in_range(net) else 0,
+                ln.vat_category[:10],
+                percent if percent is not None and abs(percent) < 1000 else 0,
+                ln.order_line_reference[:60],
+                ln.accounting_cost[:60],
             )
         )
     return lines
@@ -444,30 +608,30 @@ def _lines_of(item: _Item) -> list[InvoiceLine]:
 
 def _match(items: list[_Item], tolerance: rules.Tolerance) -> None:
     """Match accepted invoices that name an order; code the matched ones from the order."""
-    candidates = [i for i in items if not i.fatal and i.doc.order_reference and i.invoice]
+    candidates = [i for i in items if not i.fatal and i.doc.order_reference]
     if not candidates:
         return
     orders = procurement_selectors.orders_for_matching([i.doc.order_reference for i in candidates])
     line_ids = [ol.id for o in orders.values() for ol in o.lines]
-    invoiced: dict[int, Decimal] = {
-        row["order_line_id"]: row["q"]
-        for row in InvoiceLine.objects.filter(order_line_id__in=line_ids)
-        .exclude(invoice__status=Invoice.Status.REJECTED)
-        .exclude(invoice__kind=Invoice.Kind.CREDIT_NOTE)
-        .values("order_line_id")
-        .annotate(q=Sum("quantity"))
-    }
+    invoiced: dict[int, Decimal] = {}
+    if line_ids:  # one query on the (partial) order-line index
+        for row in (
+            InvoiceLine.objects.filter(order_line_id__in=line_ids)
+            .exclude(invoice__status=Invoice.Status.REJECTED)
+            .exclude(invoice__kind=Invoice.Kind.CREDIT_NOTE)
+            .values("order_line_id")
+            .annotate(q=Sum("quantity"))
+        ):
+            invoiced[row["order_line_id"]] = row["q"]  # type: ignore[index]
     for item in candidates:
-        invoice = item.invoice
-        assert invoice is not None
         order = orders.get(item.doc.order_reference)
         if order is None:
-            invoice.match_status = Invoice.Match.DEVIATION
-            invoice.match_reasons = ["unknown_order"]
+            item.match_status = Invoice.Match.DEVIATION.value
+            item.match_reasons = ["unknown_order"]
             continue
         if order.supplier_cvr != item.cvr or order.unit_id != item.unit_id:
-            invoice.match_status = Invoice.Match.DEVIATION
-            invoice.match_reasons = ["order_party"]
+            item.match_status = Invoice.Match.DEVIATION.value
+            item.match_reasons = ["order_party"]
             continue
         facts = [
             rules.OrderLineFacts(
@@ -506,70 +670,273 @@ def _match(items: list[_Item], tolerance: rules.Tolerance) -> None:
                 ln.order_line_id = ol.id
                 ln.account = ol.account
                 ln.cost_centre = ol.cost_centre
-                for claimed in (ln.quantity,):
-                    invoiced[ol.id] = invoiced.get(ol.id, Decimal(0)) + Decimal(claimed)
-        invoice.match_status = Invoice.Match.MATCHED if result.ok else Invoice.Match.DEVIATION
-        invoice.match_reasons = result.reasons
+                invoiced[ol.id] = invoiced.get(ol.id, Decimal(0)) + Decimal(ln.quantity)
+        item.match_status = (Invoice.Match.MATCHED if result.ok else Invoice.Match.DEVIATION).value
+        item.match_reasons = result.reasons
         if result.ok:
-            invoice.status = Invoice.Status.APPROVED
-            invoice.auto_approved = True
+            item.status = Invoice.Status.APPROVED.value
+            item.auto_approved = True
 
 
-def _store(item: _Item, now: dt.datetime, channel: str) -> InvoiceDocument:
-    name = f"einvoice/{now:%Y/%m/%d}/{item.sha256}.xml"
-    if not default_storage.exists(name):
-        name = default_storage.save(name, ContentFile(item.incoming.data))
-    return InvoiceDocument(
-        storage_name=name,
-        filename=item.incoming.filename[-255:],
-        sha256=item.sha256,
-        size=len(item.incoming.data),
-        channel=channel,
-        created_at=now,
-        updated_at=now,
-    )
+# --- Database phase: rows ---------------------------------------------------------------------
+
+DOCUMENT_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "storage_name",
+    "filename",
+    "sha256",
+    "size",
+    "offset",
+    "channel",
+)
+INVOICE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "document_id",
+    "kind",
+    "format",
+    "status",
+    "unit_id",
+    "supplier_id",
+    "number",
+    "document_uuid",
+    "issue_date",
+    "due_date",
+    "currency",
+    "buyer_endpoint",
+    "buyer_reference",
+    "order_reference",
+    "billing_reference",
+    "credited_invoice_id",
+    "supplier_name",
+    "supplier_cvr",
+    "line_total",
+    "net_amount",
+    "vat_amount",
+    "payable_amount",
+    "payment_means_code",
+    "payment_id",
+    "payment_account",
+    "payment_branch",
+    "match_status",
+    "match_reasons",
+    "auto_approved",
+    "rejection_reasons",
+    "on_hold",
+    "paid_amount",
+    "received_at",
+)
+LINE_COLUMNS = (
+    "invoice_id",
+    "position",
+    "line_id",
+    "item_id",
+    "description",
+    "quantity",
+    "unit_code",
+    "unit_price",
+    "net_amount",
+    "vat_category",
+    "vat_percent",
+    "order_line_ref",
+    "order_line_id",
+    "account",
+    "cost_centre",
+    "dimension",
+)
+FINDING_COLUMNS = ("invoice_id", "rule", "severity", "location", "message", "explanation")
+STEP_COLUMNS = ("invoice_id", "step", "at", "comment")
+AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "event",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "changes",
+    "reason",
+    "scope_path",
+    "request_id",
+)
 
 
-def _build_invoice(item: _Item, document: InvoiceDocument, now: dt.datetime) -> Invoice:
+def _invoice_row(item: _Item, document_id: int, now: dt.datetime) -> tuple[Any, ...]:
     doc = item.doc
     t = doc.totals
     code, pid, account, branch = _payment_fields(doc)
     ok_amounts = not any(f[0] == "KS-AMOUNT" for f in item.findings)
     due = doc.due_date or next((pm.due_date for pm in doc.payment_means if pm.due_date), None)
-    supplier = item.supplier
-    invoice = Invoice(
-        document=document,
-        kind=Invoice.Kind.CREDIT_NOTE if doc.is_credit_note else Invoice.Kind.INVOICE,
-        format=item.fmt,
-        status=Invoice.Status.REJECTED if item.fatal else Invoice.Status.TO_CODE,
-        unit_id=item.unit_id,
-        supplier=supplier,
-        number=doc.number[:100],
-        document_uuid=doc.uuid[:100],
-        issue_date=doc.issue_date,
-        due_date=due,
-        currency=(doc.currency or "DKK")[:3],
-        buyer_endpoint=item.gln or doc.customer.endpoint_id[:60],
-        buyer_reference=doc.buyer_reference[:200],
-        order_reference=doc.order_reference[:100],
-        billing_reference=(doc.billing_references[0] if doc.billing_references else "")[:100],
-        supplier_name=doc.supplier.name[:200],
-        supplier_cvr=item.cvr,
-        line_total=_amount(t.line_extension) if ok_amounts else 0,
-        net_amount=_amount(t.tax_exclusive) if ok_amounts else 0,
-        vat_amount=_amount(t.vat_total) if ok_amounts else 0,
-        payable_amount=_amount(t.payable) if ok_amounts else 0,
-        payment_means_code=code[:10],
-        payment_id=pid[:60],
-        payment_account=account[:40],
-        payment_branch=branch[:20],
-        rejection_reasons=sorted({f[0] for f in item.findings if f[1] == "fatal"}),
-        received_at=now,
-        created_at=now,
-        updated_at=now,
+    return (
+        item.invoice_id,
+        now,
+        now,
+        document_id,
+        item.kind,
+        item.fmt,
+        item.status,
+        item.unit_id,
+        item.supplier.pk if item.supplier else None,
+        doc.number[:100],
+        doc.uuid[:100],
+        doc.issue_date,
+        due,
+        (doc.currency or "DKK")[:3],
+        item.gln or doc.customer.endpoint_id[:60],
+        doc.buyer_reference[:200],
+        doc.order_reference[:100],
+        (doc.billing_references[0] if doc.billing_references else "")[:100],
+        item.credited_id,
+        doc.supplier.name[:200],
+        item.cvr,
+        _amount(t.line_extension) if ok_amounts else 0,
+        _amount(t.tax_exclusive) if ok_amounts else 0,
+        _amount(t.vat_total) if ok_amounts else 0,
+        _amount(t.payable) if ok_amounts else 0,
+        code[:10],
+        pid[:60],
+        account[:40],
+        branch[:20],
+        item.match_status,
+        item.match_reasons,
+        item.auto_approved,
+        sorted({f[0] for f in item.findings if f[1] == "fatal"}),
+        False,
+        0,
+        now,
     )
-    invoice._audit_scope = item.unit_path  # type: ignore[attr-defined]
+
+
+def _rejected_invoice(item: _Item, row: tuple[Any, ...]) -> Invoice:
+    """The model instance of a rejected invoice (for its response), relations attached."""
+    invoice = Invoice(**dict(zip(INVOICE_COLUMNS, row, strict=True)))
+    invoice._state.adding = False
+    invoice._state.db = connection.alias
+    invoice.supplier = item.supplier
+    if item.unit is not None:
+        invoice.unit = item.unit
     return invoice
+
+
+def _write(items: list[_Item], now: dt.datetime, channel: str, audit: bool) -> list[Invoice]:
+    """All rows of the batch, one ``COPY`` per table; the rejected invoices as models."""
+    document_ids, invoice_ids = reserve_ids([InvoiceDocument, Invoice], len(items))
+    for item, pk in zip(items, invoice_ids, strict=True):
+        item.invoice_id = pk
+    copy_rows(
+        InvoiceDocument,
+        DOCUMENT_COLUMNS,
+        [
+            (
+                pk,
+                now,
+                now,
+                item.storage_name,
+                item.incoming.filename[-255:],
+                item.sha256,
+                len(item.incoming.data),
+                item.offset,
+                channel,
+            )
+            for item, pk in zip(items, document_ids, strict=True)
+        ],
+    )
+    rows = [_invoice_row(item, pk, now) for item, pk in zip(items, document_ids, strict=True)]
+    copy_rows(Invoice, INVOICE_COLUMNS, rows)
+    rejected = [
+        _rejected_invoice(item, row)
+        for item, row in zip(items, rows, strict=True)
+        if item.status == Invoice.Status.REJECTED
+    ]
+    copy_rows(
+        InvoiceLine,
+        LINE_COLUMNS,
+        [
+            (
+                item.invoice_id,
+                ln.position,
+                ln.line_id,
+                ln.item_id,
+                ln.description,
+                ln.quantity,
+                ln.unit_code,
+                ln.unit_price,
+                ln.net_amount,
+                ln.vat_category,
+                ln.vat_percent,
+                ln.order_line_ref,
+                ln.order_line_id,
+                ln.account,
+                ln.cost_centre,
+                ln.dimension,
+            )
+            for item in items
+            for ln in item.lines
+        ],
+    )
+    copy_rows(
+        Finding,
+        FINDING_COLUMNS,
+        [
+            (item.invoice_id, rule[:60], severity, location[:500], message, explanation)
+            for item in items
+            for rule, severity, location, message, explanation in item.findings
+        ],
+    )
+    copy_rows(
+        ApprovalStep,
+        STEP_COLUMNS,
+        [
+            (item.invoice_id, ApprovalStep.Step.AUTO.value, now, item.doc.order_reference[:500])
+            for item in items
+            if item.auto_approved
+        ],
+    )
+    if audit:
+        _audit_received(items, now, channel)
+    return rejected
+
+
+def _audit_received(items: list[_Item], now: dt.datetime, channel: str) -> None:
+    """The ``invoice.received`` event of each invoice (what ``core.audit.record_events``
+    writes, as rows for one ``COPY``)."""
+    ctx = current_context()
+    actor = ctx.actor if ctx.actor is not None and getattr(ctx.actor, "pk", None) else None
+    content_type = ContentType.objects.get_for_model(Invoice, for_concrete_model=True).pk
+    labels = {kind.value: str(kind.label) for kind in Invoice.Kind}
+    copy_rows(
+        AuditEntry,
+        AUDIT_COLUMNS,
+        [
+            (
+                now,
+                actor.pk if actor is not None else None,
+                ctx.actor_label[:150],
+                AuditEntry.Action.EVENT.value,
+                "invoice.received",
+                content_type,
+                str(item.invoice_id),
+                f"{labels[item.kind]} {item.doc.number[:100]}"[:200],
+                {
+                    "file": item.incoming.filename[-200:],
+                    "sha256": item.sha256,
+                    "status": item.status,
+                    "channel": channel,
+                },
+                ctx.reason,
+                item.unit_path,
+                ctx.request_id,
+            )
+            for item in items
+        ],
+    )
+
+
+# --- Batches ----------------------------------------------------------------------------------
 
 
 def ingest(
@@ -584,12 +951,26 @@ def ingest(
 ) -> list[dict[str, Any]]:
     """Ingest documents in batches; one result dict per document, in order. ``audit=False``
     (only the demo, which records one ``demo.built`` event) writes no per-row audit."""
+    started = _clock()
     limit = max_bytes or settings.EINVOICE_MAX_BYTES
     results: list[dict[str, Any]] = []
     batch: list[Incoming] = []
-    for item in incoming:
-        batch.append(item)
-        if len(batch) >= batch_size:
+    try:
+        for item in incoming:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                results.extend(
+                    _ingest_batch(
+                        batch,
+                        actor=actor,
+                        channel=channel,
+                        tolerance=tolerance,
+                        limit=limit,
+                        audit=audit,
+                    )
+                )
+                batch = []
+        if batch:
             results.extend(
                 _ingest_batch(
                     batch,
@@ -600,18 +981,8 @@ def ingest(
                     audit=audit,
                 )
             )
-            batch = []
-    if batch:
-        results.extend(
-            _ingest_batch(
-                batch,
-                actor=actor,
-                channel=channel,
-                tolerance=tolerance,
-                limit=limit,
-                audit=audit,
-            )
-        )
+    finally:
+        STATS.cpu_s += _clock() - started
     return results
 
 
@@ -624,101 +995,56 @@ def _ingest_batch(
     limit: int,
     audit: bool = True,
 ) -> list[dict[str, Any]]:
-    prepared = [_prepare(incoming, limit) for incoming in batch]
+    stats = STATS
+    stats.batches += 1
+    stats.documents += len(batch)
+    prepared = [_prepare(incoming, limit, stats) for incoming in batch]
     items = [p for p in prepared if isinstance(p, _Item)]
     now = timezone.now()
-    with transaction.atomic(), audit_context(actor=actor):
-        if items and connection.vendor == "postgresql":
-            # Database phases of concurrent ingests take turns, so duplicates and key
-            # assignment stay exact; readers are not blocked.
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {Invoice._meta.db_table} IN EXCLUSIVE MODE")
-        if items:
+    if items:
+        started = _clock()
+        _store_raw(items, now)
+        stats.store_s += _clock() - started
+        started, wall = _clock(), time.perf_counter()
+        with transaction.atomic(), audit_context(actor=actor):
+            if connection.vendor == "postgresql":
+                # Database phases of concurrent ingests take turns, so duplicates and key
+                # assignment stay exact; readers are not blocked.
+                with connection.cursor() as cursor:
+                    cursor.execute(f"LOCK TABLE {Invoice._meta.db_table} IN EXCLUSIVE MODE")
             _find_suppliers(items, now, audit=audit)
             _route(items)
             _duplicates(items)
-            links = _credit_links(items)
-            documents = [_store(item, now, channel) for item in items]
-            fast_insert(documents)
-            for index, (item, document) in enumerate(zip(items, documents, strict=True)):
-                item.invoice = _build_invoice(item, document, now)
-                item.invoice.credited_invoice_id = links.get(index)
+            _credit_links(items)
+            for item in items:
+                item.status = (
+                    Invoice.Status.REJECTED if item.fatal else Invoice.Status.TO_CODE
+                ).value
                 item.lines = _lines_of(item)
             _match(items, tolerance)
-            invoices = [i.invoice for i in items if i.invoice is not None]
-            fast_insert(invoices)
-            lines: list[InvoiceLine] = []
-            findings: list[Finding] = []
-            steps: list[ApprovalStep] = []
-            for item in items:
-                assert item.invoice is not None
-                for ln in item.lines:
-                    ln.invoice_id = item.invoice.pk
-                    lines.append(ln)
-                for rule, severity, location, message, explanation in item.findings:
-                    findings.append(
-                        Finding(
-                            invoice_id=item.invoice.pk,
-                            rule=rule[:60],
-                            severity=severity,
-                            location=location[:500],
-                            message=message,
-                            explanation=explanation,
-                        )
-                    )
-                if item.invoice.auto_approved:
-                    steps.append(
-                        ApprovalStep(
-                            invoice_id=item.invoice.pk,
-                            step=ApprovalStep.Step.AUTO,
-                            at=now,
-                            comment=item.doc.order_reference[:500],
-                        )
-                    )
-            fast_insert(lines)
-            fast_insert(findings)
-            fast_insert(steps)
-            record_events(
-                []
-                if not audit
-                else [
-                    (
-                        i.invoice,
-                        {
-                            "file": i.incoming.filename[-200:],
-                            "sha256": i.sha256,
-                            "status": i.invoice.status,
-                            "channel": channel,
-                        },
-                    )
-                    for i in items
-                    if i.invoice is not None
-                ],
-                "invoice.received",
-            )
-            rejected = [i.invoice for i in items if i.invoice and i.invoice.status == "rejected"]
+            rejected = _write(items, now, channel, audit)
             if rejected:
                 from koncernservice.finance.responses_out import respond_to_rejected
 
                 respond_to_rejected(rejected)
+        stats.database_s += _clock() - started
+        stats.database_wall_s += time.perf_counter() - wall
     out: list[dict[str, Any]] = []
     for p in prepared:
         if isinstance(p, dict):
             out.append(p)
             continue
-        invoice = p.invoice
-        assert invoice is not None
         out.append(
             {
                 "file": p.incoming.filename,
-                "status": "rejected" if invoice.status == "rejected" else "received",
+                "status": "rejected" if p.status == "rejected" else "received",
                 "format": p.fmt,
-                "invoice": invoice.pk,
-                "invoice_status": invoice.status,
-                "number": invoice.number,
-                "unit": invoice.unit_id,
-                "supplier": invoice.supplier_id,
-                "match": invoice.match_status,
+                "invoice": p.invoice_id,
+                "invoice_status": p.status,
+                "number": p.doc.number[:100],
+                "unit": p.unit_id,
+                "supplier": p.supplier.pk if p.supplier else None,
+                "match": p.match_status,
                 "errors": [
                     {"rule": r, "severity": s, "location": loc, "message": m, "message_da": da}
                     for r, s, loc, m, da in p.findings

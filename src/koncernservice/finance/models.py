@@ -72,7 +72,11 @@ class Supplier(AuditedModel, TimeStampedModel):
 
 
 class InvoiceDocument(TimeStampedModel):
-    """The raw document exactly as received (never changed), with its SHA-256."""
+    """The raw document exactly as received (never changed), with its SHA-256.
+
+    Stored either as a file of its own (``offset`` empty) or, as the ingest does, as the
+    bytes ``offset`` … ``offset + size`` of a batch's pack file (the batch's documents one
+    after the other, unchanged: one file per batch instead of one per document)."""
 
     class Channel(models.TextChoices):
         INBOX = "inbox", _("Inbox folder")
@@ -86,6 +90,12 @@ class InvoiceDocument(TimeStampedModel):
     filename = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     size = models.PositiveIntegerField(_("size (bytes)"))
+    offset = models.BigIntegerField(
+        _("position in the pack file"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the document is a file of its own."),
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
 
     class Meta:
@@ -99,7 +109,10 @@ class InvoiceDocument(TimeStampedModel):
         from django.core.files.storage import default_storage
 
         with default_storage.open(self.storage_name, "rb") as fh:
-            return bytes(fh.read())
+            if self.offset is None:
+                return bytes(fh.read())
+            fh.seek(self.offset)
+            return bytes(fh.read(self.size))
 
 
 class Invoice(AuditedModel, TimeStampedModel):
@@ -249,6 +262,14 @@ class InvoiceLine(models.Model):
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
         ordering = ["invoice", "position"]
+        indexes = [
+            # what is already invoiced on an order line (matching), only for matched lines
+            models.Index(
+                fields=["order_line_id"],
+                name="invoiceline_order_line",
+                condition=Q(order_line_id__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.invoice_id}/{self.position}"

@@ -29,7 +29,7 @@ from koncernservice.core.errors import DomainError, ErrorDetail
 from koncernservice.core.models import OrgUnit, Role, RoleAssignment, User
 from koncernservice.finance import access, rules
 from koncernservice.finance.einvoice.parse import LARGE_DOCUMENT_BYTES
-from koncernservice.finance.ingest import Incoming, ingest
+from koncernservice.finance.ingest import STATS, Incoming, IngestStats, ingest
 from koncernservice.finance.models import (
     ApprovalLimit,
     ApprovalStep,
@@ -195,14 +195,20 @@ def inbox_process(*, actor: Any, folder: Path | None = None, large: bool = False
     }
 
 
-def _import_chunk(args: tuple[Any, list[Path], str, int]) -> list[dict[str, Any]]:
+def _import_chunk(
+    args: tuple[Any, list[Path], str, int],
+) -> tuple[list[dict[str, Any]], IngestStats]:
     actor, files, channel, batch_size = args
-    return invoices_import(actor=actor, paths=files, channel=channel, batch_size=batch_size)
+    STATS.reset()
+    results = invoices_import(actor=actor, paths=files, channel=channel, batch_size=batch_size)
+    return results, STATS.copy()
 
 
 def _import_in_processes(
     actor: Any, files: list[Path], channel: str, batch_size: int, workers: int
 ) -> list[dict[str, Any]]:
+    """Batches handed out in order to ``workers`` forked processes (each with its own
+    connection); their time figures are added to this process's ``ingest.STATS``."""
     import multiprocessing
 
     from django.db import connections
@@ -210,11 +216,14 @@ def _import_in_processes(
     chunks = [files[i : i + batch_size] for i in range(0, len(files), batch_size)]
     connections.close_all()  # each process opens its own connection
     context = multiprocessing.get_context("fork")
+    results: list[dict[str, Any]] = []
     with context.Pool(workers) as pool:
-        parts = pool.map(
-            _import_chunk, [(actor, chunk, channel, batch_size) for chunk in chunks], chunksize=1
-        )
-    return [result for part in parts for result in part]
+        for part, stats in pool.imap(
+            _import_chunk, [(actor, chunk, channel, batch_size) for chunk in chunks]
+        ):
+            results.extend(part)
+            STATS.add(stats)
+    return results
 
 
 # --- Suppliers ------------------------------------------------------------------------------
