@@ -205,7 +205,7 @@ def test_command_polls_the_configured_mailbox(portal, other, tmp_path, settings)
         settings.KS_MAIL_IMAP_USER = server.user
         settings.KS_MAIL_IMAP_PASSWORD = server.password
         settings.KS_MAIL_IMAP_DONE_FOLDER = "Behandlet"
-        settings.KS_MAIL_IMAP_FAILED_FOLDER = "Afvist"
+        settings.KS_MAIL_IMAP_FAILED_FOLDER = "Afviste æøå"  # modified UTF-7 on the wire
         settings.KS_MAIL_IMAP_CA_FILE = str(server.cert_file)
         out = StringIO()
         call_command("portal", "mail-import", "--imap", "--json", stdout=out)
@@ -213,6 +213,7 @@ def test_command_polls_the_configured_mailbox(portal, other, tmp_path, settings)
         assert result["created"] == 1 and result["failed"] == 0
         assert Case.objects.get().service.code == "andet"
         assert len(server.snapshot()["Behandlet"]) == 1
+        assert server.snapshot()["Afviste &AOYA+ADl-"] == []
 
 
 def test_folder_import_is_idempotent_too(portal, other) -> None:
@@ -282,3 +283,17 @@ def test_two_pollers_at_once_make_one_case(portal, other) -> None:
         thread.join(timeout=60)
     assert sorted(r["status"] for r in results) == ["created", "duplicate"]
     assert Case.objects.count() == 1 and len({r["case"] for r in results}) == 1
+
+
+def test_an_html_only_reply_is_read_as_text(portal, other) -> None:
+    case = make_case(portal)
+    raw = eml(
+        "laerer@example.kk.dk",
+        f"SV: [{case.number}]",
+        "<html><body><p>Svar i <b>HTML</b></p><blockquote>tidligere</blockquote></body></html>",
+        "<html-1@kk.dk>",
+        Content_Type="text/html; charset=utf-8",
+    )
+    assert services.mail_ingest(raw=raw, default_service=other)["status"] == "reply"
+    body = case.entries.filter(kind=CaseEntry.Kind.REPLY).get().body
+    assert body.startswith("Svar i HTML") and "<" not in body

@@ -124,9 +124,15 @@ def imap_utf7(name: str) -> str:
     return "".join(out)
 
 
+def _quoted_text(text: str) -> str:
+    """An IMAP quoted string (RFC 3501 ``quoted``)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
 def _quoted(name: str) -> str:
-    encoded = imap_utf7(name).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{encoded}"'
+    """A folder name: modified UTF-7, quoted."""
+    return _quoted_text(imap_utf7(name))
 
 
 def _ok(response: tuple[str, list[Any]], what: str) -> list[Any]:
@@ -167,20 +173,28 @@ class _Session:
                 "connect",
             ) from exc
         try:
-            self.imap.login(config.user, config.password)
-        except imaplib.IMAP4.error as exc:
+            self.imap.login(_quoted_text(config.user), config.password)
+        except (imaplib.IMAP4.error, UnicodeEncodeError) as exc:
             self.close()
             raise _mailbox_error(
-                _("The IMAP server refused the login of %(user)s.") % {"user": config.user},
+                _(
+                    "The IMAP server refused the login of %(user)s (user name and password "
+                    "must be ASCII)."
+                )
+                % {"user": config.user},
                 "login",
             ) from exc
         capabilities = {str(c).upper() for c in self.imap.capabilities}
         self.can_move = "MOVE" in capabilities
         self.uidplus = "UIDPLUS" in capabilities
-        if config.moves:
-            for folder in (config.done_folder, config.failed_folder):
-                self.imap.create(_quoted(folder))  # "already exists" is fine
-        _ok(self.imap.select(_quoted(config.folder)), _("the folder %s") % config.folder)
+        try:
+            if config.moves:
+                for folder in (config.done_folder, config.failed_folder):
+                    self.imap.create(_quoted(folder))  # "already exists" is fine
+            _ok(self.imap.select(_quoted(config.folder)), _("the folder %s") % config.folder)
+        except BaseException:
+            self.close()
+            raise
 
     def waiting(self) -> list[int]:
         """UIDs of the messages still to handle, oldest first."""

@@ -1160,6 +1160,7 @@ def mail_ingest(
     raises :class:`DomainError` (code ``unreadable``, ``closed``, ...).
     """
     import email
+    import email.errors
     import email.policy
     from email.utils import parseaddr
 
@@ -1174,7 +1175,15 @@ def mail_ingest(
         precedence = str(message.get("Precedence", "") or "").strip().lower()
         text = _plain_text(message)
         key = mail_key(message, raw)
-    except (LookupError, UnicodeError, ValueError, TypeError, AttributeError) as exc:
+    except (
+        LookupError,
+        UnicodeError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        email.errors.MessageError,
+    ) as exc:
         raise _unreadable() from exc
     user = None
     if sender:
