@@ -158,10 +158,17 @@ class FakeImapServer:
     def serve(self, conn: socketserver.StreamRequestHandler) -> None:
         state: dict[str, Any] = {"tls": self.tls == "ssl", "user": None, "folder": None}
 
+        out: list[bytes] = []
+
         def send(line: bytes) -> None:
-            conn.request.sendall(line + b"\r\n")
+            out.append(line + b"\r\n")
+
+        def flush() -> None:  # one write per response, as real servers do (no Nagle stalls)
+            conn.request.sendall(b"".join(out))
+            out.clear()
 
         send(b"* OK IMAP4rev1 fake server ready")
+        flush()
         while True:
             line = conn.rfile.readline()
             if not line:
@@ -181,12 +188,14 @@ class FakeImapServer:
                 done = self.command(command, tokens(args), state, send)
             if done is None:  # STARTTLS: switch the socket, then go on reading
                 send(tag + b" OK Begin TLS negotiation now")
+                flush()
                 conn.request = self.context.wrap_socket(conn.request, server_side=True)
                 conn.rfile = conn.request.makefile("rb")
                 state["tls"] = True
                 continue
             status, text = done
             send(tag + b" " + status.encode() + b" " + text.encode())
+            flush()
             if command == "LOGOUT":
                 return
 
