@@ -72,6 +72,9 @@ def main() -> None:
     finally:
         if created_db:
             connection.creation.destroy_test_db(created_db, verbosity=0)
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
     if args.json:
         print(json.dumps(results, indent=1))
     else:
