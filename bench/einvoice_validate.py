@@ -119,6 +119,15 @@ def run(
     return elapsed, cpu, verdicts
 
 
+def _engine() -> str:
+    """``compiled`` when the Cython build of the rule engine is in use (tools/build_accel.py;
+    ``KS_EINVOICE_ACCEL=0`` switches it off), else ``python``."""
+    from koncernservice.finance.einvoice import accel
+
+    kinds = set(accel.status().values())
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000)
@@ -138,6 +147,8 @@ def main() -> int:
         "workers": args.workers,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
+        "engine": _engine(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "ours_seconds": round(ours_s, 2),
         "ours_per_second": round(args.n / ours_s, 1),
         "ours_cpu_ms_per_document": round(ours_cpu / args.n * 1000, 2),
@@ -163,7 +174,8 @@ def main() -> int:
     else:
         print(
             f"corpus: {args.n} documents ({len(docs)} distinct official examples), "
-            f"{args.workers} worker processes, {os.cpu_count()} CPUs"
+            f"{args.workers} worker processes, {os.cpu_count()} CPUs, rule engine: "
+            f"{out['engine']}, load average {out['load_average']}"
         )
         print(
             f"ours:     {out['ours_per_second']:>8} invoices/s ({out['ours_seconds']} s wall, "

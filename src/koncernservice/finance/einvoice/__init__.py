@@ -11,8 +11,12 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from .engine import Finding, Rule, rulesets_for, validate
-from .parse import (
+from . import accel
+
+accel.select()  # before anything imports xpath/schematron: never a stale compiled module
+
+from .engine import Finding, Rule, rulesets_for, validate  # noqa: E402
+from .parse import (  # noqa: E402
     DEFAULT_MAX_BYTES,
     LARGE_DOCUMENT_BYTES,
     EInvoiceError,

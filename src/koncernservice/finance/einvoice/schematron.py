@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -32,12 +33,14 @@ from .xpath import (
     XPathDynamicError,
     build_tree,
     is_constant,
+    leaf_pure,
     node_path,
     path_tags,
     static_condition,
 )
 
 Matcher = Callable[[Node, Env], bool]
+_SERIALS = itertools.count()
 
 # Caches keyed by element names or paths stop growing here (hostile input with many
 # distinct names): beyond it, results are computed per element.
@@ -60,6 +63,10 @@ class Assertion:
     # the test's value is ``static_value`` (None: always evaluate)
     alts: list[frozenset[str]] | None = None
     static_value: bool = False
+    # the test depends only on a leaf context element's name, text and attributes
+    # (``xpath.leaf_pure``): its result is memoised per document by those (_leaf_result)
+    leaf: bool = False
+    serial: int = field(default_factory=lambda: next(_SERIALS))
 
 
 @dataclass(slots=True)
@@ -219,6 +226,7 @@ class RuleData:
             self.global_exprs[name] = fn
         self.patterns: dict[str, _Pattern] = {}
         self._pred_ids: dict[str, int] = {}
+        self._by_pid: dict[int, list[tuple[int, list[tuple[Template, list[Matcher] | None]]]]] = {}
         self.rules: dict[str, tuple[str, str, str]] = {}  # id -> (flag, context, message)
         for order, (mode, prio, match, variables, asserts) in enumerate(data["TEMPLATES"]):
             if include is not None and not include(mode, asserts):
@@ -227,6 +235,9 @@ class RuleData:
             branches = self._branches(Parser(match, self.namespaces).parse(), matcher)
             compiled = []
             keys: set[str] = set()
+            # a template variable may shadow a global constant of the same name
+            local_names = {name for name, _select in variables}
+            consts = {k for k in self.compiler.constants if k not in local_names}
             for kind, rid, flag, test, message in asserts:
                 ast = self.compiler.parse(test)
                 cond = static_condition(ast)
@@ -236,7 +247,15 @@ class RuleData:
                         keys |= alt
                 compiled.append(
                     Assertion(
-                        kind, rid, flag, test, message, self.compiler.compb(ast), alts, static_value
+                        kind,
+                        rid,
+                        flag,
+                        test,
+                        message,
+                        self.compiler.compb(ast),
+                        alts,
+                        static_value,
+                        leaf_pure(ast, consts),
                     )
                 )
                 self.rules.setdefault(rid, (flag, match, message))
@@ -483,53 +502,82 @@ class RuleData:
         E = env if env is not None else Env(doc, self.global_exprs)
         if env is not None:
             E.global_exprs = {**self.global_exprs, **E.global_exprs}
-        out: list[RawFinding] = []
-        groups = doc.by_pid
-        for pattern in self.patterns.values():
-            if deadline is not None and time.monotonic() > deadline:
-                raise ValidationTimeout(pattern.name)
-            struct_cache = pattern._struct
-            # elements with the same path of names share the rules whose context fits
-            for pid, group in groups.items():
-                cands: list[tuple[Template, list[Matcher] | None]] = []
-                if pid >= 0:
-                    cached = struct_cache.get(pid)
-                    cands = cached if cached is not None else pattern.structural(group[0])
-                    if not cands:
-                        continue
-                for i, n in enumerate(group):
-                    if deadline is not None and not i & 255 and time.monotonic() > deadline:
-                        raise ValidationTimeout(pattern.name)
-                    if pid < 0:
-                        cands = pattern.structural(n)
-                    for tpl, preds in cands:
-                        if preds is None:
-                            self._fire(tpl, n, E, out)
-                            break
-                        try:
-                            if len(preds) == 1:
-                                matched = preds[0](n, E)
-                            else:
-                                matched = False
-                                for p in preds:
-                                    if p(n, E):
-                                        matched = True
-                                        break
-                        except XPathDynamicError as exc:
-                            out.append(RawFinding("KS-XPATH", "fatal", n, str(exc), str(exc)))
-                            break
-                        if matched:
-                            self._fire(tpl, n, E, out)
-                            break
-        return out
+        # (pattern index, finding): sorted by pattern at the end, so that the findings come
+        # pattern by pattern in document order, as on the official route
+        out: list[tuple[int, RawFinding]] = []
+        patterns = list(self.patterns.values())
+        by_pid = self._by_pid
+        if deadline is not None and time.monotonic() > deadline:
+            raise ValidationTimeout(patterns[0].name if patterns else "")
+        checked = 0
+        # elements with the same path of names share the rules whose context fits: one
+        # lookup per distinct path gives the candidates of every pattern at once
+        for pid, group in doc.by_pid.items():
+            plan = by_pid.get(pid) if pid >= 0 else None
+            if plan is None:
+                plan = self._plan(group[0]) if pid >= 0 else None
+                if plan is not None and len(by_pid) < _CACHE_LIMIT:
+                    by_pid[pid] = plan
+            if plan is not None and not plan:
+                continue
+            for n in group:
+                checked += 1
+                if deadline is not None and not checked & 255 and time.monotonic() > deadline:
+                    raise ValidationTimeout("")
+                for pi, cands in plan if plan is not None else self._plan(n):
+                    self._match_one(pi, cands, n, E, out)
+        if len(patterns) > 1:
+            out.sort(key=_pattern_index)
+        return [f for _pi, f in out]
 
-    def _fire(self, tpl: Template, n: Node, E: Env, out: list[RawFinding]) -> None:
+    def _plan(self, n: Node) -> list[tuple[int, list[tuple[Template, list[Matcher] | None]]]]:
+        """(pattern index, candidate rules) of every pattern with a rule whose context
+        could fit an element on ``n``'s path of names."""
+        plan = []
+        for pi, pattern in enumerate(self.patterns.values()):
+            cands = pattern.structural(n)
+            if cands:
+                plan.append((pi, cands))
+        return plan
+
+    def _match_one(
+        self,
+        pi: int,
+        cands: list[tuple[Template, list[Matcher] | None]],
+        n: Node,
+        E: Env,
+        out: list[tuple[int, RawFinding]],
+    ) -> None:
+        """Fire the first (highest-priority) rule of one pattern whose context matches."""
+        for tpl, preds in cands:
+            if preds is None:
+                self._fire(tpl, n, E, out, pi)
+                return
+            try:
+                if len(preds) == 1:
+                    matched = preds[0](n, E)
+                else:
+                    matched = False
+                    for p in preds:
+                        if p(n, E):
+                            matched = True
+                            break
+            except XPathDynamicError as exc:
+                out.append((pi, RawFinding("KS-XPATH", "fatal", n, str(exc), str(exc))))
+                return
+            if matched:
+                self._fire(tpl, n, E, out, pi)
+                return
+
+    def _fire(
+        self, tpl: Template, n: Node, E: Env, out: list[tuple[int, RawFinding]], pi: int
+    ) -> None:
         plan = E.plans.get(tpl.order)
         if plan is None:
             plan = E.plans[tpl.order] = tpl.plan(E.doc.keys)
         live, static_fail = plan
         for a in static_fail:
-            out.append(RawFinding(a.id, a.flag, n, a.message))
+            out.append((pi, RawFinding(a.id, a.flag, n, a.message)))
         if not live:
             return
         if tpl.variables:
@@ -542,20 +590,43 @@ class RuleData:
             except XPathDynamicError as exc:
                 E.vars = saved
                 for a in tpl.asserts:
-                    out.append(RawFinding(a.id, a.flag, n, a.message, str(exc)))
+                    out.append((pi, RawFinding(a.id, a.flag, n, a.message, str(exc))))
                 return
+        leaf_key = None
+        if not n.children and n.texts is None:
+            leaf_key = (n.tag, n.text, tuple(n.attrs.items()) if n.attrs else ())
         try:
             for a in live:
                 try:
-                    ok = a.fn(n, E)
+                    if a.leaf and leaf_key is not None:
+                        ok = _leaf_result(a, n, E, leaf_key)
+                    else:
+                        ok = a.fn(n, E)
                 except XPathDynamicError as exc:
-                    out.append(RawFinding(a.id, a.flag, n, a.message, str(exc)))
+                    out.append((pi, RawFinding(a.id, a.flag, n, a.message, str(exc))))
                     continue
                 if (not ok) if a.kind == "assert" else ok:
-                    out.append(RawFinding(a.id, a.flag, n, a.message))
+                    out.append((pi, RawFinding(a.id, a.flag, n, a.message)))
         finally:
             if tpl.variables:
                 E.vars = saved
+
+
+def _leaf_result(a: Assertion, n: Node, E: Env, leaf_key: tuple[Any, ...]) -> bool:
+    """``a.fn(n, E)`` for an ``Assertion.leaf`` test, memoised within the document by the
+    leaf's name, text and attributes: the same code-list and format checks run on many equal
+    leaves (every amount's currencyID, every unit code). Per document, not per process, so a
+    repeated document is not cheaper than a new one."""
+    key = (a.serial, *leaf_key)
+    memo = E.memo
+    ok = memo.get(key)
+    if ok is None:
+        ok = memo[key] = bool(a.fn(n, E))  # a dynamic error propagates, nothing is stored
+    return ok  # type: ignore[no-any-return]
+
+
+def _pattern_index(item: tuple[int, RawFinding]) -> int:
+    return item[0]
 
 
 class ValidationTimeout(Exception):

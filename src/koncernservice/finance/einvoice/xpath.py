@@ -2370,5 +2370,103 @@ def rewrite(e: Any) -> Any:
     return tuple(rewrite(x) if isinstance(x, (tuple, list)) else x for x in e)
 
 
+# Functions whose result depends only on their arguments (and, with no argument, on the
+# context item): no position(), last(), current(), root(), name() (prefix-dependent) or id().
+_PURE_CALLS = frozenset(
+    (
+        "not",
+        "normalize-space",
+        "exists",
+        "empty",
+        "xs:decimal",
+        "upper-case",
+        "lower-case",
+        "count",
+        "sum",
+        "contains",
+        "true",
+        "false",
+        "string-length",
+        "concat",
+        "substring-after",
+        "substring-before",
+        "round",
+        "substring",
+        "abs",
+        "string",
+        "matches",
+        "boolean",
+        "xs:date",
+        "xs:integer",
+        "xs:string",
+        "xs:double",
+        "xs:boolean",
+        "number",
+        "replace",
+        "string-join",
+        "tokenize",
+        "starts-with",
+        "ends-with",
+        "local-name",
+        "translate",
+        "string-to-codepoints",
+        "codepoints-to-string",
+        "floor",
+        "ceiling",
+        "distinct-values",
+        "reverse",
+    )
+)
+_LEAF_AXES = ("attribute", "self", "child")
+
+
+def leaf_pure(e: Any, constants: Any, bound: frozenset[str] = frozenset()) -> bool:
+    """True when ``e``, evaluated with an element that has no element children as its
+    context, depends only on that element's name, text and attributes (and on the
+    document-independent ``constants``): then its value can be cached by those.
+
+    Conservative: any axis that leaves the element (parent, ancestors, siblings, the root,
+    ``//``), a non-constant variable or a function outside ``_PURE_CALLS`` (user functions
+    ``u:*`` are pure functions of their arguments) makes it False."""
+    k = e[0]
+    if k in ("lit", "ctx"):
+        return True
+    if k in ("paren", "neg", "castable", "cast", "instance"):
+        return leaf_pure(e[1], constants, bound)
+    if k in ("and", "or", "range"):
+        return leaf_pure(e[1], constants, bound) and leaf_pure(e[2], constants, bound)
+    if k in ("gcmp", "vcmp", "arith"):
+        return leaf_pure(e[2], constants, bound) and leaf_pure(e[3], constants, bound)
+    if k == "if":
+        return all(leaf_pure(x, constants, bound) for x in e[1:4])
+    if k == "var":
+        return e[1] in bound or e[1] in constants
+    if k == "call":
+        name = e[1]
+        if name not in _PURE_CALLS and not name.startswith("u:"):
+            return False
+        return all(leaf_pure(x, constants, bound) for x in e[2])
+    if k == "axis":
+        if e[1] not in _LEAF_AXES:
+            return False
+        return all(leaf_pure(p, constants, bound) for p in (e[3] if len(e) > 3 else ()))
+    if k == "filter":
+        return leaf_pure(e[1], constants, bound) and all(
+            leaf_pure(p, constants, bound) for p in e[2]
+        )
+    if k == "path":
+        if e[1][0] == "root" or not leaf_pure(e[1], constants, bound):
+            return False
+        return all(sep == "/" and leaf_pure(st, constants, bound) for sep, st in e[2])
+    if k in ("quant", "for"):
+        binds, body = (e[2], e[3]) if k == "quant" else (e[1], e[2])
+        for var, seq in binds:
+            if not leaf_pure(seq, constants, bound):
+                return False
+            bound = bound | {var}
+        return leaf_pure(body, constants, bound)
+    return False
+
+
 def _mentions_var(e: Any, var: str) -> bool:
     return any(x and x[0] == "var" and x[1] == var for x in _walk(e))
