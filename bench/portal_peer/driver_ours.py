@@ -1,0 +1,108 @@
+"""Our side of bench/portal_peer.py: run with /work/main/.venv/bin/python, DATABASE_URL set.
+
+Times, through Django's test client in this one process, the two operations compared with
+django-helpdesk: the employee's "new case" form POST (/portal/ny/<service>/: validation,
+routing, numbering, SLA timers, audit, e-mail; answered with the redirect to the new case)
+and the caseworker's queue list (/portal/koeer/<queue>/: open cases, first page, default sort
+by SLA deadline). Prints one JSON line (see timing.emit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent.parent / "src"))
+
+from timing import emit, measure  # noqa: E402
+
+CASE_NUMBER = re.compile(r"KS-\d{4}-\d{6}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--queue", default="loen")
+    parser.add_argument("--service", default="loenseddel")
+    parser.add_argument("--label", default="")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koncernservice.settings")
+    # E-mail to memory, as in the peer's settings (ours reads the backend from the environment).
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core import mail
+    from django.test import Client
+
+    from koncernservice.core.models import User
+    from koncernservice.portal import selectors
+    from koncernservice.portal.models import Case, Queue, Service
+
+    worker = User.objects.get(username="sagsbehandler")
+    employee = User.objects.get(username="medarbejder")
+    queue = Queue.objects.get(code=args.queue)
+    service = Service.objects.get(code=args.service)
+    form = selectors.current_form(service)
+    answers = selectors.prefill(user=employee, fields=form.fields if form else [])
+    worker_client, employee_client = Client(HTTP_HOST="localhost"), Client(HTTP_HOST="localhost")
+    worker_client.force_login(worker)
+    employee_client.force_login(employee)
+    stamp = f"{args.label or os.getpid()}-{int(time.time())}"
+
+    mails: list[int] = []
+
+    def create(i: int) -> None:
+        response = employee_client.post(
+            f"/portal/ny/{service.code}/",
+            {
+                "title": f"Spørgsmål til lønsedlen {stamp}-{i}",
+                "description": "Jeg forstår ikke fradraget på min lønseddel for denne måned.",
+                **{f"answers.{k}": v for k, v in answers.items()},
+            },
+        )
+        assert response.status_code == 302, (response.status_code, response.content[:2000])
+        assert "/portal/sager/KS-" in response["Location"], response["Location"]
+        mails.append(len(getattr(mail, "outbox", [])))
+        if hasattr(mail, "outbox"):
+            mail.outbox.clear()
+
+    rows_seen: list[int] = []
+    queue_url = f"/portal/koeer/{queue.code}/"
+
+    def queue_list(i: int) -> None:
+        response = worker_client.get(queue_url)
+        assert response.status_code == 200, response.status_code
+        rows_seen.append(len(set(CASE_NUMBER.findall(response.content.decode()))))
+
+    cases_before = Case.objects.count()
+    created = measure("create", create, args.repeat, args.warmup)
+    listed = measure("queue_list", queue_list, args.repeat, args.warmup)
+    open_states = ["new", "in_progress", "awaiting_requester"]
+    emit(
+        {
+            "system": "ours",
+            "django": django.get_version(),
+            "cases": cases_before,
+            "queues": Queue.objects.count(),
+            "queue": queue.code,
+            "queue_cases": Case.objects.filter(queue=queue).count(),
+            "queue_open": Case.objects.filter(queue=queue, state__in=open_states).count(),
+            "rows_on_page": max(rows_seen),
+            "mails_per_create": round(sum(mails) / max(1, len(mails)), 2),
+            "page_size": settings.KS_PAGE_SIZE,
+            "results": [created, listed],
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
