@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,11 +155,21 @@ def queues_for(*, user: Any) -> QuerySet[Queue]:
     team = Q(Exists(QueueMember.objects.filter(queue=OuterRef("pk"), user_id=user.pk)))
     if access.has_permission_anywhere(user, WORK_CASE):
         team |= Q(restricted=False)
-    return Queue.objects.filter(team).annotate(
-        open_count=Count(
-            "cases",
-            filter=Q(cases__state__in=["new", "in_progress", "awaiting_requester"]),
+    # A correlated count answered from index portal_case_queue (queue, state, ...), not a join
+    # of every case of the queue: with a year of cases that join cost ~250 ms per queue page.
+    open_cases = (
+        Case.objects.filter(
+            queue=OuterRef("pk"), state__in=["new", "in_progress", "awaiting_requester"]
         )
+        .order_by()
+        .values("queue")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Queue.objects.filter(team)
+        .annotate(open_count=Coalesce(Subquery(open_cases), 0))
+        .order_by("pk")  # as before, when the GROUP BY of the join dropped Meta.ordering
     )
 
 
