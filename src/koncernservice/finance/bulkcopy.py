@@ -76,9 +76,10 @@ def copy_insert(objs: Sequence[Model]) -> int:
 
 
 @lru_cache(maxsize=64)
-def _layout(model: type[Model], columns: tuple[str, ...]) -> tuple[list[Any], list[int]]:
-    """The fields of ``columns`` (attnames) and the positions of the JSON ones; refuses a
-    column list that leaves out a field the database needs (not null, no default there)."""
+def _layout(model: type[Model], columns: tuple[str, ...]) -> tuple[list[Any], list[int], list[int]]:
+    """The fields of ``columns`` (attnames) and the positions of the JSON and the datetime
+    ones; refuses a column list that leaves out a field the database needs (not null, no
+    default there)."""
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     chosen = [by_attname[name] for name in columns]
     missing = [
@@ -88,7 +89,12 @@ def _layout(model: type[Model], columns: tuple[str, ...]) -> tuple[list[Any], li
     ]
     if missing:
         raise ValueError(f"{model.__name__}: columns missing for {', '.join(missing)}")
-    return chosen, [i for i, f in enumerate(chosen) if f.get_internal_type() == "JSONField"]
+    kinds = [f.get_internal_type() for f in chosen]
+    return (
+        chosen,
+        [i for i, kind in enumerate(kinds) if kind == "JSONField"],
+        [i for i, kind in enumerate(kinds) if kind == "DateTimeField"],
+    )
 
 
 def copy_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
@@ -99,7 +105,7 @@ def copy_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequenc
     if not rows:
         return 0
     columns = tuple(columns)
-    chosen, json_at = _layout(model, columns)
+    chosen, json_at, datetime_at = _layout(model, columns)
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
@@ -107,17 +113,28 @@ def copy_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequenc
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             dumps = json.dumps
+            # A batch repeats the same few timestamps: their text is made once (psycopg's
+            # datetime dumper costs ~2 µs a value, a third of a typical row).
+            stamps: dict[Any, str] = {}
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 write = copy.write_row
-                if json_at:
-                    for row in rows:
-                        values = list(row)
-                        for i in json_at:
-                            values[i] = dumps(values[i])
-                        write(values)
-                else:
+                if not json_at and not datetime_at:
                     for row in rows:
                         write(row)
+                    return len(rows)
+                for row in rows:
+                    values = list(row)
+                    for i in json_at:
+                        value = values[i]
+                        values[i] = "[]" if value == [] else dumps(value)
+                    for i in datetime_at:
+                        value = values[i]
+                        if value is not None:
+                            text = stamps.get(value)
+                            if text is None:
+                                text = stamps[value] = value.isoformat()
+                            values[i] = text
+                    write(values)
         else:
             convert = [
                 f.get_db_prep_save

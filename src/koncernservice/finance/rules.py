@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 
@@ -23,14 +24,20 @@ def money(value: Decimal | int | str) -> Decimal:
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 
+_CVR_SEPARATORS = re.compile(r"[\s-]")
+_CVR_DIGITS = re.compile(r"[0-9]{8}")
+
+
+@lru_cache(maxsize=8192)  # the ingest asks for the same suppliers' numbers all day
 def clean_cvr(value: str | None) -> str:
     """The CVR digits of ``DK12345678``, ``12 34 56 78`` or ``12345678`` (else '')."""
-    text = re.sub(r"[\s-]", "", value or "").upper()
+    text = _CVR_SEPARATORS.sub("", value or "").upper()
     if text.startswith("DK"):
         text = text[2:]
-    return text if re.fullmatch(r"[0-9]{8}", text) else ""
+    return text if _CVR_DIGITS.fullmatch(text) else ""
 
 
+@lru_cache(maxsize=8192)
 def cvr_is_valid(value: str | None) -> bool:
     """Modulus 11 with weights 2,7,6,5,4,3,2,1: the weighted sum is divisible by 11.
 

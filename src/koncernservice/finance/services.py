@@ -5,6 +5,7 @@ raises one ``DomainError``; the audit trail records every step."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,15 +62,17 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            result.extend(
-                sorted(
-                    p
-                    for p in path.iterdir()
-                    if p.is_file()
-                    and not p.name.startswith(".")
-                    and not p.name.endswith(SKIPPED_SUFFIXES)
+            # by name (the order of sorting the paths), from one directory scan: no stat
+            # and no Path comparison per file (a year's drop folder has 1,000,000 files)
+            with os.scandir(path) as scan:
+                found = sorted(
+                    (entry.name, entry.path)
+                    for entry in scan
+                    if not entry.name.startswith(".")
+                    and not entry.name.endswith(SKIPPED_SUFFIXES)
+                    and entry.is_file()
                 )
-            )
+            result.extend(Path(name) for _n, name in found)
         elif path.is_file():
             result.append(path)
         else:
@@ -99,9 +102,10 @@ def invoices_import(
     def read() -> Iterable[Incoming]:
         limit = settings.EINVOICE_MAX_BYTES
         for path in files:
-            size = path.stat().st_size
-            # An oversized file is not read into memory: the parser reports it from a stub.
-            data = path.read_bytes() if size <= limit else b"\0" * (limit + 1)
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                # An oversized file is not read into memory: the parser reports it from a stub.
+                data = fh.read() if size <= limit else b"\0" * (limit + 1)
             yield Incoming(data=data, filename=str(path))
 
     return ingest(read(), actor=actor, channel=channel, batch_size=batch_size)
