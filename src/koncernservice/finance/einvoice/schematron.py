@@ -525,7 +525,22 @@ class RuleData:
                 if deadline is not None and not checked & 255 and time.monotonic() > deadline:
                     raise ValidationTimeout("")
                 for pi, cands in plan if plan is not None else self._plan(n):
-                    self._match_one(pi, cands, n, E, out)
+                    # fire the first (highest-priority) rule of the pattern that matches
+                    for tpl, preds in cands:
+                        if preds is None:
+                            self._fire(tpl, n, E, out, pi)
+                            break
+                        try:
+                            if len(preds) == 1:
+                                matched = preds[0](n, E)
+                            else:
+                                matched = any(p(n, E) for p in preds)
+                        except XPathDynamicError as exc:
+                            out.append((pi, RawFinding("KS-XPATH", "fatal", n, str(exc), str(exc))))
+                            break
+                        if matched:
+                            self._fire(tpl, n, E, out, pi)
+                            break
         if len(patterns) > 1:
             out.sort(key=_pattern_index)
         return [f for _pi, f in out]
@@ -539,35 +554,6 @@ class RuleData:
             if cands:
                 plan.append((pi, cands))
         return plan
-
-    def _match_one(
-        self,
-        pi: int,
-        cands: list[tuple[Template, list[Matcher] | None]],
-        n: Node,
-        E: Env,
-        out: list[tuple[int, RawFinding]],
-    ) -> None:
-        """Fire the first (highest-priority) rule of one pattern whose context matches."""
-        for tpl, preds in cands:
-            if preds is None:
-                self._fire(tpl, n, E, out, pi)
-                return
-            try:
-                if len(preds) == 1:
-                    matched = preds[0](n, E)
-                else:
-                    matched = False
-                    for p in preds:
-                        if p(n, E):
-                            matched = True
-                            break
-            except XPathDynamicError as exc:
-                out.append((pi, RawFinding("KS-XPATH", "fatal", n, str(exc), str(exc))))
-                return
-            if matched:
-                self._fire(tpl, n, E, out, pi)
-                return
 
     def _fire(
         self, tpl: Template, n: Node, E: Env, out: list[tuple[int, RawFinding]], pi: int
