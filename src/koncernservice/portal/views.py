@@ -6,7 +6,9 @@ page (list, detail, search, export), so a confidential case's existence is not r
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,7 +35,13 @@ from koncernservice.portal.permissions import MANAGE_CATALOGUE, VIEW_REPORTS, WO
 
 
 def _case_link(case: Case) -> str:
-    return reverse("portal:case_detail", args=[case.number])
+    # One reverse() per process, then formatting: a list page links 50 cases.
+    return _case_url_prefix() + quote(case.number) + "/"
+
+
+@functools.cache
+def _case_url_prefix() -> str:
+    return reverse("portal:case_detail", args=["X"])[:-2]
 
 
 def _countdown(deadline: Any, status: str | None) -> str:
@@ -169,13 +177,10 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return render_table(request, "portal/my_cases.html", table)
 
 
-def _my_sla(case: Case) -> str:
-    for timer in case.timers.all():
-        if timer.kind == "resolution":
-            if case.state in ("resolved", "closed", "cancelled"):
-                return ""
-            return _countdown(timer.deadline_at, timer.status)
-    return ""
+def _my_sla(case: Any) -> str:
+    if case.sla_status is None or case.state in ("resolved", "closed", "cancelled"):
+        return ""
+    return _countdown(case.sla_deadline, case.sla_status)
 
 
 @login_required
@@ -317,6 +322,9 @@ def queues(request: HttpRequest) -> HttpResponse:
     )
 
 
+OPEN_LIST_STATES = ("open", "new", "in_progress", "awaiting_requester")
+
+
 def queue_columns() -> list[Column]:
     return [
         Column("number", gettext_lazy("Case"), "number", link=_case_link),
@@ -366,7 +374,9 @@ def queue_detail(request: HttpRequest, code: str) -> HttpResponse:
         selectors.queue_cases(user=request.user, queue=queue, filters=filters),
         queue_columns(),
         search_fields=["number", "title", "requester__first_name", "requester__last_name"],
-        default_sort="sla",
+        # The SLA countdown orders open work; with resolved and closed cases in the list the
+        # newest come first (sorting a year's cases by deadline cost ~200 ms a page).
+        default_sort="sla" if filters["state"] in OPEN_LIST_STATES else "-created_at",
         title=queue.name,
     )
     return render_table(
@@ -490,7 +500,7 @@ def case_macro(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()[:100]
-    cases = list(selectors.case_search(user=request.user, text=text)[:50]) if text else []
+    cases = selectors.case_search_newest(user=request.user, text=text, limit=50) if text else []
     articles = selectors.article_search(text=text, limit=10) if text else []
     return render(request, "portal/search.html", {"q": text, "cases": cases, "articles": articles})
 
