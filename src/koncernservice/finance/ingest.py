@@ -138,8 +138,8 @@ class IngestStats:
     parse_s: float = 0.0  # ``parse_document`` and the internal model (einvoice.parse)
     validate_s: float = 0.0  # the official rules: ``einvoice.validate``
     store_s: float = 0.0  # the lines taken from the documents, the raw documents stored
-    database_s: float = 0.0  # CPU inside the batch transaction (lookups, matching, rows, COPY)
-    database_wall_s: float = 0.0  # wall time of the batch transactions
+    database_s: float = 0.0  # CPU of the look-ups and the batch transaction (matching, rows, COPY)
+    database_wall_s: float = 0.0  # wall time of the batch transactions (the lock held)
 
     def add(self, other: IngestStats) -> None:
         for f in fields(self):
@@ -476,18 +476,21 @@ def _find_suppliers(items: list[_Item], now: dt.datetime, *, audit: bool = True)
     return created
 
 
-def _route(items: list[_Item]) -> None:
+def _units(items: list[_Item]) -> dict[str, OrgUnit]:
+    """The active units by GLN (read before the batch's lock: the ingest changes none)."""
     glns = {i.gln for i in items if i.gln}
-    units = (
-        {
-            u.gln: u
-            for u in OrgUnit.objects.filter(gln__in=glns, is_active=True).only(
-                "pk", "gln", "path", "name"
-            )
-        }
-        if glns
-        else {}
-    )
+    if not glns:
+        return {}
+    return {
+        u.gln: u
+        for u in OrgUnit.objects.filter(gln__in=glns, is_active=True).only(
+            "pk", "gln", "path", "name"
+        )
+        if u.gln
+    }
+
+
+def _route(items: list[_Item], units: dict[str, OrgUnit]) -> None:
     for item in items:
         found = units.get(item.gln)
         if found is None:
@@ -606,12 +609,22 @@ def _lines_of(item: _Item) -> list[_Line]:
     return lines
 
 
-def _match(items: list[_Item], tolerance: rules.Tolerance) -> None:
+def _orders(items: list[_Item]) -> dict[str, procurement_selectors.OrderInfo]:
+    """The orders the documents name, with their lines and goods received (read before the
+    batch's lock: the ingest changes none; what is already invoiced is read under it)."""
+    numbers = [i.doc.order_reference for i in items if i.doc.order_reference]
+    return procurement_selectors.orders_for_matching(numbers) if numbers else {}
+
+
+def _match(
+    items: list[_Item],
+    tolerance: rules.Tolerance,
+    orders: dict[str, procurement_selectors.OrderInfo],
+) -> None:
     """Match accepted invoices that name an order; code the matched ones from the order."""
     candidates = [i for i in items if not i.fatal and i.doc.order_reference]
     if not candidates:
         return
-    orders = procurement_selectors.orders_for_matching([i.doc.order_reference for i in candidates])
     line_ids = [ol.id for o in orders.values() for ol in o.lines]
     invoiced: dict[int, Decimal] = {}
     if line_ids:  # one query on the (partial) order-line index
@@ -1007,7 +1020,9 @@ def _ingest_batch(
             item.lines = _lines_of(item)
         _store_raw(items, now)
         stats.store_s += _clock() - started
-        started, wall = _clock(), time.perf_counter()
+        started = _clock()
+        units, orders = _units(items), _orders(items)
+        wall = time.perf_counter()
         with transaction.atomic(), audit_context(actor=actor):
             if connection.vendor == "postgresql":
                 # Database phases of concurrent ingests take turns, so duplicates and key
@@ -1015,14 +1030,14 @@ def _ingest_batch(
                 with connection.cursor() as cursor:
                     cursor.execute(f"LOCK TABLE {Invoice._meta.db_table} IN EXCLUSIVE MODE")
             _find_suppliers(items, now, audit=audit)
-            _route(items)
+            _route(items, units)
             _duplicates(items)
             _credit_links(items)
             for item in items:
                 item.status = (
                     Invoice.Status.REJECTED if item.fatal else Invoice.Status.TO_CODE
                 ).value
-            _match(items, tolerance)
+            _match(items, tolerance, orders)
             rejected = _write(items, now, channel, audit)
             if rejected:
                 from koncernservice.finance.responses_out import respond_to_rejected
