@@ -361,7 +361,9 @@ class CpuMeter:
         return result
 
 
-def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(
+    env: dict[str, str], port: int, workers: int, threads: int, log: Path
+) -> subprocess.Popen:
     """gunicorn with the configuration of ``ks serve`` (which also runs collectstatic on every
     start: that takes minutes with the compressed manifest, so it runs here only once)."""
     static = Path(env["KS_VAR_DIR"]) / "static" / "staticfiles.json"
@@ -378,7 +380,7 @@ def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> sub
             "--workers",
             str(workers),
             "--threads",
-            "4",  # as ks serve
+            str(threads),
             "--timeout",
             "120",
             "--access-logfile",
@@ -562,6 +564,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60, help="measured seconds")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (ks serve: 4; 1 = sync)"
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--employees", type=int, default=300, help="distinct employee users")
     parser.add_argument("--search-repeat", type=int, default=200)
@@ -596,7 +601,7 @@ def main() -> None:
         "counts": data["counts"],
         "prepare_cpu_s": round(time.process_time() - started, 1),
         "gunicorn_workers": args.workers,
-        "threads_per_worker": 4,
+        "threads_per_worker": args.threads,
     }
     server_env = {
         **os.environ,
@@ -606,7 +611,7 @@ def main() -> None:
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "KS_LOG_LEVEL": "WARNING",
     }
-    server = start_server(server_env, args.port, args.workers, var_dir / "server.log")
+    server = start_server(server_env, args.port, args.workers, args.threads, var_dir / "server.log")
     try:
         meter = CpuMeter(
             {
