@@ -159,3 +159,74 @@ def test_approval_limits_and_substitutes_page(client, ap) -> None:
     )
     substitution = Substitution.objects.get()
     assert (substitution.absent, substitution.substitute) == (ap.world.manager, ap.manager2)
+
+
+def _with_attachments(xml: bytes, pdf: bytes) -> bytes:
+    """The invoice with an embedded PDF (hostile file name), an undeclared type and an
+    external link, placed where UBL puts AdditionalDocumentReference."""
+    import base64
+
+    def ref(ident: str, inner: str) -> str:
+        return (
+            f"<cac:AdditionalDocumentReference><cbc:ID>{ident}</cbc:ID>"
+            f"<cbc:DocumentDescription>Følgeseddel {ident}</cbc:DocumentDescription>"
+            f"<cac:Attachment>{inner}</cac:Attachment></cac:AdditionalDocumentReference>"
+        )
+
+    encoded = base64.b64encode(pdf).decode()
+    refs = (
+        ref(
+            "B1",
+            '<cbc:EmbeddedDocumentBinaryObject mimeCode="application/pdf" '
+            f'filename="../../etc/følge&quot;seddel.pdf">{encoded}</cbc:EmbeddedDocumentBinaryObject>',
+        )
+        + ref(
+            "B2",
+            '<cbc:EmbeddedDocumentBinaryObject mimeCode="text/html" filename="side.html">'
+            f"{base64.b64encode(b'<script>alert(1)</script>').decode()}"
+            "</cbc:EmbeddedDocumentBinaryObject>",
+        )
+        + ref(
+            "B3",
+            "<cac:ExternalReference><cbc:URI>https://leverandor.example/bilag/3</cbc:URI>"
+            "</cac:ExternalReference>",
+        )
+    )
+    marker = b"<cac:AccountingSupplierParty>"
+    assert marker in xml
+    return xml.replace(marker, refs.encode() + marker, 1)
+
+
+def test_invoice_attachments_are_listed_and_downloaded_safely(client, ap) -> None:
+    from koncernservice.core.system import system_operator
+    from koncernservice.finance.ingest import Incoming, ingest
+
+    pdf = b"%PDF-1.4 demo follow-up note\n%%EOF\n"
+    spec = spec_for(ap.world.school)
+    xml = _with_attachments(render(spec, "peppol"), pdf)
+    result = ingest([Incoming(xml, "bilag.xml")], actor=system_operator(), channel="cli")[0]
+    invoice = Invoice.objects.get(pk=result["invoice"])
+    client.force_login(ap.world.manager)
+    html = client.get(f"/finans/faktura/{invoice.pk}/").content.decode()
+    assert "Følgeseddel B1" in html and "https://leverandor.example/bilag/3" in html
+    assert f'href="/finans/faktura/{invoice.pk}/bilag/0/"' in html
+    assert 'href="https://leverandor.example' not in html  # an external link is not a link
+    # the embedded PDF, unchanged, as a download with a safe name
+    got = client.get(f"/finans/faktura/{invoice.pk}/bilag/0/")
+    assert got.status_code == 200 and got.content == pdf
+    assert got["Content-Type"] == "application/pdf"
+    # no folder, no quote: the sender's "../../etc/følge\"seddel.pdf" becomes
+    assert got["Content-Disposition"] == "attachment; filename*=utf-8''f%C3%B8lge_seddel.pdf"
+    # a type outside Peppol's list is never served as itself (no HTML from a supplier)
+    html_part = client.get(f"/finans/faktura/{invoice.pk}/bilag/1/")
+    assert html_part["Content-Type"] == "application/octet-stream"
+    # an external link and a position past the end have no content here
+    assert client.get(f"/finans/faktura/{invoice.pk}/bilag/2/").status_code == 404
+    assert client.get(f"/finans/faktura/{invoice.pk}/bilag/9/").status_code == 404
+
+
+def test_invoice_attachment_is_not_served_without_rights(client, ap) -> None:
+    invoice = invoice_of(ingest_spec(spec_for(ap.world.school)))
+    client.force_login(ap.world.nobody)
+    assert client.get(f"/finans/faktura/{invoice.pk}/bilag/0/").status_code == 404
+    assert client.get(f"/finans/faktura/{invoice.pk}/").status_code == 404

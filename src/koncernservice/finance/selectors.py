@@ -92,6 +92,37 @@ def invoice_get(*, user: Any, pk: int) -> Invoice:
     return invoice
 
 
+def invoice_attachments(invoice: Invoice) -> list[Any]:
+    """The attachments listed in the stored document (embedded files and external links)."""
+    from koncernservice.finance.einvoice import EInvoiceError, parse_document
+
+    try:
+        return list(parse_document(invoice.document.read()).document.attachments)
+    except (EInvoiceError, OSError):
+        return []
+
+
+def invoice_attachment(invoice: Invoice, index: int) -> tuple[str, str, bytes]:
+    """(file name, content type, content) of an embedded attachment; 404 when missing. The
+    content type is the declared MIME code when it is one Peppol allows, else a download."""
+    from koncernservice.finance.einvoice import EInvoiceError, parse_document
+    from koncernservice.finance.einvoice.parse import (
+        ATTACHMENT_MIME_TYPES,
+        attachment_content,
+        attachment_filename,
+    )
+
+    try:
+        found = attachment_content(parse_document(invoice.document.read()).root, index)
+    except (EInvoiceError, OSError):
+        found = None
+    if found is None:
+        raise Http404
+    meta, content = found
+    mime = meta.mime_code if meta.mime_code in ATTACHMENT_MIME_TYPES else ""
+    return attachment_filename(meta.filename, index), mime or "application/octet-stream", content
+
+
 def invoice_history(invoice: Invoice) -> list[AuditEntry]:
     content_type = ContentType.objects.get_for_model(Invoice)
     return list(

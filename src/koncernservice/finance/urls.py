@@ -9,6 +9,9 @@ urlpatterns = [
     path("faktura/<int:pk>/", views.invoice, name="invoice"),
     path("faktura/<int:pk>/dokument/", views.invoice_document, name="invoice_document"),
     path(
+        "faktura/<int:pk>/bilag/<int:index>/", views.invoice_attachment, name="invoice_attachment"
+    ),
+    path(
         "faktura/<int:pk>/svar/<int:response_pk>/", views.invoice_response, name="invoice_response"
     ),
     path("faktura/<int:pk>/<slug:action>/", views.invoice_action, name="invoice_action"),

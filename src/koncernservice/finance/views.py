@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -99,6 +100,7 @@ def invoice(request: HttpRequest, pk: int) -> HttpResponse:
         "findings": list(item.findings.all()),
         "steps": list(item.steps.select_related("user", "on_behalf_of")),
         "history": selectors.invoice_history(item),
+        "attachments": selectors.invoice_attachments(item),
         "responses": list(item.responses.all()),
         "credit_notes": list(item.credit_notes.all()),
         "payments": list(item.payments.select_related("run")),
@@ -121,6 +123,15 @@ def invoice_document(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.invoice_get(user=request.user, pk=pk)
     response = HttpResponse(item.document.read(), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="invoice-{item.pk}.xml"'
+    return response
+
+
+@login_required
+def invoice_attachment(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    item = selectors.invoice_get(user=request.user, pk=pk)
+    filename, content_type, content = selectors.invoice_attachment(item, index)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -542,3 +543,58 @@ def build_document(root: Any, fmt: Format | None) -> Document:
             )
         )
     return d
+
+
+# MIME types an embedded attachment is served as (Peppol BIS 3's allowed list); anything else
+# is served as application/octet-stream, always as a download.
+ATTACHMENT_MIME_TYPES = frozenset(
+    (
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    )
+)
+
+
+def attachment_content(root: Any, index: int) -> tuple[Attachment, bytes] | None:
+    """The ``index``-th (0-based, in ``Document.attachments`` order) attachment of a parsed
+    document with its decoded content, or None when there is no such attachment or it is
+    not embedded (an external URI) or not valid base64."""
+    position = -1
+    for ref in root.iterfind(_a("AdditionalDocumentReference")):
+        att = ref.find(_a("Attachment"))
+        if att is None:
+            continue
+        position += 1
+        if position != index:
+            continue
+        obj = att.find(_c("EmbeddedDocumentBinaryObject"))
+        if obj is None or not obj.text:
+            return None
+        try:
+            content = base64.b64decode(obj.text, validate=False)
+        except (binascii.Error, ValueError):
+            return None
+        meta = Attachment(
+            id=_text(ref, _c("ID")),
+            description=_text(ref, _c("DocumentDescription")) or _text(ref, _c("DocumentType")),
+            filename=obj.get("filename", ""),
+            mime_code=obj.get("mimeCode", ""),
+            size=len(content),
+        )
+        return meta, content
+    return None
+
+
+_UNSAFE_FILENAME = re.compile(r"[^\w.\- ]+")
+
+
+def attachment_filename(name: str, index: int) -> str:
+    """A safe download name for an attachment: the sender's file name without any folder,
+    quotes or control characters; ``bilag-N`` when nothing usable remains."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = _UNSAFE_FILENAME.sub("_", base).strip(" ._")[:120]
+    return cleaned or f"bilag-{index + 1}"
