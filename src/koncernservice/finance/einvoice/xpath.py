@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 import threading
 from collections.abc import Callable
@@ -472,6 +473,8 @@ def _is_num(x: Any) -> bool:
 
 def _cmp_atomic(op: str, a: Any, b: Any) -> bool:
     ta, tb = type(a), type(b)
+    if (ta is str or ta is UA) and (tb is str or tb is UA):
+        return _OPS[op](a, b)  # the common case: strings and untyped values compare as strings
     if ta is UA or tb is UA:
         if ta is UA and tb is UA:
             pass
@@ -510,12 +513,12 @@ def _cmp_atomic(op: str, a: Any, b: Any) -> bool:
 
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 _VOPS = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
