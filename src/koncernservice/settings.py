@@ -209,7 +209,18 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- Background tasks -------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background tasks (notifications; the scheduled jobs): in production the database backend
+# with ``ks db_worker``; elsewhere they run at once, so nothing waits for a worker.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "KS_TASKS_BACKEND",
+            "django_tasks_db.DatabaseBackend"
+            if PRODUCTION
+            else "django.tasks.backends.immediate.ImmediateBackend",
+        )
+    }
+}
 
 # --- Logging: never log personal data (CPR numbers are masked by a filter) -------------------
 LOGGING = {
@@ -220,7 +231,12 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_cpr"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("KS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # one INFO line per task run (every notification) is noise; failures still show
+        "django.tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
+    },
 }
 
 # --- E-mail: SMTP in production (EMAIL_HOST ...), printed to the console otherwise -----------

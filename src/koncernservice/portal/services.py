@@ -345,7 +345,7 @@ def case_create(
         _event(case, actor, "created", {"queue": queue.code, "service": service.code})
         if idempotency_key:
             IdempotencyKey.objects.create(user_id=actor.pk, key=idempotency_key[:100], case=case)
-    transaction.on_commit(lambda: notify(case_id=case.pk, event="created"))
+    notify_later(case.pk, "created")
     return case
 
 
@@ -398,7 +398,7 @@ def case_transition(*, actor: Any, case: Case, state: str, reason: str = "") -> 
         _event(case, actor, "state", {"from": before, "to": state})
         webhook_enqueue(case=case, event="case.state_changed", extra={"from": before})
     event = "resolved" if state == "resolved" else "state"
-    transaction.on_commit(lambda: notify(case_id=case.pk, event=event))
+    notify_later(case.pk, event)
     return case
 
 
@@ -445,7 +445,7 @@ def case_reply(*, actor: Any, case: Case, body: str, internal: bool = False) -> 
             _set_state(case, "in_progress", now)
         case.save()
     if not internal:
-        transaction.on_commit(lambda: notify(case_id=case.pk, event="reply"))
+        notify_later(case.pk, "reply")
     return entry
 
 
@@ -752,7 +752,7 @@ def case_split(
         CaseLink.objects.create(source=new, target=case)
         _event(new, actor, "split_from", {"case": case.number, "entries": len(chosen)})
         _event(case, actor, "split_to", {"case": new.number, "entries": len(chosen)})
-    transaction.on_commit(lambda: notify(case_id=new.pk, event="created"))
+    notify_later(new.pk, "created")
     return new
 
 
@@ -1090,6 +1090,23 @@ def notification_messages(case: Case, event: str) -> list[Any]:
         message.attach_alternative(html, "text/html")
         messages.append(message)
     return messages
+
+
+def notify_later(case_id: int, event: str) -> None:
+    """Send the case's notifications after the commit, through the ``send_notification``
+    task: in production a worker (``ks db_worker``) renders and sends them, so a request does
+    not wait for templates and the mail server (a third of a case creation's time); where
+    ``TASKS`` is the immediate backend (development, tests) they are sent at once."""
+
+    def enqueue() -> None:
+        from koncernservice.portal.tasks import send_notification
+
+        try:
+            send_notification.enqueue(case_id=case_id, event=event)
+        except Exception:  # the case is saved; a failing queue must not turn it into a 500
+            log.exception("Notification %s for case id %s could not be queued", event, case_id)
+
+    transaction.on_commit(enqueue)
 
 
 def notify(*, case_id: int, event: str) -> int:

@@ -1,4 +1,4 @@
-"""Background work of the portal (Django tasks): the SLA sweep and auto-closing.
+"""Background work of the portal (Django tasks): notifications, the SLA sweep and auto-closing.
 
 Run every minute by the scheduler (``ks portal sweep-sla`` from cron or a worker loop), so a
 breach is recorded within a minute of its deadline; the sweep reads only the timers whose
@@ -35,3 +35,9 @@ def deliver_webhooks() -> dict[str, int]:
 def remind_article_reviews() -> dict[str, int]:
     """Daily: e-mail owners of knowledge articles due for review within 14 days."""
     return services.article_review_reminders()
+
+
+@task()
+def send_notification(case_id: int, event: str) -> int:
+    """The e-mail notifications of one case event (queued by ``services.notify_later``)."""
+    return services.notify(case_id=case_id, event=event)
