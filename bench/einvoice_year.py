@@ -77,6 +77,13 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "")
     prepare_database(url)
     var = tempfile.mkdtemp(prefix="ks-bench-einvoice-")
+    try:
+        return _measure(args, url, var)
+    finally:
+        shutil.rmtree(var, ignore_errors=True)  # the generated files and the stored packs
+
+
+def _measure(args: argparse.Namespace, url: str, var: str) -> dict[str, Any]:
     os.environ["KS_VAR_DIR"] = var
     os.environ["DJANGO_SETTINGS_MODULE"] = "koncernservice.settings"
     import django
@@ -316,7 +323,6 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     )
     result["goal_min"] = GOAL_SECONDS // 60
     result["database"] = connection.vendor
-    shutil.rmtree(var, ignore_errors=True)  # the generated files and the stored packs
     if args.profile:
         import io
         import pstats
@@ -346,7 +352,7 @@ def prefill(count: int, supplier_ids: list[int], unit_ids: list[int]) -> None:
         """INSERT INTO finance_invoicedocument (id, created_at, updated_at, storage_name,
             filename, sha256, size, "offset", channel)
         SELECT g, now(), now(), 'einvoice/prefill.pack', 'prefill-' || g || '.xml',
-            md5(g::text) || md5((-g)::text), 6000, (g - 1) * 6000, 'cli'
+            md5(g::text) || md5((-g)::text), 6000, (g - 1)::bigint * 6000, 'cli'
         FROM generate_series(1, %(n)s) g""",
         """INSERT INTO finance_invoice (id, created_at, updated_at, document_id, kind, format,
             status, unit_id, supplier_id, number, document_uuid, issue_date, due_date,

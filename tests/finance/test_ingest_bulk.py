@@ -24,7 +24,7 @@ from koncernservice.finance.models import Invoice, InvoiceDocument
 from koncernservice.finance.xmlgen import PartySpec, render
 from koncernservice.procurement import services as procurement
 from koncernservice.procurement.services import LineInput
-from tests.finance.ap import SUPPLIER_CVR, ap_world, spec_for
+from tests.finance.ap import BAD_CVR, SUPPLIER_CVR, ap_world, spec_for
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,8 @@ def ap(world):
 
 def _documents(ap, count: int, tag: str) -> list[Incoming]:
     """``count`` each of: a plain invoice, one matched to an order (approved by matching),
-    one to an unknown GLN (rejected, with a response) and a credit note."""
+    one to an unknown GLN (rejected, with a response), a credit note and one with a wrong
+    CVR check digit (rejected; its response names the unit)."""
     school = ap.world.school
     docs = []
     for n in range(count):
@@ -65,6 +66,8 @@ def _documents(ap, count: int, tag: str) -> list[Incoming]:
         docs.append(Incoming(render(lost, "peppol"), f"{tag}-lost-{n}.xml"))
         note = spec_for(school, credit_note=True, billing_reference=f"F-none-{tag}-{n}")
         docs.append(Incoming(render(note, "peppol"), f"{tag}-note-{n}.xml"))
+        typo = spec_for(school, supplier=PartySpec(name="Fejl ApS", cvr=BAD_CVR))
+        docs.append(Incoming(render(typo, "oioubl"), f"{tag}-typo-{n}.xml"))  # rejected, routed
     return docs
 
 
@@ -114,13 +117,9 @@ def test_queries_per_batch_do_not_grow_with_the_batch(ap) -> None:
         docs = _documents(ap, size, f"q{size}")
         with CaptureQueriesContext(connection) as queries:
             results = ingest(docs, actor=system_operator(), channel="cli", batch_size=100)
-        assert [r["status"] for r in results] == [
-            "received",
-            "received",
-            "rejected",
-            "received",
-        ] * size
-        assert [r["match"] for r in results[1::4]] == ["matched"] * size
+        expected = ["received", "received", "rejected", "received", "rejected"] * size
+        assert [r["status"] for r in results] == expected
+        assert [r["match"] for r in results[1::5]] == ["matched"] * size
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
 
@@ -151,7 +150,7 @@ def test_time_figures_add_up(ap) -> None:
     ingest_module.STATS.reset()
     ingest(_documents(ap, 2, "t"), actor=system_operator(), channel="cli", batch_size=3)
     stats = ingest_module.STATS
-    assert (stats.documents, stats.batches) == (8, 3)
+    assert (stats.documents, stats.batches) == (10, 4)
     assert stats.parse_s > 0 and stats.validate_s > 0
     parts = stats.parse_s + stats.validate_s + stats.store_s + stats.database_s
     assert parts <= stats.cpu_s + 0.01
