@@ -1025,8 +1025,9 @@ def _ingest_batch(
         wall = time.perf_counter()
         with transaction.atomic(), audit_context(actor=actor):
             if connection.vendor == "postgresql":
-                # Database phases of concurrent ingests take turns, so duplicates and key
-                # assignment stay exact; readers are not blocked.
+                # Database phases of concurrent ingests take turns, so duplicates, new
+                # suppliers and what is already invoiced on an order stay exact (keys come
+                # from the sequences and need no lock); readers are not blocked.
                 with connection.cursor() as cursor:
                     cursor.execute(f"LOCK TABLE {Invoice._meta.db_table} IN EXCLUSIVE MODE")
             _find_suppliers(items, now, audit=audit)
