@@ -346,6 +346,24 @@ class CpuMeter:
             "wall": time.monotonic(),
         }
 
+    def follow(self, seconds: float) -> dict[str, Any]:
+        """Snapshots every 0.5 s for ``seconds``; the last one, where a process that ended
+        on the way (a database connection closed after CONN_MAX_AGE) keeps the CPU time it
+        was last seen with."""
+        seen: dict[str, dict[int, float]] = {}
+        end = time.monotonic() + seconds
+        while True:
+            snap = self.snapshot()
+            for name, pids in snap["groups"].items():
+                group = seen.setdefault(name, {})
+                for pid, cpu in pids.items():
+                    group[pid] = max(group.get(pid, 0.0), cpu)
+            if time.monotonic() >= end:
+                break
+            time.sleep(min(0.5, max(0.0, end - time.monotonic())))
+        snap["groups"] = seen
+        return snap
+
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -485,8 +503,7 @@ def run_load(args: argparse.Namespace, data_file: Path, port: int, meter: CpuMet
     meter.groups["locust"] = lambda: [locust.pid]
     time.sleep(args.warmup)
     before = meter.snapshot()
-    time.sleep(args.duration)
-    after = meter.snapshot()
+    after = meter.follow(args.duration)
     load_during = os.getloadavg()
     _stdout, stderr = locust.communicate(timeout=args.duration + 120)
     if locust.returncode not in (0, 1):  # 1: some requests failed (reported below)
