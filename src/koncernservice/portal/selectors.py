@@ -71,9 +71,14 @@ def _unit_scope_q(user: Any, permission: str) -> Q | None:
 
 
 def _grants_and_teams(user: Any) -> tuple[list[int], list[int]]:
-    """The cases the user was added to and the queues of the user's teams (one query)."""
+    """The cases the user was added to and the queues of the user's teams (one query),
+    cached on the user object for the request as the roles are (``access._assignments``):
+    a case page reads the visible cases three times."""
     if not user.pk:
         return [], []
+    cached = getattr(user, "_portal_grants_and_teams", None)
+    if cached is not None:
+        return cached
     # Field first, then the annotation: the column order Django gives both parts.
     rows = (
         CaseAccess.objects.filter(user_id=user.pk)
@@ -90,6 +95,7 @@ def _grants_and_teams(user: Any) -> tuple[list[int], list[int]]:
     queues: list[int] = []
     for pk, is_queue in rows:
         (queues if is_queue else cases).append(pk)
+    user._portal_grants_and_teams = (cases, queues)
     return cases, queues
 
 
@@ -154,7 +160,9 @@ def case_find(*, user: Any, number: str) -> Case | None:
 
 def related_cases(*, user: Any, case: Case) -> dict[str, list[Case]]:
     """The case's parent, children, linked and merged-in cases that the user may see."""
-    visible = cases_visible(user=user).only("pk", "number", "title", "state")
+    visible = cases_visible(user=user).only(
+        "pk", "number", "title", "state", "parent_id", "merged_into_id"
+    )
     # The linked cases' ids first (indexed on both ends), then those of them the user sees:
     # joining the links into the case query made PostgreSQL scan every case.
     linked = {
@@ -163,11 +171,18 @@ def related_cases(*, user: Any, case: Case) -> dict[str, list[Case]]:
             Q(source_id=case.pk) | Q(target_id=case.pk)
         ).values_list("source_id", "target_id")
     }
+    # One query for all four lists (each alternative indexed), sorted into them here.
+    condition = Q(parent_id=case.pk) | Q(merged_into_id=case.pk)
+    if case.parent_id:
+        condition |= Q(pk=case.parent_id)
+    if linked:
+        condition |= Q(pk__in=linked)
+    related = list(visible.filter(condition).order_by("number"))
     return {
-        "parent": list(visible.filter(pk=case.parent_id)) if case.parent_id else [],
-        "children": list(visible.filter(parent_id=case.pk).order_by("number")),
-        "links": list(visible.filter(pk__in=linked).order_by("number")) if linked else [],
-        "merged": list(visible.filter(merged_into_id=case.pk).order_by("number")),
+        "parent": [c for c in related if c.pk == case.parent_id],
+        "children": [c for c in related if c.parent_id == case.pk],
+        "links": [c for c in related if c.pk in linked],
+        "merged": [c for c in related if c.merged_into_id == case.pk],
     }
 
 
@@ -361,10 +376,11 @@ def case_search_newest(*, user: Any, text: str, limit: int = 50) -> list[Case]:
     return found
 
 
-def case_timeline(*, user: Any, case: Case) -> list[CaseEntry]:
-    """The timeline; internal notes only for those who may work the case."""
+def case_timeline(*, user: Any, case: Case, worker: bool | None = None) -> list[CaseEntry]:
+    """The timeline; internal notes only for those who may work the case (``worker``: the
+    caller's :func:`can_work`, when already known)."""
     qs = case.entries.select_related("author")
-    if not can_work(user, case):
+    if not (can_work(user, case) if worker is None else worker):
         qs = qs.exclude(kind=CaseEntry.Kind.NOTE)
     return list(qs)
 

@@ -196,7 +196,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "case": case,
         "worker": worker,
         "party": party,
-        "timeline": selectors.case_timeline(user=request.user, case=case),
+        "timeline": selectors.case_timeline(user=request.user, case=case, worker=worker),
         "attachments": list(case.attachments.all()),
         "sla": selectors.case_sla(case=case),
         "states": [
