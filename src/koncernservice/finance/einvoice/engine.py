@@ -188,7 +188,25 @@ def validate(
         ) from None
     finally:
         parsed.cache.pop("deadline", None)
+        _release_tree(parsed)
     return findings
+
+
+def _release_tree(parsed: ParsedDocument) -> None:
+    """Drop the rule engine's converted tree once the findings (with their locations as
+    text) are made. Its nodes point to their parents and the parents to them: reference
+    cycles that only the cyclic garbage collector would free (~0.3 ms an invoice); cutting
+    the parent links lets reference counting free the tree at once. A later ``validate`` of
+    the same document builds it again."""
+    doc = parsed.cache.pop("xpath-tree", None)
+    for key in [k for k in parsed.cache if k.startswith("rules:")]:
+        del parsed.cache[key]
+    if doc is None:
+        return
+    doc.node.parent = None
+    for nodes in doc.by_tag.values():
+        for n in nodes:
+            n.parent = None
 
 
 def failed_ids(findings: Iterable[Finding]) -> dict[str, str]:

@@ -186,80 +186,91 @@ _NO_KIDS: dict[str, list[Node]] = {}
 _NO_ATTRS: dict[str, str] = {}
 
 
+class _TreeState:
+    __slots__ = ("attr_index", "by_pid", "by_tag", "counter")
+
+    def __init__(self) -> None:
+        self.by_tag: dict[str, list[Node]] = {}
+        self.attr_index: dict[str, list[Node]] = {}
+        self.by_pid: dict[int, list[Node]] = {}
+        self.counter = [1]
+
+
+_new_node = Node.__new__
+
+
 def build_tree(root_el: Any) -> Doc:
     """Walk an lxml element once into ``Node`` objects (document order in ``pos``)."""
     docnode = Node()
-    by_tag: dict[str, list[Node]] = {}
-    attr_index: dict[str, list[Node]] = {}
-    by_pid: dict[int, list[Node]] = {}
-    counter = [1]
-    new = Node.__new__
-    path_ids = _PATH_IDS
-
-    def conv(el: Any, tag: str, parent: Node) -> Node:
-        n = new(Node)
-        n.tag = tag
-        n.parent = parent
-        n.el = el
-        n.pos = counter[0]
-        n._sv = None
-        n.texts = None
-        counter[0] += 1
-        ppid = parent.pid
-        pid = path_ids.get((ppid, tag)) if ppid >= 0 else -1
-        n.pid = pid = pid if pid is not None else _path_id(ppid, tag)
-        group = by_pid.get(pid)
-        if group is None:
-            by_pid[pid] = [n]
-        else:
-            group.append(n)
-        lst = by_tag.get(tag)
-        if lst is None:
-            by_tag[tag] = [n]
-        else:
-            lst.append(n)
-        items = el.items()
-        if items:
-            n.attrs = attrs = dict(items)
-            for a in attrs:
-                al = attr_index.get(a)
-                if al is None:
-                    attr_index[a] = [n]
-                else:
-                    al.append(n)
-        else:
-            n.attrs = _NO_ATTRS
-        if len(el):
-            kids: dict[str, list[Node]] = {}
-            children: list[Node] = []
-            for c in el:
-                ctag = c.tag
-                if type(ctag) is str:
-                    cn = conv(c, ctag, n)
-                    children.append(cn)
-                    k = kids.get(ctag)
-                    if k is None:
-                        kids[ctag] = [cn]
-                    else:
-                        k.append(cn)
-            if children:
-                n.children = children
-                n.kids = kids
-                n.text = ""
-            else:  # only comments / processing instructions inside
-                n.children = _NO_CHILDREN
-                n.kids = _NO_KIDS
-                n.text = "".join(_text_nodes(el))
-        else:
-            n.children = _NO_CHILDREN
-            n.kids = _NO_KIDS
-            n.text = el.text or ""
-        return n
-
-    root = conv(root_el, root_el.tag, docnode)
+    st = _TreeState()
+    root = _conv(root_el, root_el.tag, docnode, st)
     docnode.children = [root]
     docnode.kids = {root.tag: [root]}  # type: ignore[dict-item]
-    return Doc(docnode, root, by_tag, counter[0], attr_index, by_pid)
+    return Doc(docnode, root, st.by_tag, st.counter[0], st.attr_index, st.by_pid)
+
+
+def _conv(el: Any, tag: str, parent: Node, st: _TreeState) -> Node:
+    """One element and, recursively, its children (module level: a recursive closure would
+    be a reference cycle that keeps the whole tree alive until the garbage collector runs)."""
+    by_tag, attr_index, by_pid, counter = st.by_tag, st.attr_index, st.by_pid, st.counter
+    n = _new_node(Node)
+    n.tag = tag
+    n.parent = parent
+    n.el = el
+    n.pos = counter[0]
+    n._sv = None
+    n.texts = None
+    counter[0] += 1
+    ppid = parent.pid
+    pid = _PATH_IDS.get((ppid, tag)) if ppid >= 0 else -1
+    n.pid = pid = pid if pid is not None else _path_id(ppid, tag)
+    group = by_pid.get(pid)
+    if group is None:
+        by_pid[pid] = [n]
+    else:
+        group.append(n)
+    lst = by_tag.get(tag)
+    if lst is None:
+        by_tag[tag] = [n]
+    else:
+        lst.append(n)
+    items = el.items()
+    if items:
+        n.attrs = attrs = dict(items)
+        for a in attrs:
+            al = attr_index.get(a)
+            if al is None:
+                attr_index[a] = [n]
+            else:
+                al.append(n)
+    else:
+        n.attrs = _NO_ATTRS
+    if len(el):
+        kids: dict[str, list[Node]] = {}
+        children: list[Node] = []
+        for c in el:
+            ctag = c.tag
+            if type(ctag) is str:
+                cn = _conv(c, ctag, n, st)
+                children.append(cn)
+                k = kids.get(ctag)
+                if k is None:
+                    kids[ctag] = [cn]
+                else:
+                    k.append(cn)
+        if children:
+            n.children = children
+            n.kids = kids
+            n.text = ""
+        else:  # only comments / processing instructions inside
+            n.children = _NO_CHILDREN
+            n.kids = _NO_KIDS
+            n.text = "".join(_text_nodes(el))
+    else:
+        n.children = _NO_CHILDREN
+        n.kids = _NO_KIDS
+        n.text = el.text or ""
+    return n
 
 
 def _text_nodes(el: Any) -> list[str]:
@@ -1096,6 +1107,43 @@ def _descendants(n: Node, out: list[Node]) -> None:
             _descendants(c, out)
 
 
+def _quantified(
+    i: int, binds: list[tuple[str, Fn]], sat: BoolFn, every: bool, c: Any, E: Env
+) -> bool:
+    """``some``/``every``: bind the ``i``-th variable to each item in turn (module level:
+    a recursive closure per evaluation would be a reference cycle)."""
+    if i == len(binds):
+        return sat(c, E)
+    name, f = binds[i]
+    saved = E.vars
+    for item in f(c, E):
+        E.vars = {**saved, name: [item]}
+        try:
+            r = _quantified(i + 1, binds, sat, every, c, E)
+        finally:
+            E.vars = saved
+        if every and not r:
+            return False
+        if not every and r:
+            return True
+    return every
+
+
+def _for_each(i: int, binds: list[tuple[str, Fn]], ret: Fn, c: Any, E: Env, out: list[Any]) -> None:
+    """``for $x in ... return ...`` into ``out`` (see ``_quantified``)."""
+    if i == len(binds):
+        out.extend(ret(c, E))
+        return
+    name, f = binds[i]
+    saved = E.vars
+    for item in f(c, E):
+        E.vars = {**saved, name: [item]}
+        try:
+            _for_each(i + 1, binds, ret, c, E, out)
+        finally:
+            E.vars = saved
+
+
 class Compiler:
     def __init__(
         self, namespaces: dict[str, str], functions: dict[str, Callable[..., Any]] | None = None
@@ -1324,24 +1372,7 @@ class Compiler:
         sat = self.compb(e[3])
 
         def q(c: Any, E: Env) -> list[Any]:
-            def rec(i: int) -> bool:
-                if i == len(binds):
-                    return sat(c, E)
-                name, f = binds[i]
-                saved = E.vars
-                for item in f(c, E):
-                    E.vars = {**saved, name: [item]}
-                    try:
-                        r = rec(i + 1)
-                    finally:
-                        E.vars = saved
-                    if every and not r:
-                        return False
-                    if not every and r:
-                        return True
-                return every
-
-            return [rec(0)]
+            return [_quantified(0, binds, sat, every, c, E)]
 
         return q
 
@@ -1351,21 +1382,7 @@ class Compiler:
 
         def fr(c: Any, E: Env) -> list[Any]:
             out: list[Any] = []
-
-            def rec(i: int) -> None:
-                if i == len(binds):
-                    out.extend(ret(c, E))
-                    return
-                name, f = binds[i]
-                saved = E.vars
-                for item in f(c, E):
-                    E.vars = {**saved, name: [item]}
-                    try:
-                        rec(i + 1)
-                    finally:
-                        E.vars = saved
-
-            rec(0)
+            _for_each(0, binds, ret, c, E, out)
             return out
 
         return fr
