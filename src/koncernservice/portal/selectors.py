@@ -255,7 +255,7 @@ def queues_for(*, user: Any) -> QuerySet[Queue]:
 def _is_team_member(user: Any, queue: Queue) -> bool:
     if not _active(user) or not user.pk:
         return False
-    return QueueMember.objects.filter(queue=queue, user_id=user.pk).exists()
+    return queue.pk in _grants_and_teams(user)[1]
 
 
 def queue_get(*, user: Any, code: str) -> Queue:
