@@ -263,7 +263,7 @@ def test_api_link_parent_merge_and_split(portal) -> None:
     hidden = api.post(f"{base}/links", {"case": secret.number}, content_type="application/json")
     assert hidden.status_code == 400 and not CaseLink.objects.filter(target=secret).exists()
     parent = api.put(f"{base}/parent", {"parent": b.number}, content_type="application/json")
-    assert parent.status_code == 200
+    assert parent.status_code == 200 and parent.json()["parent"] == b.number
     a.refresh_from_db()
     assert a.parent == b
     loop = api.put(
@@ -279,6 +279,7 @@ def test_api_link_parent_merge_and_split(portal) -> None:
     # In the API the merged case stays readable as cancelled (the page redirects its number).
     # Someone without rights gets 404 and changes nothing.
     assert api.get(base).json()["state"] == "cancelled"
+    assert api.get(base).json()["merged_into"] == b.number
     outsider = client_for(portal.world.nobody)
     response = outsider.post(
         f"/api/portal/cases/{b.number}/split", {"title": "x"}, content_type="application/json"
@@ -290,3 +291,18 @@ def test_api_link_parent_merge_and_split(portal) -> None:
         f"/api/portal/cases/{b.number}/links", {"case": a.number}, content_type="application/json"
     )
     assert response.status_code == 403
+
+
+def test_api_names_a_parent_or_merge_target_only_when_visible(portal) -> None:
+    """A case whose parent (or the case it was merged into) is confidential shows the
+    number to the parent's team, and ``null`` to everyone else, in detail and list."""
+    case = make_case(portal)
+    secret = _secret(portal)
+    Case.objects.filter(pk=case.pk).update(parent=secret, merged_into=secret)
+    api = client_for(portal.caseworker)
+    detail = api.get(f"/api/portal/cases/{case.number}").json()
+    assert (detail["parent"], detail["merged_into"]) == (None, None)
+    listed = {c["number"]: c for c in api.get("/api/portal/cases?limit=100").json()["items"]}
+    assert listed[case.number]["parent"] is None
+    assert listed[case.number]["merged_into"] is None
+    assert secret.number not in str(listed)

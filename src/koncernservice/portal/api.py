@@ -53,6 +53,8 @@ class CaseOut(Schema):
     created_at: dt.datetime
     resolved_at: dt.datetime | None
     timers: list[TimerOut]
+    merged_into: str | None = None
+    parent: str | None = None
 
 
 class CaseIn(Schema):
@@ -76,28 +78,46 @@ class EntryOut(Schema):
     author: str | None
 
 
-def _case_out(case: Case) -> dict[str, Any]:
-    return {
-        "number": case.number,
-        "title": case.title,
-        "description": case.description,
-        "service": case.service.code,
-        "state": case.state,
-        "priority": case.priority,
-        "queue": case.queue.code,
-        "answers": case.answers,
-        "created_at": case.created_at,
-        "resolved_at": case.resolved_at,
-        "timers": [
-            {
-                "kind": t.kind,
-                "status": t.status,
-                "deadline": t.deadline_at,
-                "target_seconds": t.target_seconds,
-            }
-            for t in case.timers.all()
-        ],
-    }
+def _case_out(case: Case, user: Any) -> dict[str, Any]:
+    return _cases_out([case], user)[0]
+
+
+def _cases_out(cases: list[Case], user: Any) -> list[dict[str, Any]]:
+    """The API shape of ``cases``. The numbers of the cases they were merged into and of
+    their parents are given only where the caller may see those cases (one query)."""
+    related = {c.merged_into_id for c in cases} | {c.parent_id for c in cases}
+    related.discard(None)
+    numbers = (
+        dict(selectors.cases_visible(user=user).filter(pk__in=related).values_list("pk", "number"))
+        if related
+        else {}
+    )
+    return [
+        {
+            "number": case.number,
+            "title": case.title,
+            "description": case.description,
+            "service": case.service.code,
+            "state": case.state,
+            "priority": case.priority,
+            "queue": case.queue.code,
+            "answers": case.answers,
+            "created_at": case.created_at,
+            "resolved_at": case.resolved_at,
+            "timers": [
+                {
+                    "kind": t.kind,
+                    "status": t.status,
+                    "deadline": t.deadline_at,
+                    "target_seconds": t.target_seconds,
+                }
+                for t in case.timers.all()
+            ],
+            "merged_into": numbers.get(case.merged_into_id),
+            "parent": numbers.get(case.parent_id),
+        }
+        for case in cases
+    ]
 
 
 def _entry_out(entry: Any) -> dict[str, Any]:
@@ -142,14 +162,15 @@ def list_cases(request: HttpRequest, q: str = "", mine: bool = False, queue: str
     if queue:
         qs = qs.filter(queue__code=queue)
     qs = qs.select_related("service", "queue").prefetch_related("timers").order_by("-created_at")
-    return _LazyCases(qs)
+    return _LazyCases(qs, user)
 
 
 class _LazyCases:
     """Paginate the queryset first, then shape only the page's rows."""
 
-    def __init__(self, qs: Any) -> None:
+    def __init__(self, qs: Any, user: Any) -> None:
         self.qs = qs
+        self.user = user
 
     def __len__(self) -> int:
         return self.qs.count()
@@ -158,13 +179,13 @@ class _LazyCases:
         return self.qs.count()
 
     def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [_case_out(case) for case in self.qs[item]]
+        return _cases_out(list(self.qs[item]), self.user)
 
 
 @router.get("/cases/{number}", response=CaseOut, summary="One case")
 def get_case(request: HttpRequest, number: str) -> dict[str, Any]:
     case = selectors.case_get(user=request.auth, number=number.upper())  # type: ignore[attr-defined]
-    return _case_out(case)
+    return _case_out(case, request.auth)  # type: ignore[attr-defined]
 
 
 @router.post("/cases", response={201: CaseOut}, summary="Create a case (Idempotency-Key)")
@@ -180,7 +201,7 @@ def create_case(request: HttpRequest, payload: CaseIn):  # type: ignore[no-untyp
         priority=payload.priority,
         idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
     )
-    return Status(201, _case_out(case))
+    return Status(201, _case_out(case, user))
 
 
 @router.get("/cases/{number}/entries", response=list[EntryOut], summary="The case's timeline")
@@ -410,7 +431,7 @@ def link_case(request: HttpRequest, number: str, payload: OtherCaseIn):  # type:
     user = request.auth  # type: ignore[attr-defined]
     case = selectors.case_get(user=user, number=number.upper())
     services.case_link(actor=user, case=case, other=_other(user, payload.case, "case"))
-    return Status(201, _case_out(case))
+    return Status(201, _case_out(case, user))
 
 
 @router.post(
@@ -422,7 +443,7 @@ def merge_case(request: HttpRequest, number: str, payload: OtherCaseIn) -> dict[
     user = request.auth  # type: ignore[attr-defined]
     case = selectors.case_get(user=user, number=number.upper())
     into = services.case_merge(actor=user, case=case, into=_other(user, payload.case, "case"))
-    return _case_out(into)
+    return _case_out(into, user)
 
 
 @router.put("/cases/{number}/parent", response=CaseOut, summary="Set or clear the parent case")
@@ -430,7 +451,7 @@ def set_parent(request: HttpRequest, number: str, payload: ParentIn) -> dict[str
     user = request.auth  # type: ignore[attr-defined]
     case = selectors.case_get(user=user, number=number.upper())
     parent = _other(user, payload.parent, "parent") if payload.parent else None
-    return _case_out(services.case_set_parent(actor=user, case=case, parent=parent))
+    return _case_out(services.case_set_parent(actor=user, case=case, parent=parent), user)
 
 
 @router.post(
@@ -446,4 +467,4 @@ def split_case(request: HttpRequest, number: str, payload: SplitIn):  # type: ig
         description=payload.description,
         entries=payload.entries,
     )
-    return Status(201, _case_out(new))
+    return Status(201, _case_out(new, user))
