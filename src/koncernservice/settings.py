@@ -273,6 +273,16 @@ KS_MAIL_IMAP_FOLDER = os.environ.get("KS_MAIL_IMAP_FOLDER", "INBOX")
 KS_MAIL_IMAP_DONE_FOLDER = os.environ.get("KS_MAIL_IMAP_DONE_FOLDER", "")
 KS_MAIL_IMAP_FAILED_FOLDER = os.environ.get("KS_MAIL_IMAP_FAILED_FOLDER", "")
 KS_MAIL_IMAP_CA_FILE = os.environ.get("KS_MAIL_IMAP_CA_FILE", "")  # a private CA (PEM)
+# Login: password (IMAP LOGIN) | xoauth2 (SASL XOAUTH2 with an OAuth 2.0 access token from the
+# client-credentials grant: Microsoft 365 / Exchange Online, which refuses passwords).
+KS_MAIL_IMAP_AUTH = os.environ.get("KS_MAIL_IMAP_AUTH", "password")
+# e.g. https://login.microsoftonline.com/<tenant id>/oauth2/v2.0/token (http only to localhost)
+KS_MAIL_IMAP_OAUTH_TOKEN_URL = os.environ.get("KS_MAIL_IMAP_OAUTH_TOKEN_URL", "")
+KS_MAIL_IMAP_OAUTH_CLIENT_ID = os.environ.get("KS_MAIL_IMAP_OAUTH_CLIENT_ID", "")
+KS_MAIL_IMAP_OAUTH_CLIENT_SECRET = os.environ.get("KS_MAIL_IMAP_OAUTH_CLIENT_SECRET", "")
+KS_MAIL_IMAP_OAUTH_SCOPE = os.environ.get(
+    "KS_MAIL_IMAP_OAUTH_SCOPE", "https://outlook.office365.com/.default"
+)
 KS_MAIL_MAX_BYTES = int(os.environ.get("KS_MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
 
 # --- Platform -------------------------------------------------------------------------------

@@ -2,18 +2,22 @@
 
 It speaks the real protocol over a real socket (TLS from the first byte, or STARTTLS), enough
 for what :mod:`imaplib` sends in :mod:`koncernservice.portal.mailbox`: CAPABILITY, STARTTLS,
-LOGIN, CREATE, SELECT, UID SEARCH, UID FETCH (RFC822.SIZE, BODY.PEEK[]), UID STORE, UID COPY,
-UID MOVE, UID EXPUNGE, EXPUNGE, LOGOUT. Mailboxes live in memory; every command is logged, and
-the connection can be dropped at a chosen command to act out an interrupted poll.
+LOGIN, AUTHENTICATE XOAUTH2 (with a ``token_check``), CREATE, SELECT, UID SEARCH, UID FETCH
+(RFC822.SIZE, BODY.PEEK[]), UID STORE, UID COPY, UID MOVE, UID EXPUNGE, EXPUNGE, LOGOUT.
+Mailboxes live in memory; every command is logged, and the connection can be dropped at a
+chosen command to act out an interrupted poll.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import re
 import socketserver
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,9 +108,17 @@ class FakeImapServer:
         password: str = "hemmeligt kodeord",
         tls: str = "starttls",
         capabilities: tuple[str, ...] = ("UIDPLUS", "MOVE"),
+        token_check: Callable[[str], bool] | None = None,
+        refusal: str = "google",
     ) -> None:
+        """``token_check``: offer ``AUTH=XOAUTH2`` and accept the tokens it approves (for
+        ``user``); a refused one is answered like ``refusal``: ``google`` (an error challenge,
+        base64 JSON, then NO after the client's empty response: Gmail, RFC 7628) or
+        ``microsoft`` (NO at once, as Exchange Online documents it)."""
         self.user, self.password, self.tls = user, password, tls
         self.capabilities = capabilities
+        self.token_check, self.refusal = token_check, refusal
+        self.sasl: list[bytes] = []  # every decoded XOAUTH2 client response, in order
         self.cert_file, key_file = make_certificate(folder)
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.context.load_cert_chain(self.cert_file, key_file)
@@ -184,6 +196,11 @@ class FakeImapServer:
                 self.drop_at = None
                 conn.request.close()
                 return
+            if command == "AUTHENTICATE":
+                status, text = self.authenticate(conn, args, state, send, flush)
+                send(tag + b" " + status.encode() + b" " + text.encode())
+                flush()
+                continue
             with self.lock:
                 done = self.command(command, tokens(args), state, send)
             if done is None:  # STARTTLS: switch the socket, then go on reading
@@ -199,9 +216,52 @@ class FakeImapServer:
             if command == "LOGOUT":
                 return
 
+    def authenticate(
+        self,
+        conn: socketserver.StreamRequestHandler,
+        args: bytes,
+        state: dict[str, Any],
+        send: Any,
+        flush: Any,
+    ) -> tuple[str, str]:
+        """``AUTHENTICATE XOAUTH2 [initial response]`` (SASL-IR or a ``+`` round trip)."""
+        mechanism, _, initial = args.partition(b" ")
+        if self.token_check is None or mechanism.upper() != b"XOAUTH2":
+            return "NO", "[CANNOT] unsupported authentication mechanism"
+        if not state["tls"]:
+            return "NO", "[PRIVACYREQUIRED] AUTHENTICATE only over TLS"
+        if not initial:
+            send(b"+ ")
+            flush()
+            initial = conn.rfile.readline().rstrip(b"\r\n")
+        if initial == b"*":
+            return "BAD", "AUTHENTICATE cancelled"
+        try:
+            response = base64.b64decode(initial, validate=True)
+        except ValueError:
+            return "BAD", "invalid base64"
+        self.sasl.append(response)
+        match = re.fullmatch(rb"user=([^\x01]+)\x01auth=Bearer ([^\x01]+)\x01\x01", response)
+        if match is None:
+            return "BAD", "malformed XOAUTH2 response"
+        user, token = match[1].decode(), match[2].decode()
+        if user == self.user and self.token_check(token):
+            state["user"] = user
+            return "OK", "AUTHENTICATE completed."
+        if self.refusal == "microsoft":
+            return "NO", "AUTHENTICATE failed."
+        error = {"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"}
+        send(b"+ " + base64.b64encode(json.dumps(error).encode()))
+        flush()
+        if conn.rfile.readline().rstrip(b"\r\n") != b"":
+            return "BAD", "expected an empty response to the error challenge"
+        return "NO", "[AUTHENTICATIONFAILED] Invalid credentials (Failure)"
+
     def command(self, command: str, args: list[str], state: dict[str, Any], send: Any) -> Any:
         if command == "CAPABILITY":
             caps = ["IMAP4rev1", *self.capabilities]
+            if self.token_check is not None:
+                caps.append("AUTH=XOAUTH2")
             if not state["tls"]:
                 caps += ["STARTTLS", "LOGINDISABLED"]
             send(("* CAPABILITY " + " ".join(caps)).encode())

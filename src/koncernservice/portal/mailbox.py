@@ -5,7 +5,11 @@ Each message goes through :func:`koncernservice.portal.services.mail_ingest`, ex
 References or the case number in the subject), an unknown thread becomes a new case.
 
 Only the standard library's :mod:`imaplib` is used, over TLS (``IMAP4_SSL``, or ``STARTTLS``
-on the plain port; unencrypted only to a server on this machine). After a message is handled
+on the plain port; unencrypted only to a server on this machine). The login is the user name
+and password, or - for Microsoft 365 / Exchange Online and Google, which refuse passwords -
+SASL ``XOAUTH2`` with an OAuth 2.0 access token from the client-credentials flow (fetched
+with :mod:`urllib` before the IMAP connection is opened, and kept in the process until shortly
+before it expires; see :func:`oauth_token`). After a message is handled
 it is moved to the *done* folder, or - when no folders are configured - marked ``\\Seen`` in
 place. A message that cannot be used (unknown sender, unreadable, too large, refused) is moved
 to the *failed* folder (or marked ``\\Seen \\Flagged``) with the reason in the log: nothing is
@@ -20,16 +24,25 @@ error stops the poll and leaves the message where it is for the next run.
 
 from __future__ import annotations
 
+import hashlib
+import http.client
 import imaplib
+import json
 import logging
 import re
 import ssl
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from koncernservice.core.errors import DomainError
 from koncernservice.portal import services
@@ -39,6 +52,8 @@ log = logging.getLogger(__name__)
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 SECURITY = ("ssl", "starttls", "plain")
+AUTH = ("password", "xoauth2")
+EXCHANGE_ONLINE_SCOPE = "https://outlook.office365.com/.default"
 
 
 class MailboxError(DomainError):
@@ -63,7 +78,12 @@ class ImapConfig:
     failed_folder: str = ""
     ca_file: str = ""  # a private CA for the server's certificate
     max_bytes: int = 25 * 1024 * 1024
-    timeout: float = 60.0
+    timeout: float = 60.0  # the IMAP connection and the token request each
+    auth: str = "password"  # password (LOGIN) | xoauth2 (AUTHENTICATE XOAUTH2 with a token)
+    oauth_token_url: str = ""  # https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token
+    oauth_client_id: str = ""
+    oauth_client_secret: str = ""
+    oauth_scope: str = EXCHANGE_ONLINE_SCOPE
 
     @classmethod
     def from_settings(cls) -> ImapConfig:
@@ -78,6 +98,11 @@ class ImapConfig:
             failed_folder=settings.KS_MAIL_IMAP_FAILED_FOLDER,
             ca_file=settings.KS_MAIL_IMAP_CA_FILE,
             max_bytes=settings.KS_MAIL_MAX_BYTES,
+            auth=settings.KS_MAIL_IMAP_AUTH,
+            oauth_token_url=settings.KS_MAIL_IMAP_OAUTH_TOKEN_URL,
+            oauth_client_id=settings.KS_MAIL_IMAP_OAUTH_CLIENT_ID,
+            oauth_client_secret=settings.KS_MAIL_IMAP_OAUTH_CLIENT_SECRET,
+            oauth_scope=settings.KS_MAIL_IMAP_OAUTH_SCOPE,
         )
 
     def check(self) -> None:
@@ -94,6 +119,44 @@ class ImapConfig:
         if bool(self.done_folder) != bool(self.failed_folder):
             raise _mailbox_error(
                 _("Give both the done and the failed IMAP folder, or neither."), "config"
+            )
+        if self.auth not in AUTH:
+            raise _mailbox_error(_("KS_MAIL_IMAP_AUTH must be password or xoauth2."), "config")
+        if self.auth == "xoauth2":
+            self._check_oauth()
+
+    def _check_oauth(self) -> None:
+        missing = [
+            name
+            for name, value in (
+                ("KS_MAIL_IMAP_USER", self.user),
+                ("KS_MAIL_IMAP_OAUTH_TOKEN_URL", self.oauth_token_url),
+                ("KS_MAIL_IMAP_OAUTH_CLIENT_ID", self.oauth_client_id),
+                ("KS_MAIL_IMAP_OAUTH_CLIENT_SECRET", self.oauth_client_secret),
+                ("KS_MAIL_IMAP_OAUTH_SCOPE", self.oauth_scope),
+            )
+            if not value.strip()
+        ]
+        if missing:
+            raise _mailbox_error(
+                ngettext(
+                    "%(settings)s is missing (needed with KS_MAIL_IMAP_AUTH=xoauth2).",
+                    "%(settings)s are missing (needed with KS_MAIL_IMAP_AUTH=xoauth2).",
+                    len(missing),
+                )
+                % {"settings": ", ".join(missing)},
+                "config",
+            )
+        url = urllib.parse.urlsplit(self.oauth_token_url)
+        local = url.scheme == "http" and url.hostname in LOOPBACK
+        if not local and (url.scheme != "https" or not url.hostname):
+            raise _mailbox_error(
+                _(
+                    "KS_MAIL_IMAP_OAUTH_TOKEN_URL must be an https:// address (http:// only "
+                    "to this machine): %(url)s"
+                )
+                % {"url": self.oauth_token_url},
+                "config",
             )
 
     @property
@@ -146,13 +209,167 @@ def _ok(response: tuple[str, list[Any]], what: str) -> list[Any]:
     return data
 
 
+# --- OAuth 2.0 access token (client credentials) for SASL XOAUTH2 ----------------------------
+
+TOKEN_REFRESH_MARGIN = 60.0  # seconds: a token is fetched anew this long before it expires
+TOKEN_DEFAULT_LIFETIME = 300  # seconds, when the answer has no expires_in
+TOKEN_MAX_ANSWER = 64 * 1024
+
+
+@dataclass(frozen=True)
+class OAuthToken:
+    value: str
+    expires_at: float  # time.monotonic()
+    cached: bool = False  # taken from the process's cache (not fetched for this call)
+
+
+_tokens: dict[tuple[str, ...], OAuthToken] = {}
+_tokens_lock = threading.Lock()
+
+
+def _token_key(config: ImapConfig) -> tuple[str, ...]:
+    secret = hashlib.sha256(config.oauth_client_secret.encode()).hexdigest()
+    return (config.oauth_token_url, config.oauth_client_id, config.oauth_scope, secret)
+
+
+def oauth_token(config: ImapConfig, *, fresh: bool = False) -> OAuthToken:
+    """The access token for ``config``: from the process's cache while it is valid for
+    more than :data:`TOKEN_REFRESH_MARGIN` seconds, else fetched from the token endpoint."""
+    key = _token_key(config)
+    with _tokens_lock:
+        known = _tokens.get(key)
+        if known is not None and not fresh and time.monotonic() < known.expires_at:
+            return OAuthToken(known.value, known.expires_at, cached=True)
+        token = _fetch_token(config)
+        _tokens[key] = token
+        return token
+
+
+def forget_token(config: ImapConfig) -> None:
+    """Drop the cached token (the IMAP server refused it): the next poll fetches a new one."""
+    with _tokens_lock:
+        _tokens.pop(_token_key(config), None)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A token endpoint answers, it does not redirect: the client secret goes nowhere else."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _fetch_token(config: ImapConfig) -> OAuthToken:
+    """POST the client-credentials grant (RFC 6749 4.4) to the token endpoint."""
+    url = config.oauth_token_url
+    body = urllib.parse.urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": config.oauth_client_id,
+            "client_secret": config.oauth_client_secret,
+            "scope": config.oauth_scope,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        },
+    )
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=ssl.create_default_context()), _NoRedirect()
+    )
+    try:
+        with opener.open(request, timeout=config.timeout) as response:
+            raw = response.read(TOKEN_MAX_ANSWER + 1)
+    except urllib.error.HTTPError as exc:
+        raise _mailbox_error(
+            _("The OAuth token endpoint %(url)s refused the request (HTTP %(status)s): %(error)s")
+            % {"url": url, "status": exc.code, "error": _oauth_error(exc)},
+            "token_refused",
+        ) from exc
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError, TLS, timeout
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        raise _mailbox_error(
+            _("Cannot reach the OAuth token endpoint %(url)s: %(error)s")
+            % {"url": url, "error": reason or type(exc).__name__},
+            "token_unreachable",
+        ) from exc
+    try:
+        answer = json.loads(raw[:TOKEN_MAX_ANSWER].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        answer = None
+    value = answer.get("access_token") if isinstance(answer, dict) else None
+    token_type = str(answer.get("token_type", "Bearer")) if isinstance(answer, dict) else ""
+    if not isinstance(value, str) or not value or token_type.lower() != "bearer":
+        raise _mailbox_error(
+            _("The OAuth token endpoint %(url)s answered without a Bearer access_token: %(answer)s")
+            % {"url": url, "answer": _describe_answer(raw)},
+            "token_invalid",
+        )
+    assert isinstance(answer, dict)
+    try:  # seconds, an integer (Entra ID v2) or a string of one (v1)
+        lifetime = min(float(answer.get("expires_in", TOKEN_DEFAULT_LIFETIME)), 86_400.0)
+    except (TypeError, ValueError):
+        lifetime = TOKEN_DEFAULT_LIFETIME
+    if not lifetime >= 0:  # negative or NaN
+        lifetime = 0.0
+    margin = min(TOKEN_REFRESH_MARGIN, lifetime / 2)
+    log.info("OAuth token for IMAP fetched from %s (valid for %d s)", url, lifetime)
+    return OAuthToken(value, time.monotonic() + max(0.0, lifetime - margin))
+
+
+def _describe_answer(raw: bytes) -> str:
+    """What came back, for the message: the field names of a JSON object (never a token)."""
+    try:
+        answer = json.loads(raw[:TOKEN_MAX_ANSWER].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _("not JSON (%(start)s)") % {
+            "start": _one_line(raw[:200].decode("utf-8", "replace"), 200)
+        }
+    if isinstance(answer, dict):
+        fields = ", ".join(sorted(str(k) for k in answer)) or "-"
+        return _("fields %(fields)s") % {"fields": fields}
+    return _("not a JSON object")
+
+
+def _oauth_error(exc: urllib.error.HTTPError) -> str:
+    """The OAuth error (RFC 6749 5.2: ``error``, ``error_description``) of a refusal."""
+    try:
+        raw = exc.read(TOKEN_MAX_ANSWER)
+    except (OSError, http.client.HTTPException):
+        raw = b""
+    try:
+        answer = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        answer = None
+    if isinstance(answer, dict) and answer.get("error"):
+        error = str(answer["error"])
+        description = _one_line(str(answer.get("error_description") or ""))
+        return f"{error}: {description}" if description else error
+    text = _one_line(raw.decode("utf-8", "replace"), 200)
+    return text or str(exc.reason or "-")
+
+
+def _xoauth2_string(user: str, token: str) -> bytes:
+    """The SASL XOAUTH2 initial client response, before base64 (imaplib encodes it)."""
+    return f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
+
+
 _SIZE = re.compile(rb"UID (\d+)[^)]*?RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+)[^)]*?UID (\d+)")
 
 
 class _Session:
     """One logged-in connection with the mailbox selected."""
 
-    def __init__(self, config: ImapConfig) -> None:
+    def __init__(self, config: ImapConfig, token: OAuthToken | None = None) -> None:
         self.config = config
         self.needs_expunge = False
         port = config.port or (993 if config.security == "ssl" else 143)
@@ -172,18 +389,26 @@ class _Session:
                 % {"host": config.host, "error": exc},
                 "connect",
             ) from exc
-        try:
-            self.imap.login(_quoted_text(config.user), config.password)
-        except (imaplib.IMAP4.error, UnicodeEncodeError) as exc:
-            self.close()
-            raise _mailbox_error(
-                _(
-                    "The IMAP server refused the login of %(user)s (user name and password "
-                    "must be ASCII)."
-                )
-                % {"user": config.user},
-                "login",
-            ) from exc
+        if config.auth == "xoauth2":
+            assert token is not None
+            try:
+                self._xoauth2(token)
+            except BaseException:
+                self.close()
+                raise
+        else:
+            try:
+                self.imap.login(_quoted_text(config.user), config.password)
+            except (imaplib.IMAP4.error, UnicodeEncodeError) as exc:
+                self.close()
+                raise _mailbox_error(
+                    _(
+                        "The IMAP server refused the login of %(user)s (user name and password "
+                        "must be ASCII)."
+                    )
+                    % {"user": config.user},
+                    "login",
+                ) from exc
         capabilities = {str(c).upper() for c in self.imap.capabilities}
         self.can_move = "MOVE" in capabilities
         self.uidplus = "UIDPLUS" in capabilities
@@ -195,6 +420,62 @@ class _Session:
         except BaseException:
             self.close()
             raise
+
+    def _xoauth2(self, token: OAuthToken) -> None:
+        """``AUTHENTICATE XOAUTH2``; a refused token from the cache is replaced once."""
+        config = self.config
+        if "AUTH=XOAUTH2" not in {str(c).upper() for c in self.imap.capabilities}:
+            raise _mailbox_error(
+                _(
+                    "The IMAP server %(host)s does not offer the XOAUTH2 login "
+                    "(AUTH=XOAUTH2 is not among its capabilities)."
+                )
+                % {"host": config.host},
+                "login",
+            )
+        refusal = self._authenticate(token)
+        if refusal is not None and token.cached:
+            log.warning("IMAP server %s refused the cached OAuth token: %s", config.host, refusal)
+            token = oauth_token(config, fresh=True)
+            refusal = self._authenticate(token)
+        if refusal is not None:
+            forget_token(config)
+            raise _mailbox_error(
+                _(
+                    "The IMAP server %(host)s refused the OAuth token for %(user)s: %(detail)s. "
+                    "Exchange Online: the app needs the IMAP.AccessAsApp permission with admin "
+                    "consent, a service principal in Exchange and access to this mailbox."
+                )
+                % {"host": config.host, "user": config.user, "detail": refusal.rstrip(". ")},
+                "login",
+            )
+
+    def _authenticate(self, token: OAuthToken) -> str | None:
+        """One SASL XOAUTH2 exchange: None when logged in, else what the server said (its
+        tagged answer, and the decoded JSON challenge that Google's servers send first)."""
+        initial = _xoauth2_string(self.config.user, token.value)
+        sent: list[bytes] = []
+        said: list[bytes] = []
+
+        def respond(challenge: bytes) -> bytes:
+            if not sent:  # the server's "+ " after AUTHENTICATE XOAUTH2
+                sent.append(initial)
+                return initial
+            said.append(challenge)  # an error challenge: answered with an empty response,
+            return b""  # after which the server ends the exchange with NO
+
+        try:
+            self.imap.authenticate("XOAUTH2", respond)
+        except (imaplib.IMAP4.error, ValueError) as exc:  # ValueError: challenge not base64
+            details = [_one_line(c.decode("utf-8", "replace"), 300) for c in said]
+            return "; ".join([_one_line(str(exc), 300), *filter(None, details)])
+        except OSError as exc:
+            raise _mailbox_error(
+                _("Cannot connect to the IMAP server %(host)s: %(error)s")
+                % {"host": self.config.host, "error": exc},
+                "connect",
+            ) from exc
+        return None
 
     def waiting(self) -> list[int]:
         """UIDs of the messages still to handle, oldest first."""
@@ -268,7 +549,8 @@ def poll(
     counts (``reply``, ``created``, ``duplicate``, ``failed``)."""
     config = config or ImapConfig.from_settings()
     config.check()
-    session = _Session(config)
+    token = oauth_token(config) if config.auth == "xoauth2" else None
+    session = _Session(config, token)
     results: list[dict[str, Any]] = []
     try:
         uids = session.waiting()[:limit]
