@@ -99,7 +99,29 @@ def tokens(data: bytes) -> list[str]:
     return out
 
 
-class FakeImapServer:
+class InThreadServer:
+    """A socket server (``self.server``) serving from a daemon thread while the ``with``
+    block runs; ``start_serving(server)`` at the end of ``__init__``."""
+
+    server: socketserver.BaseServer
+    port: int
+
+    def start_serving(self, server: Any) -> None:
+        self.server = server
+        self.port = server.server_address[1]
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Any:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+class FakeImapServer(InThreadServer):
     def __init__(
         self,
         folder: Path,
@@ -141,18 +163,7 @@ class FakeImapServer:
             daemon_threads = True
             allow_reuse_address = True
 
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeImapServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        self.start_serving(Server(("127.0.0.1", 0), Handler))
 
     def add(self, raw: bytes, folder: str = "INBOX", flags: set[str] | None = None) -> int:
         with self.lock:

@@ -21,10 +21,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .imap_server import InThreadServer, make_certificate
+
 EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
 
 
-class FakeTokenEndpoint:
+class FakeTokenEndpoint(InThreadServer):
     def __init__(
         self,
         *,
@@ -61,32 +63,20 @@ class FakeTokenEndpoint:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet tests
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
         self.scheme = "http"
         if tls_folder is not None:
-            from .imap_server import make_certificate
-
             cert_file, key_file = make_certificate(tls_folder)
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(cert_file, key_file)
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
             self.scheme = "https"
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.start_serving(server)
 
     @property
     def url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}/{self.tenant}/oauth2/v2.0/token"
-
-    def __enter__(self) -> FakeTokenEndpoint:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
     def valid(self, token: str) -> bool:
         with self.lock:
