@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from koncernservice.core.errors import DomainError
@@ -339,10 +339,13 @@ def substitution_post(request: HttpRequest, body: SubstitutionIn) -> tuple[int, 
         starts_on=body.starts_on,
         ends_on=body.ends_on,
     )
-    return 201, {
-        "id": made.pk,
-        "absent": made.absent.username,
-        "substitute": substitute.username,
-        "starts_on": made.starts_on,
-        "ends_on": made.ends_on,
-    }
+    return Status(
+        201,
+        {
+            "id": made.pk,
+            "absent": made.absent.username,
+            "substitute": substitute.username,
+            "starts_on": made.starts_on,
+            "ends_on": made.ends_on,
+        },
+    )
