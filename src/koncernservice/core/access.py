@@ -132,6 +132,18 @@ def has_permission_anywhere(user: Any, permission: str) -> bool:
     return bool(scope_paths(user, permission))
 
 
+def permissions_anywhere(user: Any) -> frozenset[str] | None:
+    """The permissions the user holds on some unit (``None``: all, a superuser): what
+    :func:`has_permission_anywhere` answers, for many permissions at once (navigation)."""
+    if not _is_active_user(user):
+        return frozenset()
+    if user.is_superuser:
+        return None
+    return frozenset().union(
+        *(ROLE_PERMISSIONS.get(role, ()) for role, _path in _assignments(user))
+    )
+
+
 def covers_everything(user: Any, paths: list[str]) -> bool:
     """True when the paths include every root unit: then there is nothing to filter by."""
     roots = getattr(user, "_ks_root_paths", None)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from koncernservice.core import access
@@ -29,14 +30,22 @@ def navigation_entries() -> list[tuple[str, Any, str | None]]:
     return entries
 
 
+@functools.cache
+def _entries(script_prefix: str) -> tuple[tuple[str, Any, str | None], ...]:
+    """(url, label, permission) of every entry, reversed once per process and prefix."""
+    return tuple(
+        (reverse(name), label, permission) for name, label, permission in navigation_entries()
+    )
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    held = access.permissions_anywhere(user)  # None: all
     items = []
-    for url_name, label, permission in navigation_entries():
-        if permission is None or access.has_permission_anywhere(user, permission):
-            url = reverse(url_name)
+    for url, label, permission in _entries(get_script_prefix()):
+        if permission is None or held is None or permission in held:
             items.append({"url": url, "label": label, "current": request.path == url})
     if user.person_id:
         url = reverse("core:person_detail", args=[user.person_id])

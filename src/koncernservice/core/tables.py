@@ -8,6 +8,7 @@ filtered, sorted result as an Excel file (write-only mode, so 45,000 rows stay c
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +21,11 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
+from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
 
 RESERVED = {"q", "sort", "page", "export"}
 
@@ -44,6 +49,29 @@ class Column:
         return result
 
 
+class CappedPaginator(Paginator):
+    """Counts the rows only as far as the pager needs: up to ``cap`` rows, or just past the
+    requested page. Counting every case of a big queue (a year: 230,000 rows) cost ~150 ms
+    of PostgreSQL per page; the list shows "more than N rows" instead. ``capped`` says so."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, cap: int, page: Any) -> None:
+        super().__init__(object_list, per_page)
+        self.queryset = object_list
+        try:
+            number = max(1, int(page))
+        except (TypeError, ValueError):
+            number = 1
+        # One row past the requested page, so it exists and knows it has a next one.
+        self.limit = max(cap, number * per_page) + 1
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.queryset.order_by().values("pk")[: self.limit].count()
+        self.capped = counted >= self.limit
+        return counted
+
+
 @dataclass
 class Table:
     request: HttpRequest
@@ -53,6 +81,12 @@ class Table:
     default_sort: str = ""
     title: str = "export"
     page_size: int = 0
+    count_cap: int = 0
+    """Count at most this many rows for the pager (0: count all; see CappedPaginator)."""
+    select_name: str = ""
+    """Start each row with a checkbox of this name, valued by the first column (bulk)."""
+    select_label: str = ""
+    """The checkbox's accessible name, followed by the first column's value."""
 
     def __post_init__(self) -> None:
         params = self.request.GET
@@ -81,8 +115,14 @@ class Table:
         return self.request.GET.get("export") == "xlsx"
 
     def page(self) -> Any:
-        paginator = Paginator(self.filtered, self.page_size or settings.KS_PAGE_SIZE)
-        return paginator.get_page(self.request.GET.get("page"))
+        size = self.page_size or settings.KS_PAGE_SIZE
+        number = self.request.GET.get("page")
+        paginator = (
+            CappedPaginator(self.filtered, size, cap=self.count_cap, page=number)
+            if self.count_cap
+            else Paginator(self.filtered, size)
+        )
+        return paginator.get_page(number)
 
     def header(self) -> list[dict[str, Any]]:
         result = []
@@ -105,13 +145,62 @@ class Table:
             for row in page.object_list
         ]
 
+    def body(self, rows: list[list[dict[str, Any]]]) -> SafeString:
+        """The rows as HTML (``<tr>`` elements), escaped as the template would: built here
+        because the template's loop over 50 rows of cells cost more CPU than the page's
+        queries."""
+        yes, no = escape(gettext("Yes")), escape(gettext("No"))
+        select = escape(self.select_label)
+        parts = []
+        for row in rows:
+            parts.append("<tr>")
+            if self.select_name:
+                first = _html(row[0]["value"]) if row else ""
+                parts.append(
+                    f'<td><input type="checkbox" name="{escape(self.select_name)}" '
+                    f'value="{first}" aria-label="{select} {first}"></td>'
+                )
+            for cell in row:
+                value = cell["value"]
+                if cell["link"]:
+                    parts.append(f'<td><a href="{escape(cell["link"])}">{_html(value)}</a></td>')
+                elif value is True:
+                    parts.append(f"<td>{yes}</td>")
+                elif value is False:
+                    parts.append(f"<td>{no}</td>")
+                elif value is None:
+                    parts.append("<td></td>")
+                else:
+                    parts.append(f"<td>{_html(value)}</td>")
+            parts.append("</tr>")
+        if not rows:
+            span = len(self.columns) + (1 if self.select_name else 0)
+            parts.append(f'<tr><td colspan="{span}">{escape(gettext("No rows."))}</td></tr>')
+        return mark_safe("".join(parts))  # every value is escaped above
+
     def context(self) -> dict[str, Any]:
         page = self.page()
+        rows = self.rows(page)
+        paginator = page.paginator
+        if getattr(paginator, "capped", False):
+            count_label = gettext("more than %(counter)s rows") % {"counter": paginator.limit - 1}
+            page_label = gettext("Page %(number)s") % {"number": page.number}
+        else:
+            count_label = ngettext("%(counter)s row", "%(counter)s rows", paginator.count) % {
+                "counter": paginator.count
+            }
+            page_label = gettext("Page %(number)s of %(total)s") % {
+                "number": page.number,
+                "total": paginator.num_pages,
+            }
         return {
             "table": self,
             "page_obj": page,
+            "count_label": count_label,
+            "page_label": page_label,
             "header": self.header(),
-            "rows": self.rows(page),
+            "rows": rows,
+            "body": self.body(rows),
             "query": self.query,
             "sort": self.sort,
             "extra_query": self.extra_query(),
@@ -171,6 +260,16 @@ def _display(value: Any) -> Any:
     if isinstance(value, dt.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     return value
+
+
+def _html(value: Any) -> str:
+    """A cell value as ``{{ value }}`` renders it: localised, then escaped unless safe
+    (Django's ``escape`` is ``html.escape``; called directly, without its lazy wrapper)."""
+    if not isinstance(value, str):
+        value = formats.localize(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
 
 
 def _excel_value(value: Any) -> Any:
