@@ -234,6 +234,12 @@ def main() -> None:
             f" {meta['queue_open']:,} open; page size {meta['page_size']},"
             f" rows on first page {meta['rows_on_page']};"
             f" e-mails per created case {meta['mails_per_create']}"
+            + (
+                f" (queued; the task worker sends each with {meta['worker_cpu_ms_per_mail']} ms"
+                " CPU, outside the request)"
+                if meta.get("worker_cpu_ms_per_mail")
+                else ""
+            )
         )
     print(
         f"{args.rounds} rounds x {args.repeat} timed (+{args.warmup} warm-up) per operation and"

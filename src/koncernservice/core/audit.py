@@ -33,6 +33,8 @@ class AuditContext:
 
 
 _context: ContextVar[AuditContext] = ContextVar("ks_audit_context", default=AuditContext())  # noqa: B039 (frozen)
+# The entries of an open ``audit_batch`` block (None: each entry is written at once).
+_batch: ContextVar[list[AuditEntry] | None] = ContextVar("ks_audit_batch", default=None)
 
 
 def current_context() -> AuditContext:
@@ -61,6 +63,38 @@ def audit_context(
         yield new
     finally:
         _context.reset(token)
+
+
+@contextlib.contextmanager
+def audit_batch() -> Iterator[None]:
+    """Write the audit entries made inside the block with one INSERT when it ends.
+
+    The same entries, in the same order, as without the block (saves and deletes through the
+    signals, ``record_event``, ``record_bulk_create``); they get their ids at the end of the
+    block. An exception in the block writes none (the transaction around it is rolled back
+    anyway). Nested blocks write with the outermost.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    entries: list[AuditEntry] = []
+    token = _batch.set(entries)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if entries:
+        AuditEntry.objects.bulk_create(entries)
+
+
+def _write(entries: list[AuditEntry], batch_size: int | None = None) -> None:
+    pending = _batch.get()
+    if pending is not None:
+        pending.extend(entries)
+    elif len(entries) == 1:
+        entries[0].save()
+    elif entries:
+        AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
 
 
 def _plain(value: Any) -> Any:
@@ -133,7 +167,7 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kw
         changes = {
             k: [None, _mask(instance, k, v)] for k, v in after.items() if v not in (None, "")
         }
-        _entry(instance, AuditEntry.Action.CREATE, changes).save()
+        _write([_entry(instance, AuditEntry.Action.CREATE, changes)])
     else:
         before = getattr(instance, "_audit_loaded", None) or {}
         changes = {
@@ -142,7 +176,7 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kw
             if k in before and _plain(before.get(k)) != _plain(v)
         }
         if changes:
-            _entry(instance, AuditEntry.Action.UPDATE, changes).save()
+            _write([_entry(instance, AuditEntry.Action.UPDATE, changes)])
     instance._audit_loaded = after
 
 
@@ -152,7 +186,7 @@ def _on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
         return
     before = _values(instance)
     changes = {k: [_mask(instance, k, v), None] for k, v in before.items() if v not in (None, "")}
-    _entry(instance, AuditEntry.Action.DELETE, changes).save()
+    _write([_entry(instance, AuditEntry.Action.DELETE, changes)])
 
 
 def record_event(
@@ -160,7 +194,7 @@ def record_event(
 ) -> AuditEntry:
     """A named business event (``"role.granted"``, ``"import.completed"``) on an object."""
     entry = _entry(instance, AuditEntry.Action.EVENT, data or {}, event=event, reason=reason)
-    entry.save()
+    _write([entry])
     return entry
 
 
@@ -169,7 +203,7 @@ def record_events(
 ) -> int:
     """The same named event on many objects at once (one INSERT per batch)."""
     entries = [_entry(obj, AuditEntry.Action.EVENT, data, event=event) for obj, data in items]
-    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    _write(entries, batch_size)
     return len(entries)
 
 
@@ -182,5 +216,5 @@ def record_bulk_create(instances: Iterable[AuditedModel], *, batch_size: int = 2
             k: [None, _mask(instance, k, v)] for k, v in values.items() if v not in (None, "")
         }
         entries.append(_entry(instance, AuditEntry.Action.CREATE, changes))
-    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    _write(entries, batch_size)
     return len(entries)
