@@ -38,6 +38,8 @@ PUBLIC_MODULES = {
     "system",
     "calendars",
     "tables",
+    "charts",
+    "periods",
     "bulk",
     "management",
 }

@@ -86,6 +86,72 @@ def test_dashboard_figures(client, ap) -> None:
     assert "50 %" in html  # 1 of 2 rejected
 
 
+def _received_on(result: dict, day: dt.date) -> Invoice:
+    invoice = invoice_of(result)
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+    Invoice.objects.filter(pk=invoice.pk).update(received_at=moment)
+    return invoice
+
+
+def test_dashboard_period_chart_and_export(client, ap) -> None:
+    """Figures count the invoices received in the chosen period; by default the 30 days up
+    to the newest invoice; a wrong date is named and the default shown; Excel export."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    _received_on(ingest_spec(spec_for(ap.world.school)), dt.date(2025, 11, 3))
+    _received_on(ingest_spec(spec_for(ap.world.school)), dt.date(2025, 12, 30))
+    bad = ingest_spec(spec_for(ap.world.school, supplier=PartySpec(name="Fejl ApS", cvr=BAD_CVR)))
+    _received_on(bad, dt.date(2025, 12, 31))
+    client.force_login(ap.finance)
+    default = client.get("/finans/oversigt/").content.decode()
+    # 2 Dec – 31 Dec 2025: the invoice of 3 November is outside
+    assert 'value="2025-12-02"' in default and 'value="2025-12-31"' in default
+    assert 'id="figure-total">2<' in default and "50 %" in default
+    assert '<rect x="' in default and "Modtagne og afviste fakturaer pr. dag" in default
+    assert "KS-CVR" in default  # the rejection reason of the period
+    autumn = client.get("/finans/oversigt/?fra=2025-09-01&til=2025-11-30").content.decode()
+    assert 'id="figure-total">1<' in autumn and "pr. uge" in autumn and "KS-CVR" not in autumn
+    wrong = client.get("/finans/oversigt/?fra=2025-11-31").content.decode()
+    assert "&#x27;fra&#x27; er ikke en gyldig dato: 2025-11-31" in wrong
+    assert 'id="figure-total">2<' in wrong  # the default period
+    export = client.get("/finans/oversigt/?fra=2025-12-01&til=2025-12-31&export=xlsx")
+    book = load_workbook(BytesIO(export.content))
+    assert book.sheetnames == ["Nøgletal", "Fakturaer over tid", "Afvisningsårsager"]
+    figures = {row[0]: row[1] for row in book["Nøgletal"].iter_rows(values_only=True)}
+    assert figures["Modtagne fakturaer"] == 2 and figures["Afvisningsrate (%)"] == 50
+    days = list(book["Fakturaer over tid"].iter_rows(values_only=True))
+    assert len(days) == 1 + 31 and days[-1][1:] == (1, 1)  # 31 December: 1 received, rejected
+
+
+def test_dashboard_counts_weeks_for_long_periods_and_only_the_users_units(client, ap) -> None:
+    from koncernservice.finance import selectors
+
+    _received_on(ingest_spec(spec_for(ap.world.school)), dt.date(2025, 10, 1))  # a Wednesday
+    _received_on(ingest_spec(spec_for(ap.world.nursing_home)), dt.date(2025, 10, 2))
+    data = selectors.dashboard(
+        user=ap.finance, start=dt.date(2025, 9, 1), end=dt.date(2025, 11, 30)
+    )
+    assert data["weekly"] and len(data["series"]) == 13  # Mon 1 Sep … Mon 24 Nov
+    week = next(row for row in data["series"] if row["day"] == dt.date(2025, 9, 29))
+    assert week["received"] == 2 and sum(r["received"] for r in data["series"]) == 2
+    manager = selectors.dashboard(
+        user=ap.manager2, start=dt.date(2025, 9, 1), end=dt.date(2025, 11, 30)
+    )
+    assert manager["total"] == 1  # only the school's invoice
+    client.force_login(ap.world.nobody)
+    assert client.get("/finans/oversigt/").status_code == 403
+    assert client.get("/finans/oversigt/?export=xlsx").status_code == 403
+
+
+def test_amounts_in_the_inbox_are_danish_and_right_aligned(client, ap) -> None:
+    invoice_of(ingest_spec(spec_for(ap.world.school)))
+    client.force_login(ap.world.manager)
+    html = client.get("/finans/?queue=to_code").content.decode()
+    assert '<td class="num">575,00</td>' in html
+
+
 def test_upload_page_and_payment_pages(client, ap) -> None:
     client.force_login(ap.finance)
     spec = spec_for(ap.world.school, due_date=timezone.localdate())

@@ -170,12 +170,17 @@ class Table:
                     parts.append(f"<td>{no}</td>")
                 elif value is None:
                     parts.append("<td></td>")
+                elif isinstance(value, Decimal):
+                    parts.append(f'<td class="num">{amount(value)}</td>')
+                elif isinstance(value, int | float):
+                    parts.append(f'<td class="num">{_html(value)}</td>')
                 else:
                     parts.append(f"<td>{_html(value)}</td>")
             parts.append("</tr>")
         if not rows:
             span = len(self.columns) + (1 if self.select_name else 0)
-            parts.append(f'<tr><td colspan="{span}">{escape(gettext("No rows."))}</td></tr>')
+            empty = escape(gettext("No rows."))
+            parts.append(f'<tr><td colspan="{span}">{empty}</td></tr>')
         return mark_safe("".join(parts))  # every value is escaped above
 
     def context(self) -> dict[str, Any]:
@@ -260,6 +265,14 @@ def _display(value: Any) -> Any:
     if isinstance(value, dt.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     return value
+
+
+def amount(value: Decimal | int | float | None, places: int | None = None) -> str:
+    """A number for people, Danish style with thousands grouped: ``6.997.905,00``; a
+    Decimal keeps its own places unless ``places`` is given; ``–`` for None."""
+    if value is None or value == "":
+        return "–"
+    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
 
 
 def _html(value: Any) -> str:

@@ -238,6 +238,30 @@ class Invoice(AuditedModel, TimeStampedModel):
         return subtree_q("unit__path", paths)
 
 
+# The UN/ECE Recommendation 20 unit codes seen on most invoices, as people write them;
+# other codes are shown as they are.
+UNIT_LABELS = {
+    "EA": _("pcs."),
+    "C62": _("pcs."),
+    "H87": _("pcs."),
+    "HUR": _("hours"),
+    "DAY": _("days"),
+    "WEE": _("weeks"),
+    "MON": _("months"),
+    "ANN": _("years"),
+    "KGM": _("kg"),
+    "TNE": _("t"),
+    "LTR": _("l"),
+    "MTR": _("m"),
+    "MTK": _("m²"),
+    "MTQ": _("m³"),
+    "KMT": _("km"),
+    "KWH": _("kWh"),
+    "PK": _("packs"),
+    "SET": _("sets"),
+}
+
+
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
@@ -273,6 +297,10 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id}/{self.position}"
+
+    @property
+    def unit_label(self) -> str:
+        return str(UNIT_LABELS.get(self.unit_code, self.unit_code))
 
 
 class Finding(models.Model):

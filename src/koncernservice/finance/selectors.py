@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -220,8 +220,14 @@ def rejections_by_supplier(*, user: Any, limit: int = 50) -> list[SupplierReject
     ]
 
 
-def rejection_reasons(*, user: Any, limit: int = 15) -> list[dict[str, Any]]:
-    visible = invoices(user=user).filter(status=Invoice.Status.REJECTED)
+def rejection_reasons(
+    *, user: Any, limit: int = 15, start: dt.date | None = None, end: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The official/own rules that rejected most invoices (received from ``start`` to
+    ``end`` when given), with the Danish explanation."""
+    visible = _received_between(
+        invoices(user=user).filter(status=Invoice.Status.REJECTED), start, end
+    )
     rows = list(
         Finding.objects.filter(invoice__in=visible, severity=Finding.Severity.FATAL)
         .values("rule")
@@ -239,23 +245,39 @@ def rejection_reasons(*, user: Any, limit: int = 15) -> list[dict[str, Any]]:
     ]
 
 
-def dashboard(*, user: Any, days: int = 30, today: dt.date | None = None) -> dict[str, Any]:
+def _received_between(
+    qs: QuerySet[Invoice], start: dt.date | None, end: dt.date | None
+) -> QuerySet[Invoice]:
+    if start is not None:
+        qs = qs.filter(received_at__date__gte=start)
+    if end is not None:
+        qs = qs.filter(received_at__date__lte=end)
+    return qs
+
+
+def dashboard_last_day(*, user: Any, today: dt.date | None = None) -> dt.date:
+    """The default end of the dashboard's period: the day the newest invoice in the user's
+    scope arrived (so a quiet spell or the demo's year still shows figures), at most
+    today."""
     today = today or timezone.localdate()
-    start = today - dt.timedelta(days=days - 1)
+    newest = invoices(user=user).aggregate(newest=Max("received_at"))["newest"]
+    return min(today, timezone.localdate(newest)) if newest else today
+
+
+# Above this many days the dashboard counts per week, not per day.
+DAILY_UP_TO = 62
+
+
+def dashboard(
+    *, user: Any, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[str, Any]:
+    """The accounts-payable figures for invoices received from ``start`` to ``end`` (all
+    when not given) and payments made then; the open amount is today's. ``series``: the
+    invoices received and rejected per day, or per week for periods over
+    ``DAILY_UP_TO`` days (only with both dates)."""
     visible = invoices(user=user)
-    per_day = {
-        row["day"]: row["n"]
-        for row in visible.filter(received_at__date__gte=start)
-        .annotate(day=TruncDate("received_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
-    }
-    series = [
-        (start + dt.timedelta(days=i), per_day.get(start + dt.timedelta(days=i), 0))
-        for i in range(days)
-    ]
-    top = max([n for _d, n in series] + [1])
-    totals = visible.aggregate(
+    received = _received_between(visible, start, end)
+    totals = received.aggregate(
         all=Count("pk"),
         rejected=Count("pk", filter=Q(status=Invoice.Status.REJECTED)),
         with_order=Count("pk", filter=~Q(order_reference="") & ~Q(status=Invoice.Status.REJECTED)),
@@ -265,7 +287,11 @@ def dashboard(*, user: Any, days: int = 30, today: dt.date | None = None) -> dic
     )
     paid = Payment.objects.filter(
         invoice__in=visible, status__in=[Payment.Status.PAID, Payment.Status.PARTIAL]
-    ).select_related("invoice")
+    )
+    if start is not None:
+        paid = paid.filter(execution_date__gte=start)
+    if end is not None:
+        paid = paid.filter(execution_date__lte=end)
     paid_rows = list(paid.values_list("execution_date", "invoice__due_date"))
     on_time = sum(1 for executed, due in paid_rows if due is None or executed <= due)
 
@@ -273,7 +299,8 @@ def dashboard(*, user: Any, days: int = 30, today: dt.date | None = None) -> dic
         return round(100 * part / whole) if whole else 0
 
     return {
-        "days": [{"day": d, "count": n, "width": round(100 * n / top)} for d, n in series],
+        "series": _received_series(received, start, end) if start and end else [],
+        "weekly": bool(start and end and (end - start).days + 1 > DAILY_UP_TO),
         "total": totals["all"],
         "rejected": totals["rejected"],
         "rejection_rate": pct(totals["rejected"], totals["all"]),
@@ -282,12 +309,39 @@ def dashboard(*, user: Any, days: int = 30, today: dt.date | None = None) -> dic
         "paid": len(paid_rows),
         "on_time": on_time,
         "on_time_rate": pct(on_time, len(paid_rows)),
-        "reasons": rejection_reasons(user=user, limit=8),
+        "reasons": rejection_reasons(user=user, limit=8, start=start, end=end),
         "open_amount": visible.filter(status__in=OPEN_STATUSES).aggregate(s=Sum("payable_amount"))[
             "s"
         ]
         or Decimal(0),
     }
+
+
+def _received_series(
+    received: QuerySet[Invoice], start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
+    """Received and rejected per day (per ISO week for long periods, keyed by its Monday or
+    the period's first day), every day or week of the period present, in one query."""
+    weekly = (end - start).days + 1 > DAILY_UP_TO
+    counts = {
+        row["day"]: row
+        for row in received.annotate(day=TruncDate("received_at"))
+        .values("day")
+        .annotate(
+            received=Count("pk"), rejected=Count("pk", filter=Q(status=Invoice.Status.REJECTED))
+        )
+    }
+    buckets: dict[dt.date, dict[str, Any]] = {}
+    day = start
+    while day <= end:
+        key = max(start, day - dt.timedelta(days=day.weekday())) if weekly else day
+        bucket = buckets.setdefault(key, {"day": key, "received": 0, "rejected": 0})
+        row = counts.get(day)
+        if row:
+            bucket["received"] += row["received"]
+            bucket["rejected"] += row["rejected"]
+        day += dt.timedelta(days=1)
+    return list(buckets.values())
 
 
 def payment_runs(*, user: Any) -> QuerySet[PaymentRun]:

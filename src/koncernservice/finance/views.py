@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from koncernservice.core.access import has_permission_anywhere
+from koncernservice.core.charts import columns
 from koncernservice.core.errors import DomainError
-from koncernservice.core.tables import Column, Table, render_table
+from koncernservice.core.periods import Period, period_from_query
+from koncernservice.core.tables import Column, Table, excel_response, render_table
 from koncernservice.finance import access, selectors, services
 from koncernservice.finance.models import Account, Invoice, PaymentRun, Supplier
 
@@ -317,9 +319,59 @@ def rejected(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Figures for a period (``?fra=…&til=…``; by default the 30 days up to the newest
+    invoice), a column chart of received and rejected invoices, ``?export=xlsx``."""
     _need(request, access.VIEW_INVOICE)
+    period, errors = period_from_query(
+        request.GET, default_end=selectors.dashboard_last_day(user=request.user)
+    )
+    for error in errors:
+        messages.error(request, error)
+    data = selectors.dashboard(user=request.user, start=period.start, end=period.end)
+    if request.GET.get("export") == "xlsx" and not errors:
+        return _dashboard_export(data, period)
+    chart = columns(data["series"], ["received", "rejected"])
     return render(
-        request, "finance/dashboard.html", {"data": selectors.dashboard(user=request.user)}
+        request,
+        "finance/dashboard.html",
+        {"data": data, "period": period, "chart": chart, "export_query": _export_query(request)},
+    )
+
+
+def _export_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query["export"] = "xlsx"
+    return query.urlencode()
+
+
+def _dashboard_export(data: dict[str, Any], period: Period) -> HttpResponse:
+    bucket = _("Week from") if data["weekly"] else _("Day")
+    figures = [
+        (_("From"), period.start),
+        (_("To"), period.end),
+        (_("Invoices received"), data["total"]),
+        (_("Rejected"), data["rejected"]),
+        (_("Rejection rate (%)"), data["rejection_rate"]),
+        (_("Automatic match rate (%)"), data["match_rate"]),
+        (_("Approved by matching (%)"), data["auto_rate"]),
+        (_("Payments"), data["paid"]),
+        (_("Paid on time"), data["on_time"]),
+        (_("Paid on time (%)"), data["on_time_rate"]),
+        (_("Open amount now (DKK)"), data["open_amount"]),
+    ]
+    return excel_response(
+        f"kreditoroversigt-{period.start}-{period.end}",
+        {
+            _("Figures"): [[str(label), value] for label, value in figures],
+            _("Invoices over time"): [
+                [str(bucket), str(_("Received")), str(_("Rejected"))],
+                *[[row["day"], row["received"], row["rejected"]] for row in data["series"]],
+            ],
+            _("Rejection reasons"): [
+                [str(_("Rule")), str(_("Invoices")), str(_("Explanation"))],
+                *[[r["rule"], r["count"], r["explanation"]] for r in data["reasons"]],
+            ],
+        },
     )
 
 
