@@ -62,3 +62,25 @@ def test_report_page_has_accessible_charts_and_export(portal) -> None:
     make_case(portal, user=portal.world.manager, service=portal.dismissal, answers={}, title="x")
     data = selectors.report(user=portal.world.admin)
     assert sum(row["created"] for row in data["per_week"]) == 1
+
+
+def test_report_period_is_chosen_and_wrong_dates_are_named(portal) -> None:
+    """Only cases created in the chosen period count; a wrong date shows its message and the
+    default period (the last year)."""
+    today = timezone.localdate()
+    old, _new = make_case(portal), make_case(portal)
+    then = timezone.now() - dt.timedelta(days=40)
+    Case.objects.filter(pk=old.pk).update(created_at=then)
+    start, end = today - dt.timedelta(days=50), today - dt.timedelta(days=30)
+    data = selectors.report(user=portal.world.admin, since=start, until=end)
+    assert data["created"] == 1 and sum(row["created"] for row in data["per_week"]) == 1
+    assert data["per_week"][-1]["week"] == end - dt.timedelta(days=end.weekday())
+    client = client_for(portal.world.admin)
+    page = client.get(f"/portal/rapporter/?fra={start}&til={end}").content.decode()
+    assert f'value="{start}"' in page and f'value="{end}"' in page
+    wrong = client.get("/portal/rapporter/?til=2026-02-30").content.decode()
+    assert "&#x27;til&#x27; er ikke en gyldig dato: 2026-02-30" in wrong
+    assert f'value="{today}"' in wrong  # the default period ends today
+    export = client.get(f"/portal/rapporter/?fra={start}&til={end}&export=xlsx")
+    workbook = load_workbook(io.BytesIO(export.content))
+    assert workbook["Forvaltninger"]["B2"].value == 1

@@ -228,6 +228,13 @@ class Table:
         return excel_response(str(self.title), {str(self.title): [header, *rows]})
 
 
+def export_query(request: HttpRequest) -> str:
+    """The page's query string with ``export=xlsx``: the Excel link of a page with filters."""
+    query = request.GET.copy()
+    query["export"] = "xlsx"
+    return str(query.urlencode())
+
+
 def excel_response(filename: str, sheets: dict[str, Iterable[Sequence[Any]]]) -> HttpResponse:
     """An .xlsx download with one sheet per entry (write-only mode: cheap for many rows)."""
     from openpyxl import Workbook

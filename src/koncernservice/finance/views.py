@@ -20,7 +20,7 @@ from koncernservice.core.access import has_permission_anywhere
 from koncernservice.core.charts import columns
 from koncernservice.core.errors import DomainError
 from koncernservice.core.periods import Period, period_from_query
-from koncernservice.core.tables import Column, Table, excel_response, render_table
+from koncernservice.core.tables import Column, Table, excel_response, export_query, render_table
 from koncernservice.finance import access, selectors, services
 from koncernservice.finance.models import Account, Invoice, PaymentRun, Supplier
 
@@ -334,14 +334,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "finance/dashboard.html",
-        {"data": data, "period": period, "chart": chart, "export_query": _export_query(request)},
+        {"data": data, "period": period, "chart": chart, "export_query": export_query(request)},
     )
-
-
-def _export_query(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query["export"] = "xlsx"
-    return query.urlencode()
 
 
 def _dashboard_export(data: dict[str, Any], period: Period) -> HttpResponse:

@@ -572,13 +572,17 @@ def article_get(*, slug: str) -> Article:
 # --- Reports -------------------------------------------------------------------------------
 
 
-def report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
-    """Key figures over the visible cases: per service and week, SLA compliance, backlog age,
-    satisfaction and deflection."""
+def report(
+    *, user: Any, since: dt.date | None = None, until: dt.date | None = None
+) -> dict[str, Any]:
+    """Key figures over the visible cases created from ``since`` (default: a year ago) to
+    ``until`` (default: today): per service and week, SLA compliance, backlog age (of those
+    still open), satisfaction and deflection."""
     if not access.has_permission_anywhere(user, VIEW_REPORTS):
         raise access.AccessDenied(_("You do not have access to do this."))
-    since = since or timezone.localdate() - dt.timedelta(days=365)
-    qs = cases_visible(user=user).filter(created_at__date__gte=since)
+    until = until or timezone.localdate()
+    since = since or until - dt.timedelta(days=365)
+    qs = cases_visible(user=user).filter(created_at__date__gte=since, created_at__date__lte=until)
     per_service = list(
         qs.values("service__name")
         .annotate(created=Count("pk"), resolved=Count("pk", filter=Q(resolved_at__isnull=False)))
@@ -610,18 +614,21 @@ def report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         days = (now - created).days
         key = "0-2" if days <= 2 else "3-7" if days <= 7 else "8-30" if days <= 30 else "31+"
         ages[key] += 1
-    deflections = Deflection.objects.filter(created_at__date__gte=since)
+    deflections = Deflection.objects.filter(
+        created_at__date__gte=since, created_at__date__lte=until
+    )
     shown = deflections.count()
     deflected = deflections.filter(case__isnull=True).count()
     ratings = qs.filter(satisfaction__isnull=False).values_list("satisfaction", flat=True)
     rating_list = [int(r) for r in ratings if r is not None]
     return {
         "since": since,
+        "until": until,
         "created": qs.count(),
         "per_service": per_service,
         "per_administration": per_administration,
         "administrations": administrations,
-        "per_week": _per_week(qs, since),
+        "per_week": _per_week(qs, since, until),
         "sla_met": met,
         "sla_breached": breached,
         "sla_compliance": round(100 * met / (met + breached), 1) if met + breached else None,
@@ -632,8 +639,9 @@ def report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def _per_week(qs: QuerySet[Case], since: dt.date) -> list[dict[str, Any]]:
-    """Cases created and resolved per ISO week (Monday) from ``since``, every week listed."""
+def _per_week(qs: QuerySet[Case], since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    """Cases created and resolved per ISO week (Monday) from ``since`` to ``until``, every
+    week listed."""
     from django.db.models.functions import TruncWeek
 
     created = dict(
@@ -653,7 +661,7 @@ def _per_week(qs: QuerySet[Case], since: dt.date) -> list[dict[str, Any]]:
     created_by = {monday(k): v for k, v in created.items() if k is not None}
     resolved_by = {monday(k): v for k, v in resolved.items() if k is not None}
     first = since - dt.timedelta(days=since.weekday())
-    last = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
+    last = until - dt.timedelta(days=until.weekday())
     rows = []
     week = first
     while week <= last:

@@ -26,9 +26,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from koncernservice.core import access
+from koncernservice.core.charts import columns
 from koncernservice.core.errors import DomainError
 from koncernservice.core.models import User
-from koncernservice.core.tables import Column, Table, excel_response, render_table
+from koncernservice.core.periods import period_from_query
+from koncernservice.core.tables import Column, Table, excel_response, export_query, render_table
 from koncernservice.portal import rules, selectors, services
 from koncernservice.portal.models import Case
 from koncernservice.portal.permissions import MANAGE_CATALOGUE, VIEW_REPORTS, WORK_CASE
@@ -638,10 +640,17 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
+    """Figures for a period (``?fra=…&til=…``, by default the last 365 days), charts and
+    ``?export=xlsx``."""
     if not access.has_permission_anywhere(request.user, VIEW_REPORTS):
         raise PermissionDenied
-    data = selectors.report(user=request.user)
-    if request.GET.get("export") == "xlsx":
+    period, errors = period_from_query(
+        request.GET, default_end=timezone.localdate(), default_days=366
+    )
+    for error in errors:
+        messages.error(request, error)
+    data = selectors.report(user=request.user, since=period.start, until=period.end)
+    if request.GET.get("export") == "xlsx" and not errors:
         return _report_export(data)
     top = max([row["created"] for row in data["per_service"]] or [1])
     for row in data["per_service"]:
@@ -654,45 +663,22 @@ def reports(request: HttpRequest) -> HttpResponse:
     top_admin = max([row["created"] for row in data["administrations"]] or [1]) or 1
     for row in data["administrations"]:
         row["width"] = round(100 * row["created"] / top_admin, 1)
+    weeks = data["per_week"]
     return render(
         request,
         "portal/reports.html",
-        {"data": data, "ages": ages, "weeks": _week_chart(data["per_week"])},
+        {
+            "data": data,
+            "ages": ages,
+            "weeks": {
+                **columns(weeks, ["created", "resolved"]),
+                "first": weeks[0]["label"] if weeks else "",
+                "last": weeks[-1]["label"] if weeks else "",
+            },
+            "period": period,
+            "export_query": export_query(request),
+        },
     )
-
-
-WEEK_CHART_WIDTH, WEEK_CHART_HEIGHT = 800, 200
-
-
-def _week_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Geometry of the per-week column chart (created and resolved side by side)."""
-    top = max([max(r["created"], r["resolved"]) for r in rows] or [0]) or 1
-    step = WEEK_CHART_WIDTH / max(1, len(rows))
-    bars = []
-    for index, row in enumerate(rows):
-        created = WEEK_CHART_HEIGHT * row["created"] / top
-        resolved = WEEK_CHART_HEIGHT * row["resolved"] / top
-        bars.append(
-            {
-                **row,
-                "x": round(index * step, 1),
-                "x2": round(index * step + step * 0.45, 1),
-                "w": round(step * 0.42, 1),
-                "created_h": round(created, 1),
-                "created_y": round(WEEK_CHART_HEIGHT - created, 1),
-                "resolved_h": round(resolved, 1),
-                "resolved_y": round(WEEK_CHART_HEIGHT - resolved, 1),
-            }
-        )
-    return {
-        "bars": bars,
-        "top": top,
-        "first": rows[0]["label"] if rows else "",
-        "last": rows[-1]["label"] if rows else "",
-        "width": WEEK_CHART_WIDTH,
-        "height": WEEK_CHART_HEIGHT,
-        "busiest": max(rows, key=lambda r: r["created"]) if rows else None,
-    }
 
 
 def _report_export(data: dict[str, Any]) -> HttpResponse:
