@@ -18,6 +18,7 @@ from koncernservice.portal.demo import BusinessClock
 from koncernservice.portal.models import (
     Case,
     CaseEntry,
+    Deflection,
     Macro,
     QueueMember,
     Service,
@@ -107,6 +108,13 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
     assert not others.exists()
     calls = selectors.call_report(user=admin, since=timezone.localdate() - dt.timedelta(days=400))
     assert 60 <= calls["first_contact_resolution"] <= 85 and calls["records"] == calls["calls"]
+    # Article suggestions: about a quarter of the employees shown them created no case, and
+    # a suggestion that led to a case was shown before the case was created.
+    report = selectors.report(user=admin)
+    assert summary.counts["portal_deflections"] == report["suggestions_shown"] > 100
+    assert 0.18 <= report["deflected"] / report["suggestions_shown"] <= 0.32
+    shown = Deflection.objects.filter(case__isnull=False).select_related("case").first()
+    assert shown.created_at < shown.case.created_at and shown.service_id == shown.case.service_id
 
 
 def test_business_clock_matches_the_calendar() -> None:

@@ -35,6 +35,7 @@ from koncernservice.portal.models import (
     Case,
     CaseCounter,
     CaseEntry,
+    Deflection,
     Macro,
     Queue,
     QueueMember,
@@ -615,8 +616,10 @@ def build_demo(*, scale: Decimal, seed: int) -> dict[str, int]:
     )
     cases, timers, entries = _cases(rng, scale, today, services, queues, forms)
     calls = _calls(rng, scale, today, services)
+    deflections = _deflections(rng, articles)
     return {
         "portal_calls": calls,
+        "portal_deflections": deflections,
         "portal_services": len(services),
         "portal_queues": len(queues),
         "portal_articles": len(articles),
@@ -625,6 +628,48 @@ def build_demo(*, scale: Decimal, seed: int) -> dict[str, int]:
         "portal_sla_timers": timers,
         "portal_case_entries": entries,
     }
+
+
+# Of the cases of services with articles, the share typed while articles were suggested, and
+# of the employees shown suggestions, the share who read one and created no case.
+SUGGESTED_SHARE = 0.3
+DEFLECTED_SHARE = 0.25
+
+
+def _deflections(rng: random.Random, articles: list[Article]) -> int:
+    """Suggestions shown while employees typed a case (``Deflection`` rows) for the demo's
+    cases: ``SUGGESTED_SHARE`` of the cases of services with articles were created after
+    suggestions, and for them ``DEFLECTED_SHARE`` of all suggestion events ended without a
+    case (an employee read the article instead), so the report's deflection rate is about
+    25 %. One query for the cases, rows written as plain tuples."""
+    slugs: dict[int, list[str]] = {}
+    for article in articles:
+        slugs.setdefault(article.service_id, []).append(article.slug)
+    users = list(User.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    if not slugs or not users:
+        return 0
+    table = _Rows(
+        Deflection,
+        ["id", "created_at", "updated_at", "user_id", "service_id", "articles", "case_id"],
+    )
+    moment, as_json = _adapters(table.connection)
+    pk = table.first_pk()
+    rows = []
+    extra = DEFLECTED_SHARE / (1 - DEFLECTED_SHARE)  # deflected events per created-anyway
+    now = int(timezone.now().timestamp())
+    cases = Case.objects.filter(service_id__in=slugs).order_by("pk")
+    for case_id, service_id, created in cases.values_list("pk", "service_id", "created_at"):
+        if rng.random() >= SUGGESTED_SHARE:
+            continue
+        shown = as_json(slugs[service_id][:3])
+        at = int(created.timestamp()) - rng.randint(60, 600)  # while the case was typed
+        rows.append((pk, moment(at), moment(at), rng.choice(users), service_id, shown, case_id))
+        pk += 1
+        if rng.random() < extra:
+            at = min(now, at + rng.randint(3600, 5 * 86400))  # another employee, day
+            rows.append((pk, moment(at), moment(at), rng.choice(users), service_id, shown, None))
+            pk += 1
+    return table.insert(rows)
 
 
 def _team(queues: dict[str, Queue]) -> None:
