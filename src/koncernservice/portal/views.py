@@ -135,7 +135,7 @@ def case_new(request: HttpRequest, code: str) -> HttpResponse:
         else:
             services.deflection_attach(actor=request.user, service=service, case=case)
             messages.success(request, _("Case %(n)s has been created.") % {"n": case.number})
-            return redirect("portal:case_detail", number=case.number)
+            return redirect(_case_link(case))
     return render(
         request,
         "portal/case_new.html",
