@@ -108,6 +108,15 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
     assert not others.exists()
     calls = selectors.call_report(user=admin, since=timezone.localdate() - dt.timedelta(days=400))
     assert 60 <= calls["first_contact_resolution"] <= 85 and calls["records"] == calls["calls"]
+    # Calls that created a case are linked to it: same caller and service, the call first.
+    from koncernservice.portal.models import Call
+
+    created = Call.objects.filter(outcome="case_created").select_related("case")
+    assert created.exists() and not created.filter(case__isnull=True).exists()
+    for call in created[:50]:
+        assert (call.caller_id, call.service_id) == (call.case.requester_id, call.case.service_id)
+        assert call.created_at < call.case.created_at
+    assert not Call.objects.exclude(outcome="case_created").filter(case__isnull=False).exists()
     # Article suggestions: about a quarter of the employees shown them created no case, and
     # a suggestion that led to a case was shown before the case was created.
     report = selectors.report(user=admin)

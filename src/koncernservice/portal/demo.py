@@ -22,6 +22,7 @@ from typing import Any
 from django.core.management.color import no_style
 from django.db import connections, router
 from django.db.models import Max, Model
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from koncernservice.core.models import Employment, User
@@ -993,6 +994,29 @@ CALLS_PER_YEAR = 153_000
 PHONE_QUEUES = ["Løn", "Personale", "Tid og fravær", "Kreditorer", "Systemer"]
 
 
+def _phoned_cases(rng: random.Random, wanted: int, tz: Any) -> list[tuple[int, int, int, int, int]]:
+    """Up to ``wanted`` open-service cases created on a weekday 8-15 (the service desk's
+    hours), as (case, requester, unit, service, created epoch second), shuffled: the cases
+    a caseworker created during a call. Every n-th case by id, so one bounded query."""
+    total = Case.objects.filter(confidential=False).count()
+    if wanted <= 0 or not total:
+        return []
+    step = max(1, total // (wanted * 3))
+    rows = (
+        Case.objects.filter(confidential=False, requester__isnull=False)
+        .annotate(slot=Mod("pk", step))
+        .filter(slot=0)
+        .values_list("pk", "requester_id", "unit_id", "service_id", "created_at")
+    )
+    found = []
+    for pk, requester, unit, service, created in rows:
+        local = created.astimezone(tz)
+        if local.weekday() < 5 and 8 <= local.hour < 15:
+            found.append((pk, requester, unit, service, int(created.timestamp())))
+    rng.shuffle(found)
+    return found[:wanted]
+
+
 def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[str, Service]) -> int:
     """A year of service-desk calls: telephony records (wait, talk) and the logged calls,
     on weekdays 8-15 (the service desk's hours), most resolved on first contact."""
@@ -1026,23 +1050,30 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
             "outcome",
             "duration_seconds",
             "taken_by_id",
+            "case_id",
         ],
     )
     record_pk, call_pk = record_table.first_pk(), call_table.first_pk()
     records, calls, used = [], [], set()
+    phoned = _phoned_cases(rng, int(count * 0.2), tz)
     for _ in range(count):
         at = rng.choice(eight) + rng.randrange(7 * 3600)
         queue = rng.choice(PHONE_QUEUES)
+        talk = int(rng.lognormvariate(5.2, 0.5))
+        person_id, unit_id = rng.choice(people)
+        service_id, case_id = rng.choice(open_services), None
+        roll = rng.random()
+        outcome = "resolved" if roll < 0.72 else "transferred" if roll < 0.85 else "case_created"
+        if outcome == "case_created" and phoned:
+            # the caseworker created the case during the call, as the case's requester asked
+            case_id, person_id, unit_id, service_id, created = phoned.pop()
+            at = created - talk
         if (at, queue) in used or at > now:
             continue
         used.add((at, queue))
-        talk = int(rng.lognormvariate(5.2, 0.5))
         when = moment(at)
         records.append((record_pk, when, queue, int(rng.expovariate(1 / 60)), talk))
         record_pk += 1
-        person_id, unit_id = rng.choice(people)
-        roll = rng.random()
-        outcome = "resolved" if roll < 0.72 else "transferred" if roll < 0.85 else "case_created"
         calls.append(
             (
                 call_pk,
@@ -1050,10 +1081,11 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
                 when,
                 person_id,
                 unit_id,
-                rng.choice(open_services),
+                service_id,
                 outcome,
                 talk + rng.randrange(30, 120),
                 desk,
+                case_id,
             )
         )
         call_pk += 1
