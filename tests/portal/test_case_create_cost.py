@@ -267,3 +267,16 @@ def test_standard_calendar_without_a_row_is_the_ks_default(portal) -> None:
     assert config.current().calendar("standard") == calendar_spec("standard")
     with pytest.raises(LookupError):
         config.current().calendar("findes-ikke")
+
+
+def test_a_broken_calendar_fails_only_its_own_queues(portal) -> None:
+    BusinessCalendar.objects.create(
+        name="skaev", title="Skæv", opening_hours={"9": [["08:00", "16:00"]]}
+    )
+    assert make_case(portal).queue == portal.general  # the standard calendar: unaffected
+    portal.general.calendar_name = "skaev"
+    portal.general.save()
+    with pytest.raises(ValueError):
+        make_case(portal)
+    with pytest.raises(ValueError):  # the same error each time
+        make_case(portal)

@@ -39,7 +39,9 @@ class Config:
     stamp: tuple[Any, ...]
     rules: tuple[Rule, ...]
     queues: Mapping[int, Queue]
-    calendars: Mapping[str, calendar_rules.CalendarSpec]
+    # A calendar whose rows do not make a valid spec keeps its error, raised for its queues
+    # only (as reading it per case did), not for every case.
+    calendars: Mapping[str, calendar_rules.CalendarSpec | Exception]
 
     def queue(self, pk: int) -> Queue | None:
         """A copy of the queue (callers may set attributes on it), or None if unknown."""
@@ -50,6 +52,8 @@ class Config:
         """As :func:`koncernservice.core.selectors.calendar_spec`: ``standard`` falls back to
         the KS default when the database has no such calendar; another unknown name raises."""
         spec = self.calendars.get(name)
+        if isinstance(spec, Exception):
+            raise type(spec)(*spec.args)
         if spec is not None:
             return spec
         if name == "standard":
@@ -94,10 +98,12 @@ def _load(stamp_now: tuple[Any, ...]) -> Config:
         for rule in RoutingRule.objects.select_related("unit").order_by("position", "pk")
     )
     queues = {queue.pk: queue for queue in Queue.objects.all()}
-    calendars = {
-        calendar.name: spec_from_model(calendar)
-        for calendar in BusinessCalendar.objects.prefetch_related("closing_days")
-    }
+    calendars: dict[str, calendar_rules.CalendarSpec | Exception] = {}
+    for calendar in BusinessCalendar.objects.prefetch_related("closing_days"):
+        try:
+            calendars[calendar.name] = spec_from_model(calendar)
+        except (ValueError, TypeError, KeyError) as error:
+            calendars[calendar.name] = error
     return Config(stamp=stamp_now, rules=rules, queues=queues, calendars=calendars)
 
 
