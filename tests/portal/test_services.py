@@ -324,6 +324,33 @@ def test_inbound_mail_by_subject_number_new_case_and_refusals(portal) -> None:
     )
 
 
+def test_mail_to_a_closed_case_from_its_requester_opens_a_linked_follow_up(portal) -> None:
+    """The requester answers a closed case by e-mail: a new case of the same service with
+    the same answers, linked to the old one, which stays closed; anyone else is refused."""
+    from koncernservice.core.errors import DomainError
+    from koncernservice.portal.models import CaseLink
+
+    case = make_case(portal)
+    for state in ("in_progress", "resolved", "closed"):
+        services.case_transition(actor=portal.caseworker, case=case, state=state)
+    raw = eml("laerer@example.kk.dk", f"SV: [{case.number}] løn", "Lønnen er forkert igen")
+    result = services.mail_ingest(raw=raw, default_service=portal.dismissal)
+    follow_up = Case.objects.get(number=result["case"])
+    assert result["status"] == "created" and result["reason"] == "follow_up"
+    assert follow_up.number != case.number and follow_up.service == case.service
+    assert follow_up.answers == case.answers and follow_up.requester == case.requester
+    assert follow_up.description == "Lønnen er forkert igen" and follow_up.state == "new"
+    assert CaseLink.objects.filter(source=follow_up, target=case).exists()
+    case.refresh_from_db()
+    assert case.state == "closed" and not case.entries.filter(kind=CaseEntry.Kind.REPLY).exists()
+    # A caseworker's mail to the closed case is refused; nothing is written.
+    before = Case.objects.count()
+    lead = eml("lead@example.kk.dk", f"Re: [{case.number}]", "Husk at lukke")
+    with pytest.raises(DomainError) as refused:
+        services.mail_ingest(raw=lead, default_service=portal.dismissal)
+    assert refused.value.errors[0].code == "closed" and Case.objects.count() == before
+
+
 # --- Webhooks --------------------------------------------------------------------------------
 
 

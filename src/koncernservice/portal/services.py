@@ -1226,6 +1226,8 @@ def mail_ingest(
     office) are refused so they never loop. Idempotent: a message already read (same
     Message-ID, or the same bytes when there is none) returns ``"duplicate"`` and changes
     nothing, so a poll interrupted after the database commit can simply run again.
+    A reply from the requester to a closed or cancelled case becomes a new case linked to it
+    (``"created"`` with reason ``"follow_up"``); others cannot write to a closed case.
     Returns ``{"status": ..., "case": ..., "reason": ...}``; an unreadable or refused message
     raises :class:`DomainError` (code ``unreadable``, ``closed``, ...).
     """
@@ -1275,17 +1277,24 @@ def mail_ingest(
             found = earlier.case.number if earlier and earlier.case else ""
             return {"status": "duplicate", "case": found, "reason": ""}
         number = rules.find_case_number(thread)
+        reason = ""
         if number:
             case = selectors.cases_visible(user=user).filter(number=number).first()
             if case is None:
                 transaction.set_rollback(True)
                 return {"status": "rejected", "reason": "not_visible", "case": ""}
-            try:
-                case_reply(actor=user, case=case, body=text or subject)
-            except access.AccessDenied:
-                transaction.set_rollback(True)
-                return {"status": "rejected", "reason": "not_allowed", "case": ""}
-            status = "reply"
+            if case.state in ("closed", "cancelled") and _is_party(user, case):
+                case = _follow_up_case(
+                    user, case, default_service=default_service, subject=subject, text=text
+                )
+                status, reason = "created", "follow_up"
+            else:
+                try:
+                    case_reply(actor=user, case=case, body=text or subject)
+                except access.AccessDenied:
+                    transaction.set_rollback(True)
+                    return {"status": "rejected", "reason": "not_allowed", "case": ""}
+                status = "reply"
         else:
             case = case_create(
                 actor=user,
@@ -1297,7 +1306,39 @@ def mail_ingest(
             status = "created"
         record.status, record.case = status, case
         record.save(update_fields=["status", "case", "updated_at"])
-    return {"status": status, "case": case.number, "reason": ""}
+    return {"status": status, "case": case.number, "reason": reason}
+
+
+def _is_party(user: Any, case: Case) -> bool:
+    person = getattr(user, "person_id", None)
+    return person is not None and person in (case.requester_id, case.on_behalf_of_id)
+
+
+def _follow_up_case(
+    user: Any, closed: Case, *, default_service: Service, subject: str, text: str
+) -> Case:
+    """The requester wrote again about a closed (or cancelled) case: a new case of the same
+    service with the same answers, linked to the old one, which stays closed. When that
+    service no longer takes the case as it was (withdrawn, form changed), the mailbox's
+    default service takes it."""
+    title = (subject or closed.title)[:200]
+    try:
+        with transaction.atomic():
+            new = case_create(
+                actor=user,
+                service=closed.service,
+                title=title,
+                description=text,
+                answers=dict(closed.answers or {}),
+            )
+    except DomainError:
+        new = case_create(
+            actor=user, service=default_service, title=title, description=text, answers={}
+        )
+    with audit_context(actor=user):
+        CaseLink.objects.get_or_create(source=new, target=closed)
+        _event(new, user, "linked", {"case": closed.number})
+    return new
 
 
 # --- Knowledge base --------------------------------------------------------------------------
