@@ -25,8 +25,8 @@ EXPECTED = {
     "my cases": 6,  # + count, page of cases (with service and SLA columns)
     "employee case page": 11,
     "caseworker case page": 16,
-    "queue list": 12,  # + queue, saved views, lead?, count, page, 3 prefetches, team
-    "queue list, all states": 12,
+    "queue list": 10,  # + queue, saved views, lead?, count, page (names as subqueries), team
+    "queue list, all states": 10,
     "search": 7,
 }
 

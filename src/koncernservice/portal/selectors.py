@@ -18,14 +18,13 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, Trim
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -293,23 +292,18 @@ def queue_cases(
         qs = qs.filter(assignee__isnull=True)
     if filters.get("priority"):
         qs = qs.filter(priority=filters["priority"])
-    # The listed columns only, and the related names fetched for the page's rows afterwards
-    # (by primary key): joined, PostgreSQL joined every open case of the queue to the persons
-    # (a hash of 45,000 people) before sorting by SLA deadline, ~3/4 of the query's time.
-    qs = qs.only(
-        "number",
-        "title",
-        "priority",
-        "state",
-        "created_at",
-        "queue_id",
-        "requester_id",
-        "service_id",
-        "assignee_id",
-    ).prefetch_related(
-        Prefetch("service", queryset=Service.objects.only("name")),
-        Prefetch("requester", queryset=Person.objects.only("first_name", "last_name")),
-        Prefetch("assignee", queryset=User.objects.only("username")),
+    # The listed columns only, and the related names as subqueries in the select list, which
+    # PostgreSQL evaluates for the page's rows only (after the sort and limit): joined, it
+    # joined every open case of the queue to the persons (a hash of 45,000 people) before
+    # sorting by SLA deadline, ~3/4 of the query's time; prefetched, three more queries and
+    # Django's prefetch machinery cost more Python than the page's rows.
+    person = Person.objects.filter(pk=OuterRef("requester_id"))
+    qs = qs.only("number", "title", "priority", "state", "created_at").annotate(
+        service_name=Subquery(Service.objects.filter(pk=OuterRef("service_id")).values("name")),
+        requester_name=Subquery(
+            person.annotate(name=Trim(Concat("first_name", Value(" "), "last_name"))).values("name")
+        ),
+        assignee_name=Subquery(User.objects.filter(pk=OuterRef("assignee_id")).values("username")),
     )
     return _with_resolution_sla(qs).order_by("created_at")
 

@@ -344,8 +344,19 @@ def queue_columns() -> list[Column]:
     return [
         Column("number", gettext_lazy("Case"), "number", link=_case_link),
         Column("title", gettext_lazy("Title"), "title"),
-        Column("service__name", gettext_lazy("Service"), "service__name"),
-        Column("requester__full_name", gettext_lazy("Requester"), "requester__last_name"),
+        # The names come as annotations of selectors.queue_cases (no related objects).
+        Column(
+            "service__name",
+            gettext_lazy("Service"),
+            "service__name",
+            value=lambda c: c.service_name,
+        ),
+        Column(
+            "requester__full_name",
+            gettext_lazy("Requester"),
+            "requester__last_name",
+            value=lambda c: c.requester_name,
+        ),
         Column(
             "priority",
             gettext_lazy("Priority"),
@@ -359,7 +370,7 @@ def queue_columns() -> list[Column]:
             "assignee",
             gettext_lazy("Assignee"),
             "assignee__username",
-            value=lambda c: c.assignee.username if c.assignee else "",
+            value=lambda c: c.assignee_name or "",
         ),
         Column(
             "sla",
