@@ -161,3 +161,20 @@ def test_approval_limits_and_substitutes_over_the_api(ap) -> None:
     )
     assert reversed_dates.status_code == 400
     assert Substitution.objects.count() == 1
+    # Someone else cannot end one (404, unchanged); the manager ends one before it begins.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    soon = timezone.localdate() + dt.timedelta(days=30)
+    made = post_json(
+        manager,
+        "/api/finance/substitutions",
+        {"substitute": "leder2", "starts_on": str(soon), "ends_on": str(soon)},
+    )
+    made_id = made.json()["id"]
+    outsider = token_client(world.nobody)
+    assert outsider.delete(f"/api/finance/substitutions/{made_id}").status_code == 404
+    assert Substitution.objects.filter(pk=made_id).exists()
+    assert manager.delete(f"/api/finance/substitutions/{made_id}").status_code == 204
+    assert not Substitution.objects.filter(pk=made_id).exists()

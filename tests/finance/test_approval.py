@@ -160,3 +160,45 @@ def test_outsider_cannot_code_or_attest(ap) -> None:
             )
         assert exc.value.status == 403
     assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.TO_CODE
+
+
+def test_a_substitution_ends_early_and_the_substitute_can_no_longer_act(ap) -> None:
+    """Ended early, a begun substitution ends yesterday (the substitute can no longer
+    approve today); one not yet begun is removed; audited; a third person gets 404."""
+    from django.http import Http404
+
+    from koncernservice.finance import selectors
+    from koncernservice.finance.models import Substitution
+
+    invoice = coded(ap)
+    services.invoice_attest(actor=ap.world.manager, invoice=invoice)
+    helper = make_user("vikar")
+    today = timezone.localdate()
+    running = services.substitution_create(
+        actor=ap.manager2,
+        absent=ap.manager2,
+        substitute=helper,
+        starts_on=today - dt.timedelta(days=3),
+        ends_on=today + dt.timedelta(days=10),
+    )
+    later = services.substitution_create(
+        actor=ap.manager2,
+        absent=ap.manager2,
+        substitute=helper,
+        starts_on=today + dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=40),
+    )
+    with pytest.raises(Http404):  # not theirs, and no right to manage limits
+        selectors.substitution_get(user=ap.world.manager, pk=running.pk)
+    ended = services.substitution_end(actor=helper, substitution=running)  # the substitute
+    assert ended is not None and ended.ends_on == today - dt.timedelta(days=1)
+    with pytest.raises(DomainError) as refused:
+        services.invoice_approve(actor=helper, invoice=invoice)
+    assert refused.value.status == 403
+    later_pk = later.pk
+    assert services.substitution_end(actor=ap.manager2, substitution=later) is None
+    assert not Substitution.objects.filter(pk=later_pk).exists()
+    assert AuditEntry.objects.filter(object_id=str(later_pk), action="delete").exists()
+    with pytest.raises(DomainError) as over:
+        services.substitution_end(actor=ap.manager2, substitution=ended)
+    assert over.value.errors[0].code == "ended"

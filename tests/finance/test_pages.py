@@ -296,3 +296,26 @@ def test_invoice_attachment_is_not_served_without_rights(client, ap) -> None:
     client.force_login(ap.world.nobody)
     assert client.get(f"/finans/faktura/{invoice.pk}/bilag/0/").status_code == 404
     assert client.get(f"/finans/faktura/{invoice.pk}/").status_code == 404
+
+
+def test_substitution_ended_from_the_page(client, ap) -> None:
+    from koncernservice.finance import services
+    from koncernservice.finance.models import Substitution
+
+    today = timezone.localdate()
+    running = services.substitution_create(
+        actor=ap.world.manager,
+        absent=ap.world.manager,
+        substitute=ap.manager2,
+        starts_on=today - dt.timedelta(days=2),
+        ends_on=today + dt.timedelta(days=5),
+    )
+    client.force_login(ap.world.nobody)
+    post = {"action": "end", "substitution": running.pk}
+    assert client.post("/finans/godkendelse/", post).status_code == 404
+    client.force_login(ap.world.manager)
+    page = client.get("/finans/godkendelse/").content.decode()
+    assert "Afslut nu" in page
+    client.post("/finans/godkendelse/", post)
+    assert Substitution.objects.get(pk=running.pk).ends_on == today - dt.timedelta(days=1)
+    assert "Afslut nu" not in client.get("/finans/godkendelse/").content.decode()

@@ -349,3 +349,14 @@ def substitution_post(request: HttpRequest, body: SubstitutionIn) -> tuple[int, 
             "ends_on": made.ends_on,
         },
     )
+
+
+@router.delete(
+    "/substitutions/{substitution_id}",
+    response={204: None},
+    summary="End a substitution early (from today; one not yet begun is removed)",
+)
+def substitution_delete(request: HttpRequest, substitution_id: int):  # type: ignore[no-untyped-def]
+    substitution = selectors.substitution_get(user=request.auth, pk=substitution_id)  # type: ignore[attr-defined]
+    services.substitution_end(actor=request.auth, substitution=substitution)  # type: ignore[attr-defined]
+    return Status(204, None)

@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from koncernservice.core.access import restrict, scope_paths
+from koncernservice.core.access import has_permission_anywhere, restrict, scope_paths
 from koncernservice.core.models import AuditEntry, OrgUnit
 from koncernservice.finance import access, rules
 from koncernservice.finance.models import (
@@ -23,6 +23,7 @@ from koncernservice.finance.models import (
     InvoiceLine,
     Payment,
     PaymentRun,
+    Substitution,
     Supplier,
 )
 
@@ -364,6 +365,26 @@ def limit_unit(*, user: Any, pk: int) -> OrgUnit:
     """A unit the user may set limits on, or 404."""
     unit = restrict(OrgUnit.objects.filter(is_active=True), user, access.MANAGE_LIMITS)
     found = unit.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def substitutions(*, user: Any) -> QuerySet[Substitution]:
+    """The substitutions where the user is the absent person or the substitute."""
+    return (
+        Substitution.objects.filter(Q(absent_id=user.pk) | Q(substitute_id=user.pk))
+        .select_related("absent", "substitute")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def substitution_get(*, user: Any, pk: int) -> Substitution:
+    """One of the user's substitutions (or any, for who manages limits), else 404."""
+    qs = Substitution.objects.select_related("absent", "substitute")
+    if not has_permission_anywhere(user, access.MANAGE_LIMITS):
+        qs = qs.filter(Q(absent_id=user.pk) | Q(substitute_id=user.pk))
+    found = qs.filter(pk=pk).first()
     if found is None:
         raise Http404
     return found

@@ -572,6 +572,28 @@ def substitution_create(
         )
 
 
+def substitution_end(
+    *, actor: Any, substitution: Substitution, today: dt.date | None = None
+) -> Substitution | None:
+    """End a substitution early (the absent person, the substitute, or who manages limits):
+    one that has begun ends yesterday, so the substitute can no longer act from today; one
+    that has not begun is removed (``None``). Both audited."""
+    if getattr(actor, "pk", None) not in (substitution.absent_id, substitution.substitute_id):
+        require(actor, access.MANAGE_LIMITS)
+    today = today or timezone.localdate()
+    if substitution.ends_on < today:
+        raise DomainError.single(
+            _("The substitution has already ended."), field="ends_on", code="ended"
+        )
+    with transaction.atomic(), audit_context(actor=actor, reason=_("Ended early")):
+        if substitution.starts_on >= today:
+            substitution.delete()
+            return None
+        substitution.ends_on = today - dt.timedelta(days=1)
+        substitution.save(update_fields=["ends_on", "updated_at"])
+    return substitution
+
+
 def approval_limit_set(*, actor: Any, unit: OrgUnit, role: str, max_amount: Any) -> ApprovalLimit:
     require_on_unit_path(actor, access.MANAGE_LIMITS, unit.path)
     if role not in Role.values:

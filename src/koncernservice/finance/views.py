@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -453,6 +454,13 @@ def reconcile(request: HttpRequest) -> HttpResponse:
     return redirect("finance:payments")
 
 
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
 @login_required
 def approval_settings(request: HttpRequest) -> HttpResponse:
     """Amount limits per role and unit (finance), and one's own substitutes."""
@@ -460,13 +468,18 @@ def approval_settings(request: HttpRequest) -> HttpResponse:
 
     from koncernservice.core.access import restrict
     from koncernservice.core.models import OrgUnit, User
-    from koncernservice.finance.models import ApprovalLimit, Substitution
+    from koncernservice.finance.models import ApprovalLimit
 
     can_limits = has_permission_anywhere(request.user, access.MANAGE_LIMITS)
     units = restrict(OrgUnit.objects.filter(is_active=True), request.user, access.MANAGE_LIMITS)
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "limit":
+            if request.POST.get("action") == "end":
+                substitution = selectors.substitution_get(
+                    user=request.user, pk=_int(request.POST.get("substitution"))
+                )
+                services.substitution_end(actor=request.user, substitution=substitution)
+            elif request.POST.get("action") == "limit":
                 unit = units.filter(pk=request.POST.get("unit") or 0).first()
                 if unit is None:
                     raise Http404
@@ -503,9 +516,6 @@ def approval_settings(request: HttpRequest) -> HttpResponse:
     limits = restrict(
         ApprovalLimit.objects.select_related("unit"), request.user, access.MANAGE_LIMITS
     ).order_by("unit__path", "role")
-    substitutions = Substitution.objects.filter(absent_id=request.user.pk).select_related(
-        "substitute"
-    ) | Substitution.objects.filter(substitute_id=request.user.pk).select_related("absent")
     return render(
         request,
         "finance/approval_settings.html",
@@ -514,6 +524,7 @@ def approval_settings(request: HttpRequest) -> HttpResponse:
             "limits": list(limits) if can_limits else [],
             "units": list(units.order_by("path")[:500]) if can_limits else [],
             "roles": [("manager", _("Manager")), ("finance", _("Finance"))],
-            "substitutions": list(substitutions.order_by("-starts_on")),
+            "substitutions": list(selectors.substitutions(user=request.user)),
+            "today": timezone.localdate(),
         },
     )
