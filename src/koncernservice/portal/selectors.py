@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from koncernservice.core import access
 from koncernservice.core.models import Employment, OrgUnit, Person, User
-from koncernservice.core.selectors import calendar_spec
+from koncernservice.portal import config as portal_config
 from koncernservice.portal import rules
 from koncernservice.portal.models import (
     Article,
@@ -409,7 +409,8 @@ def case_timeline(*, user: Any, case: Case, worker: bool | None = None) -> list[
 def case_sla(*, case: Case, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Each timer's live state for display (countdown, percent, status)."""
     now = now or timezone.now()
-    spec = calendar_spec(case.queue.calendar_name)
+    # The calendar as kept per process (one stamp query), not read and built per page.
+    spec = portal_config.current().calendar(case.queue.calendar_name)
     result = []
     for timer in case.timers.all():
         state = rules.timer_state(
