@@ -369,3 +369,26 @@ def test_every_expression_is_plain_xpath_1_after_rewriting(kind: str) -> None:
 
 
 _VARS = re.compile(r"\$([A-Za-z_][\w.-]*)")
+
+
+def test_a_wrong_customization_with_an_oioubl_profile_gets_the_oioubl_rules(
+    official_verdict,
+) -> None:
+    """CustomizationID 'SE' on an OIOUBL application response (ProfileID Procurement-…):
+    both routes take it as OIOUBL and fail F-LIB002 (the CustomizationID must be OIOUBL-2.x),
+    rather than passing it with no rules at all."""
+    from koncernservice.finance.einvoice import parse_document, validate
+
+    official_module = official
+    path = next((EINVOICE_DATA / "oioubl").rglob("OIOUBL_ApplicationResponse_v2p2.xml"))
+    root = etree.fromstring(path.read_bytes())
+    root.find(
+        "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}CustomizationID"
+    ).text = "SE"
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    parsed = parse_document(xml)
+    assert parsed.format == "oioubl"
+    assert official_module.stylesheets_for(root) == official_module.APPLICATION_RESPONSE_SET
+    mine = failed_ids(validate(parsed))
+    theirs = official_verdict(xml, official_module.APPLICATION_RESPONSE_SET)
+    assert mine == theirs and theirs.get("F-LIB002") == "fatal"

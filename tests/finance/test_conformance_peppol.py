@@ -121,3 +121,49 @@ def test_uncastable_value_is_an_evaluation_error_like_the_official_route() -> No
     xml = re.sub(rb"(<cbc:PayableAmount currencyID=\"DKK\">)[0-9.]+", rb"\g<1>abc", base)
     mine = ours(xml, SETS)
     assert mine.get("RULES-EVALUATION-ERROR") == "fatal"
+
+
+# --- Dynamic errors as the official route (Saxon, XSLT 3.0) meets them --------------------
+
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+
+
+def _edited(relative: str, edit) -> bytes:
+    import copy
+
+    from lxml import etree
+
+    root = etree.fromstring((EINVOICE_DATA / relative).read_bytes())
+    edit(root, copy.deepcopy)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_error_in_a_rule_context_means_no_match_not_an_aborted_rule_set(official_verdict) -> None:
+    """Two seller parties: the CEN rules stop with a type error (XPTY0004) on both routes,
+    but an error while matching a rule's context only means that rule does not match
+    (XSLT 3.0 §5.5.4), so the PEPPOL and DK rules still give their verdict."""
+
+    def two_sellers(root, deepcopy) -> None:
+        party = root.find(f"{{{CAC}}}AccountingSupplierParty/{{{CAC}}}Party")
+        party.addprevious(deepcopy(party))
+
+    xml = _edited("en16931/ubl/examples/ubl-tc434-example5.xml", two_sellers)
+    mine, theirs = ours(xml, SETS), official_verdict(xml, official.PEPPOL_BILLING)
+    assert mine == theirs, diff(mine, theirs)
+    assert theirs["RULES-EVALUATION-ERROR"] == "fatal" and "PEPPOL-EN16931-R004" in theirs
+
+
+def test_or_settled_by_its_other_operand_raises_no_error(official_verdict) -> None:
+    """NL-R-007 is ``(… xs:decimal(cbc:PayableAmount) <= 0.0) or … or (//cac:PaymentMeans)``:
+    with a payable amount that is not a number but payment means present, the official
+    route (Saxon evaluates the cheaper operand first) has no error in the PEPPOL rules and
+    NL-R-007 passes; the CEN rules do stop on the amount (FORG0001), on both routes."""
+
+    def not_a_number(root, _deepcopy) -> None:
+        root.find(f"{{{CAC}}}LegalMonetaryTotal/{{{CBC}}}PayableAmount").text = "VAT"
+
+    xml = _edited("en16931/ubl/examples/ubl-tc434-example9.xml", not_a_number)
+    mine, theirs = ours(xml, SETS), official_verdict(xml, official.PEPPOL_BILLING)
+    assert mine == theirs, diff(mine, theirs)
+    assert "NL-R-007" not in theirs and "PEPPOL-EN16931-R004" in theirs

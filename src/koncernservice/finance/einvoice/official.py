@@ -263,18 +263,17 @@ def failed_rule_ids(findings: Iterable[OfficialFinding]) -> set[str]:
 UBL_INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDITNOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 UBL_APPLICATIONRESPONSE_NS = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2"
-_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 
 
 def stylesheets_for(root: Any) -> tuple[str, ...]:
     """The official stylesheets that apply to a parsed document (an lxml root element)."""
+    from .parse import detect_format  # OIOUBL or Peppol: the same decision as our route
+
     tag = etree.QName(root)
-    custom = root.findtext(f"{{{_CBC}}}CustomizationID") or ""
+    oioubl = detect_format(root) == "oioubl"
     if tag.namespace == UBL_APPLICATIONRESPONSE_NS:
-        if "peppol" in custom.lower() or "poacc" in custom.lower():
-            return INVOICE_RESPONSE_SET
-        return APPLICATION_RESPONSE_SET
-    if custom.strip().startswith("OIOUBL"):
+        return APPLICATION_RESPONSE_SET if oioubl else INVOICE_RESPONSE_SET
+    if oioubl:
         if tag.namespace == UBL_INVOICE_NS:
             return OIOUBL_INVOICE_SET
         if tag.namespace == UBL_CREDITNOTE_NS:

@@ -262,7 +262,13 @@ def parse_document(
 
 def detect_format(root: Any) -> Format | None:
     """'oioubl' for OIOUBL 2.x, 'peppol' for other UBL 2 documents (Peppol BIS 3 and plain
-    EN 16931 UBL), ``None`` for anything that is not UBL 2."""
+    EN 16931 UBL), ``None`` for anything that is not UBL 2.
+
+    The CustomizationID decides; when it names neither OIOUBL nor Peppol/EN 16931 (missing
+    or wrong), an OIOUBL ProfileID (``Procurement-…``, ``urn:www.nesubl.eu…``) or, without a
+    CustomizationID, UBL version 2.0 means OIOUBL: such a document gets the OIOUBL rules and
+    their message about the CustomizationID (F-LIB002), not Peppol's. The official route
+    picks its stylesheets by the same decision (``official.stylesheets_for``)."""
     if not isinstance(getattr(root, "tag", None), str):
         return None
     tag = root.tag
@@ -272,15 +278,17 @@ def detect_format(root: Any) -> Format | None:
     cust = cust.strip()
     if cust.upper().startswith("OIOUBL") or cust.startswith("urn:oioubl"):
         return "oioubl"
-    if not cust:
-        profile = (root.findtext(f"{{{CBC}}}ProfileID") or "").strip()
-        version = (root.findtext(f"{{{CBC}}}UBLVersionID") or "").strip()
-        if (
-            profile.startswith("urn:www.nesubl.eu")
-            or profile.startswith("Procurement-")
-            or (version == "2.0")
-        ):
-            return "oioubl"
+    lowered = cust.lower()
+    if "peppol" in lowered or "poacc" in lowered or lowered.startswith("urn:cen.eu"):
+        return "peppol"
+    profile = (root.findtext(f"{{{CBC}}}ProfileID") or "").strip()
+    version = (root.findtext(f"{{{CBC}}}UBLVersionID") or "").strip()
+    if (
+        profile.startswith("urn:www.nesubl.eu")
+        or profile.startswith("Procurement-")
+        or (not cust and version == "2.0")
+    ):
+        return "oioubl"
     return "peppol"
 
 

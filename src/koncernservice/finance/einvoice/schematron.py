@@ -527,18 +527,7 @@ class RuleData:
                 for pi, cands in plan if plan is not None else self._plan(n):
                     # fire the first (highest-priority) rule of the pattern that matches
                     for tpl, preds in cands:
-                        if preds is None:
-                            self._fire(tpl, n, E, out, pi)
-                            break
-                        try:
-                            if len(preds) == 1:
-                                matched = preds[0](n, E)
-                            else:
-                                matched = any(p(n, E) for p in preds)
-                        except XPathDynamicError as exc:
-                            out.append((pi, RawFinding("KS-XPATH", "fatal", n, str(exc), str(exc))))
-                            break
-                        if matched:
+                        if preds is None or _matches(preds, n, E):
                             self._fire(tpl, n, E, out, pi)
                             break
         if len(patterns) > 1:
@@ -596,6 +585,21 @@ class RuleData:
         finally:
             if tpl.variables:
                 E.vars = saved
+
+
+def _matches(preds: list[Matcher], n: Node, E: Env) -> bool:
+    """Whether one of a rule context's alternatives (with predicates) matches ``n``. A
+    dynamic error in an alternative means it does not match, as XSLT 3.0 (§5.5.4) and so
+    the official route (Saxon) treat errors in match patterns: the transformation goes on,
+    and a rule of lower priority may match instead (e.g. ``cbc:X[normalize-space(cbc:Y)
+    = 'a']`` on an element with two ``cbc:Y``)."""
+    for p in preds:
+        try:
+            if p(n, E):
+                return True
+        except XPathDynamicError:
+            continue
+    return False
 
 
 def _leaf_result(a: Assertion, n: Node, E: Env, leaf_key: tuple[Any, ...]) -> bool:

@@ -1168,12 +1168,8 @@ class Compiler:
         k = e[0]
         if k == "paren":
             return self.compb(e[1])
-        if k == "and":
-            a, b = self.compb(e[1]), self.compb(e[2])
-            return lambda c, E: a(c, E) and b(c, E)
-        if k == "or":
-            a, b = self.compb(e[1]), self.compb(e[2])
-            return lambda c, E: a(c, E) or b(c, E)
+        if k == "and" or k == "or":
+            return _logical(k == "or", self.compb(e[1]), self.compb(e[2]))
         if k == "call" and e[1] in ("not", "exists", "empty", "boolean") and len(e[2]) == 1:
             arg = e[2][0]
             if e[1] == "not":
@@ -1755,6 +1751,38 @@ class Compiler:
             f0, f1 = argf
             return lambda c, E: impl(E, f0(c, E), f1(c, E))
         return lambda c, E: impl(E, *[f(c, E) for f in argf])
+
+
+def _logical(is_or: bool, a: BoolFn, b: BoolFn) -> BoolFn:
+    """``a or b`` / ``a and b``, left to right with short-circuit. XPath 2.0 leaves the order
+    of the operands to the processor (§3.6), and Saxon evaluates the cheaper one first: when
+    the left one raises a dynamic error and the right one alone settles the result (true
+    for ``or``, false for ``and``), there is no error, as on the official route (e.g.
+    PEPPOL's NL-R-007, ``(... xs:decimal(cbc:PayableAmount) <= 0.0) or (//cac:PaymentMeans)``
+    with a payable amount that is not a number, and payment means present)."""
+    if is_or:
+
+        def or_(c: Any, E: Env) -> bool:
+            try:
+                left = a(c, E)
+            except XPathDynamicError:
+                if b(c, E):
+                    return True
+                raise
+            return left or b(c, E)
+
+        return or_
+
+    def and_(c: Any, E: Env) -> bool:
+        try:
+            left = a(c, E)
+        except XPathDynamicError:
+            if not b(c, E):
+                return False
+            raise
+        return left and b(c, E)
+
+    return and_
 
 
 def _node_matcher(test: Any) -> Callable[[Any], bool]:
