@@ -128,10 +128,12 @@ else:
     # dj_database_url always sets CONN_MAX_AGE (0: a new connection per request), so set it.
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if os.environ.get("KS_DB_SERVER_SIDE_BINDING", "1") == "1":
+    if os.environ.get("KS_DB_SERVER_SIDE_BINDING", "0") == "1":
         # Parameters bound on the server and statements prepared after a few uses on the
-        # connection (psycopg 3): PostgreSQL parses and plans a repeated query once. Measured
-        # on a portal case creation: 3.3 → 2.1 ms of PostgreSQL CPU (docs/portal-peer.md).
+        # connection (psycopg 3). Off by default: it saves PostgreSQL CPU on repeated simple
+        # statements (a portal case creation 3.3 → 3.0 ms), but the generic plans of prepared
+        # statements made the portal's read mix cost 5× the PostgreSQL CPU (load test: 6 →
+        # 29 ms a request; docs/portal-peer.md, run 13).
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["OPTIONS"].update(
             {"server_side_binding": True, "prepare_threshold": 5}
