@@ -122,3 +122,48 @@ def test_review_reminders_once_per_review_date(portal) -> None:
     assert AuditEntry.objects.filter(event="portal.article_review_reminder").count() == 2
     assert soon.pk
     assert run("review-reminders", "--days", "999")[0] == 2
+
+
+def test_text_diff_lists_kept_removed_and_added_lines() -> None:
+    from koncernservice.portal.rules import DiffLine, text_diff
+
+    old = "Feriepenge\nUdbetales i maj.\nSpørg din leder."
+    new = "Feriepenge\nUdbetales i august.\nSpørg din leder.\nSe også ferieloven."
+    assert text_diff(old, new) == [
+        DiffLine("same", "Feriepenge"),
+        DiffLine("removed", "Udbetales i maj."),
+        DiffLine("added", "Udbetales i august."),
+        DiffLine("same", "Spørg din leder."),
+        DiffLine("added", "Se også ferieloven."),
+    ]
+    assert text_diff("", "Ny") == [DiffLine("added", "Ny")]
+    assert text_diff("Samme", "Samme") == [DiffLine("same", "Samme")]
+
+
+def test_what_a_version_changed_for_catalogue_managers_only(portal) -> None:
+    article = services.article_save(
+        actor=portal.world.admin, slug="feriepenge", title="Feriepenge", body="Linje 1\nmaj"
+    )
+    services.article_save(
+        actor=portal.world.admin,
+        slug="feriepenge",
+        title="Feriepenge og ferietillæg",
+        body="Linje 1\naugust",
+    )
+    admin = client_for(portal.world.admin)
+    page = admin.get("/portal/viden/feriepenge/version/2/").content.decode()
+    assert '<del><span class="sr-only">fjernet: </span>maj</del>' in page
+    assert '<ins><span class="sr-only">tilføjet: </span>august</ins>' in page
+    assert "Feriepenge og ferietillæg</ins>" in page  # the title changed too
+    first = admin.get("/portal/viden/feriepenge/version/1/").content.decode()
+    assert '<ins><span class="sr-only">tilføjet: </span>maj</ins>' in first
+    assert admin.get("/portal/viden/feriepenge/version/3/").status_code == 404
+    assert admin.get("/portal/viden/findes-ikke/version/1/").status_code == 404
+    assert (
+        client_for(portal.world.employee)
+        .get(f"/portal/viden/{article.slug}/version/2/")
+        .status_code
+        == 403
+    )
+    edit = admin.get("/portal/viden/feriepenge/rediger/").content.decode()
+    assert "/portal/viden/feriepenge/version/2/" in edit

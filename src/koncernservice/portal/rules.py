@@ -10,6 +10,7 @@ creation and keeps every pause already accrued.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -656,3 +657,23 @@ def webhook_signature(secret: str, body: bytes) -> str:
 def webhook_backoff(attempts: int) -> dt.timedelta:
     """Wait before the next attempt: 1, 2, 4 … minutes, at most 6 hours."""
     return dt.timedelta(minutes=min(360, 2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "same" | "added" | "removed"
+    text: str
+
+
+def text_diff(old: str, new: str) -> list[DiffLine]:
+    """Line by line what changed from ``old`` to ``new`` (an article's versions): lines kept,
+    removed and added, in reading order (removed before added where a line was rewritten)."""
+    a, b = old.splitlines(), new.splitlines()
+    out: list[DiffLine] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out += [DiffLine("same", line) for line in a[i1:i2]]
+            continue
+        out += [DiffLine("removed", line) for line in a[i1:i2]]
+        out += [DiffLine("added", line) for line in b[j1:j2]]
+    return out

@@ -40,6 +40,11 @@ urlpatterns = [
     path("viden/", views.articles, name="articles"),
     path("viden/ny-artikel/", views.article_edit, name="article_new"),
     path("viden/<slug:slug>/rediger/", views.article_edit, name="article_edit"),
+    path(
+        "viden/<slug:slug>/version/<int:version>/",
+        views.article_changes,
+        name="article_changes",
+    ),
     path("viden/<slug:slug>/", views.article_detail, name="article_detail"),
     path("rapporter/", views.reports, name="reports"),
     path("katalog/", views.catalogue_admin, name="catalogue_admin"),

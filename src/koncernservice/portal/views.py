@@ -628,6 +628,36 @@ def article_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
 
 @login_required
+def article_changes(request: HttpRequest, slug: str, version: int) -> HttpResponse:
+    """What a version changed against the one before it (catalogue managers)."""
+    if not access.has_permission_anywhere(request.user, MANAGE_CATALOGUE):
+        raise PermissionDenied
+    from koncernservice.portal.models import Article
+
+    article = Article.objects.filter(slug=slug).first()  # published or not, as the editor
+    if article is None:
+        raise Http404
+    wanted = [version - 1, version]
+    versions = {
+        v.version: v for v in article.versions.filter(version__in=wanted).select_related("author")
+    }
+    if version not in versions:
+        raise Http404
+    current, before = versions[version], versions.get(version - 1)
+    return render(
+        request,
+        "portal/article_changes.html",
+        {
+            "article": article,
+            "current": current,
+            "before": before,
+            "title_changed": before is not None and before.title != current.title,
+            "lines": rules.text_diff(before.body if before else "", current.body),
+        },
+    )
+
+
+@login_required
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = selectors.article_get(slug=slug)
     if request.method == "POST":
