@@ -35,6 +35,11 @@ def test_notifications_carry_plain_text_and_accessible_danish_html(
     # The plain-text part keeps its text, now with the link.
     assert message.body.startswith(f"Sag {case.number}: Vi har modtaget din sag.\nStatus: Ny.")
     assert f"https://ks.kk.dk/portal/sager/{case.number}/" in message.body
+    # Both parts come from templates (portal/mail/notification.txt and .html), same facts:
+    # the plain text is not HTML-escaped, and a resolution says how to reopen.
+    assert "Titel: Forkert tillæg i <marts>\n" in message.body
+    resolved = services.notification_text(case, "resolved")[1]
+    assert "genåbne sagen" in resolved and "Titel: Forkert tillæg i <marts>" in resolved
     html = html_of(message)
     assert '<html lang="da">' in html and "<title>" in html
     assert "Forkert tillæg i &lt;marts&gt;" in html  # escaped, never raw markup

@@ -1084,17 +1084,15 @@ def case_url(case: Case) -> str:
 
 
 def notification_text(case: Case, event: str) -> tuple[str, str]:
-    """Danish subject and body; a confidential case's title never leaves the system."""
-    heading = _notification_heading(event)
-    subject = f"[{case.number}] {heading}"
+    """Danish subject and plain-text body (``portal/mail/notification.txt``); a confidential
+    case's title never leaves the system."""
+    from django.template.loader import render_to_string
+
+    context = _notification_context(case, event)
+    subject = f"[{case.number}] {context['heading']}"
     if not case.confidential:
         subject += f": {case.title}"
-    body = _(
-        "Case %(number)s: %(heading)s.\nState: %(state)s.\nOpen the case in the service portal "
-        "to read more."
-    ) % {"number": case.number, "heading": heading, "state": case.get_state_display()}
-    body += f"\n{case_url(case)}\n"
-    return subject[:200], body
+    return subject[:200], render_to_string("portal/mail/notification.txt", context)
 
 
 def notification_html(case: Case, event: str) -> str:
@@ -1103,7 +1101,12 @@ def notification_html(case: Case, event: str) -> str:
     its service, only the number and state."""
     from django.template.loader import render_to_string
 
-    context = {
+    return render_to_string("portal/mail/notification.html", _notification_context(case, event))
+
+
+def _notification_context(case: Case, event: str) -> dict[str, Any]:
+    """What both parts of a notification may show (the templates are edited without code)."""
+    return {
         "number": case.number,
         "heading": _notification_heading(event),
         "event": event,
@@ -1113,7 +1116,6 @@ def notification_html(case: Case, event: str) -> str:
         "title": "" if case.confidential else case.title,
         "service": "" if case.confidential else case.service.name,
     }
-    return render_to_string("portal/mail/notification.html", context)
 
 
 def notification_messages(case: Case, event: str) -> list[Any]:
