@@ -216,7 +216,7 @@ def test_the_endpoints_oauth_error_is_shown(portal, other, tmp_path) -> None:
     ("reply", "shown"),
     [
         (b'{"token_type": "Bearer", "expires_in": 3599}', "felterne expires_in, token_type"),
-        (b'{"token_type": "mac", "access_token": "abc"}', "felterne access_token, token_type"),
+        (b'{"token_type": "mac", "access_token": "sekret"}', "felterne access_token, token_type"),
         (b"<html>Log ind</html>", "ikke JSON (<html>Log ind</html>)"),
         (b"[]", "ikke et JSON-objekt"),
     ],
@@ -232,7 +232,7 @@ def test_an_answer_without_a_token_is_refused(portal, other, tmp_path, reply, sh
         assert str(error) == (
             f"OAuth-token-endpointet {endpoint.url} svarede uden et Bearer-access_token: {shown}"
         )
-        assert "abc" not in str(error)  # never a token in a message
+        assert "sekret" not in str(error)  # never a token in a message
         assert server.log == [] and state(server) == before
 
 
