@@ -120,7 +120,12 @@ def test_proposal_file_and_reconciliation(ap) -> None:
     assert doc.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=PAIN) == "1225.00"
     fik_tx = doc.xpath("//p:CdtTrfTxInf[p:RmtInf/p:Strd]", namespaces=PAIN)[0]
     assert fik_tx.findtext("p:CdtrAcct/p:Id/p:Othr/p:Id", namespaces=PAIN) == "87654321"
-    assert fik_tx.findtext(".//p:CdtrRefInf/p:Ref", namespaces=PAIN) == fik_id()
+    # Danish CGI appendix: card type and payment id as an SCOR reference, creditor as OCR
+    assert fik_tx.findtext(".//p:CdtrRefInf/p:Ref", namespaces=PAIN) == f"71/{fik_id()}"
+    assert fik_tx.findtext(".//p:CdtrRefInf/p:Tp/p:CdOrPrtry/p:Cd", namespaces=PAIN) == "SCOR"
+    assert fik_tx.findtext("p:CdtrAcct/p:Id/p:Othr/p:SchmeNm/p:Prtry", namespaces=PAIN) == "OCR"
+    assert fik_tx.find("p:RmtInf/p:Ustrd", namespaces=PAIN) is None  # card 71 has no message
+    assert doc.find(".//p:LclInstrm", namespaces=PAIN) is None
     assert doc.xpath("//p:CdtrAcct/p:Id/p:IBAN/text()", namespaces=PAIN) == ["DK5000400440116243"]
     assert doc.xpath("//p:ClrSysMmbId/p:MmbId/text()", namespaces=PAIN) == ["1234"]
     assert set(Payment.objects.values_list("status", flat=True)) == {"sent"}
@@ -173,3 +178,57 @@ def test_only_finance_may_pay(ap) -> None:
         services.payment_proposal(actor=ap.world.manager, until=dt.date(2030, 1, 1))
     assert exc.value.status == 403
     assert PaymentRun.objects.count() == 0
+
+
+def _slip(card: str, payment_id: str, creditor: str) -> iso20022.Transfer:
+    return iso20022.Transfer(
+        end_to_end_id=f"E2E-{card}",
+        amount=Decimal("100.00"),
+        currency="DKK",
+        execution_date=dt.date(2026, 12, 7),
+        method="giro" if card in {"01", "04", "15"} else "fik",
+        creditor_name="Leverandør A/S",
+        card_type=card,
+        payment_id=payment_id,
+        creditor=creditor,
+        remittance="Faktura 4711",
+    )
+
+
+def test_payment_slips_follow_the_danish_cgi_appendix() -> None:
+    """71/75/04 carry only the OCR reference; 73 and 01 (with a message) keep the text."""
+    content = iso20022.build_pain001(
+        message_id="RUN-1",
+        created=dt.datetime(2026, 12, 4, 12, 0),
+        debtor=iso20022.Debtor(name="Københavns Kommune", iban="DK5000400440116243", bic="X"),
+        transfers=[
+            _slip("71", "000000000012347", "87654321"),
+            _slip("73", "", "87654321"),
+            _slip("75", "0000000000012346", "87654321"),
+            _slip("04", "0000000000012346", "1234567"),
+            _slip("01", "", "1234567"),
+        ],
+    )
+    doc = etree.fromstring(content)
+    by_card = {
+        tx.findtext("p:PmtId/p:EndToEndId", namespaces=PAIN)[4:]: tx
+        for tx in doc.iterfind(".//p:CdtTrfTxInf", namespaces=PAIN)
+    }
+    refs = {
+        card: tx.findtext(".//p:CdtrRefInf/p:Ref", namespaces=PAIN) for card, tx in by_card.items()
+    }
+    assert refs == {
+        "71": "71/000000000012347",
+        "73": "73/",
+        "75": "75/0000000000012346",
+        "04": "04/0000000000012346",
+        "01": "01/",
+    }
+    texts = {card: tx.findtext("p:RmtInf/p:Ustrd", namespaces=PAIN) for card, tx in by_card.items()}
+    assert texts == {"71": None, "73": "Faktura 4711", "75": None, "04": None, "01": "Faktura 4711"}
+    assert {
+        tx.findtext("p:CdtrAcct/p:Id/p:Othr/p:Id", namespaces=PAIN) for tx in by_card.values()
+    } == {
+        "87654321",
+        "1234567",
+    }

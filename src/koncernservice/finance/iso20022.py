@@ -7,10 +7,15 @@ information block per payment date and method:
 * ``iban``: ``CdtrAcct/Id/IBAN`` (+ BIC when known), service level SEPA for EUR;
 * ``domestic``: Danish account as ``Othr/Id`` (BBAN) and the reg. no. as clearing member
   (``DKNCC``) of the creditor agent;
-* ``fik`` / ``giro``: the FI card type (71, 73, 75 / 01, 04, 15) as local instrument, the
-  8-digit creditor number as the creditor account (``Othr/Id``, scheme ``OCR``) and the
-  payment id as the structured creditor reference. Banks' guides differ in details here;
-  check the bank's implementation guide before going live.
+* ``fik`` / ``giro`` (payment slips, "indbetalingskort"), as the Danish appendix to the
+  Common Global Implementation (CGI) guidelines describes them: the creditor number (FIK
+  71/73/75: 8 digits) or giro account (01/04/15) as the creditor account (``Othr/Id``,
+  scheme ``Prtry`` ``OCR``), and card type and payment id joined by a slash as the
+  structured creditor reference of type ``SCOR`` (``71/000000000012347``; ``73/`` for the
+  card without a payment id). No local instrument is set for them. Card types 73 and 01
+  carry a message to the creditor, so they keep the unstructured remittance text too; 71,
+  75, 04 and 15 do not (some banks refuse it there). Each bank's guide adds details
+  (e.g. batch booking, the initiating party's scheme): check it before going live.
 
 camt.054/053 are read namespace-agnostically (any version): each transaction's
 ``EndToEndId``, amount, booked status and return information.
@@ -53,6 +58,14 @@ class Transfer:
     iban: str = ""
     bic: str = ""
     remittance: str = ""
+
+
+CARDS_WITH_MESSAGE = frozenset({"01", "73"})  # payment slips with a message to the creditor
+
+
+def slip_reference(card_type: str, payment_id: str) -> str:
+    """The creditor reference of a payment slip: ``71/000000000012347``, ``73/``."""
+    return f"{card_type}/{payment_id}"
 
 
 def _sub(
@@ -98,8 +111,6 @@ def build_pain001(
             _sub(_sub(kind, "SvcLvl"), "Cd", "SEPA")
         else:
             _sub(_sub(kind, "SvcLvl"), "Cd", "NURG")
-        if method in {"fik", "giro"}:
-            _sub(_sub(kind, "LclInstrm"), "Prtry", card)
         _sub(info, "ReqdExctnDt", date.isoformat())
         _sub(_sub(info, "Dbtr"), "Nm", debtor.name[:70])
         account = _sub(info, "DbtrAcct")
@@ -132,12 +143,12 @@ def build_pain001(
                     _sub(other, "Id", t.creditor)
                     _sub(_sub(other, "SchmeNm"), "Prtry", "OCR")
             remittance = _sub(tx, "RmtInf")
-            if method in {"fik", "giro"} and t.payment_id:
-                ref = _sub(_sub(remittance, "Strd"), "CdtrRefInf")
-                _sub(_sub(_sub(ref, "Tp"), "CdOrPrtry"), "Prtry", card)
-                _sub(ref, "Ref", t.payment_id)
-            else:
+            if method not in {"fik", "giro"} or card in CARDS_WITH_MESSAGE:
                 _sub(remittance, "Ustrd", t.remittance[:140] or t.end_to_end_id)
+            if method in {"fik", "giro"}:
+                ref = _sub(_sub(remittance, "Strd"), "CdtrRefInf")
+                _sub(_sub(_sub(ref, "Tp"), "CdOrPrtry"), "Cd", "SCOR")
+                _sub(ref, "Ref", slip_reference(card, t.payment_id))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
