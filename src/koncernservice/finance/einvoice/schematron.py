@@ -31,6 +31,7 @@ from .xpath import (
     Node,
     Parser,
     XPathDynamicError,
+    attributes_only,
     build_tree,
     is_constant,
     leaf_pure,
@@ -66,6 +67,10 @@ class Assertion:
     # the test depends only on a leaf context element's name, text and attributes
     # (``xpath.leaf_pure``): its result is memoised per document by those (_leaf_result)
     leaf: bool = False
+    # ... and reads only the context element's attributes (``xpath.attributes_only``): the
+    # memo key leaves out name and text (every amount's ``@currencyID`` check is one
+    # evaluation per document)
+    attrs_only: bool = False
     serial: int = field(default_factory=lambda: next(_SERIALS))
 
 
@@ -148,8 +153,11 @@ class RawFinding:
 
 
 class _Pattern:
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self, name: str, pred_info: dict[int, tuple[Matcher, Matcher | None]] | None = None
+    ) -> None:
         self.name = name
+        self.pred_info = pred_info if pred_info is not None else {}
         self.templates: list[Template] = []
         self.by_tag: dict[str, list[Template]] = {}
         self.wild: list[Template] = []
@@ -179,6 +187,7 @@ class _Pattern:
         if c is None:
             tags = _node_tags(n) if pid < 0 else path_tags(pid)
             c = []
+            info = self.pred_info
             for t in self.candidates(n.tag):  # type: ignore[arg-type]
                 preds: list[Matcher] | None = []
                 for fits, pred in t.branches or []:
@@ -186,6 +195,17 @@ class _Pattern:
                         if pred is None:
                             preds = None
                             break
+                        settled = info.get(id(pred))
+                        if settled is not None:
+                            # a predicate on the element's name (``//*[ends-with(name(),
+                            # 'Amount')]``): the same for every element on this path
+                            name_ok, rest = settled
+                            if not name_ok(n, _NAME_ENV):
+                                continue
+                            if rest is None:
+                                preds = None
+                                break
+                            pred = rest
                         preds.append(pred)  # type: ignore[union-attr]
                 if preds is None or preds:
                     c.append((t, preds))
@@ -226,6 +246,9 @@ class RuleData:
             self.global_exprs[name] = fn
         self.patterns: dict[str, _Pattern] = {}
         self._pred_ids: dict[str, int] = {}
+        # context predicates with conjuncts on the element's name only: (name check, the
+        # rest or None), by id() of the predicate (see _pred, _Pattern.structural)
+        self._pred_info: dict[int, tuple[Matcher, Matcher | None]] = {}
         self._by_pid: dict[int, list[tuple[int, list[tuple[Template, list[Matcher] | None]]]]] = {}
         self.rules: dict[str, tuple[str, str, str]] = {}  # id -> (flag, context, message)
         for order, (mode, prio, match, variables, asserts) in enumerate(data["TEMPLATES"]):
@@ -235,9 +258,11 @@ class RuleData:
             branches = self._branches(Parser(match, self.namespaces).parse(), matcher)
             compiled = []
             keys: set[str] = set()
-            # a template variable may shadow a global constant of the same name
+            # Within one run (one document) a global variable has one value, so a test that
+            # reads globals besides the context leaf can be memoised per document like one
+            # that reads constants; a template variable may shadow a global of the same name.
             local_names = {name for name, _select in variables}
-            consts = {k for k in self.compiler.constants if k not in local_names}
+            consts = {k for k in self.global_exprs if k not in local_names}
             for kind, rid, flag, test, message in asserts:
                 ast = self.compiler.parse(test)
                 cond = static_condition(ast)
@@ -255,7 +280,8 @@ class RuleData:
                         self.compiler.compb(ast),
                         alts,
                         static_value,
-                        leaf_pure(ast, consts),
+                        leaf := leaf_pure(ast, consts),
+                        leaf and attributes_only(ast),
                     )
                 )
                 self.rules.setdefault(rid, (flag, match, message))
@@ -271,7 +297,7 @@ class RuleData:
                 frozenset(keys),
                 branches,
             )
-            self.patterns.setdefault(mode, _Pattern(mode)).templates.append(tpl)
+            self.patterns.setdefault(mode, _Pattern(mode, self._pred_info)).templates.append(tpl)
         for p in self.patterns.values():
             p.finish()
 
@@ -404,23 +430,31 @@ class RuleData:
         if pid is None:
             pid = self._pred_ids[key] = len(self._pred_ids)
 
-        def memo(n: Node, E: Env) -> bool:
-            if name_fns:
-                ok = name_cache.get(n.tag)
-                if ok is None:
-                    ok = all(f(n, E) for f in name_fns)
-                    if len(name_cache) < _CACHE_LIMIT:
-                        name_cache[n.tag] = ok
-                if not ok:
-                    return False
-            if fn is None:
-                return True
+        def name_ok(n: Node, E: Env) -> bool:
+            ok = name_cache.get(n.tag)
+            if ok is None:
+                ok = all(f(n, E) for f in name_fns)
+                if len(name_cache) < _CACHE_LIMIT:
+                    name_cache[n.tag] = ok
+            return ok
+
+        def rest_memo(n: Node, E: Env) -> bool:
             k = (pid, n.pos)
             v = E.memo.get(k)
             if v is None:
                 v = E.memo[k] = fn(n, E)
-            return v
+            return v  # type: ignore[no-any-return]
 
+        def memo(n: Node, E: Env) -> bool:
+            if name_fns and not name_ok(n, E):
+                return False
+            if fn is None:
+                return True
+            return rest_memo(n, E)
+
+        if name_fns:
+            # settled per path of names in _Pattern.structural: the element's name is fixed
+            self._pred_info[id(memo)] = (name_ok, rest_memo if fn is not None else None)
         return memo
 
     def _step(self, st: Any) -> tuple[str, str | None, list[Callable[[Node, Env], bool]]]:
@@ -567,14 +601,16 @@ class RuleData:
                 for a in tpl.asserts:
                     out.append((pi, RawFinding(a.id, a.flag, n, a.message, str(exc))))
                 return
-        leaf_key = None
+        leaf_key = attr_key = None
         if not n.children and n.texts is None:
-            leaf_key = (n.tag, n.text, tuple(n.attrs.items()) if n.attrs else ())
+            attrs = tuple(n.attrs.items()) if n.attrs else ()
+            attr_key = ("@", attrs)  # an attributes-only test reads neither name nor text
+            leaf_key = (n.tag, n.text, attrs)
         try:
             for a in live:
                 try:
                     if a.leaf and leaf_key is not None:
-                        ok = _leaf_result(a, n, E, leaf_key)
+                        ok = _leaf_result(a, n, E, attr_key if a.attrs_only else leaf_key)  # type: ignore[arg-type]
                     else:
                         ok = a.fn(n, E)
                 except XPathDynamicError as exc:
@@ -585,6 +621,10 @@ class RuleData:
         finally:
             if tpl.variables:
                 E.vars = saved
+
+
+# the environment for name-only predicate conjuncts (they read nothing but the element)
+_NAME_ENV = Env(None, {})  # type: ignore[arg-type]
 
 
 def _matches(preds: list[Matcher], n: Node, E: Env) -> bool:

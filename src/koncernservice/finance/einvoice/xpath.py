@@ -1168,6 +1168,12 @@ class Compiler:
         k = e[0]
         if k == "paren":
             return self.compb(e[1])
+        if k == "axis" and e[1] == "child" and e[2][0] in ("name", "any") and len(e) == 3:
+            # cbc:X or * as a boolean (exists(cbc:X), not(*), [cbc:X]): any such child?
+            if e[2][0] == "any":
+                return lambda c, E: type(c) is Node and bool(c.children)
+            tag = e[2][1]
+            return lambda c, E: type(c) is Node and tag in c.kids
         if k == "and" or k == "or":
             return _logical(k == "or", self.compb(e[1]), self.compb(e[2]))
         if k == "call" and e[1] in ("not", "exists", "empty", "boolean") and len(e[2]) == 1:
@@ -1177,6 +1183,11 @@ class Compiler:
                 return lambda c, E: not inner(c, E)
             if e[1] == "boolean":
                 return self.compb(arg)
+            if arg[0] == "axis" and arg[1] == "child" and len(arg) == 3:
+                has = self.compb(arg)
+                if e[1] == "exists":
+                    return has
+                return lambda c, E: not has(c, E)
             f = self.comp(arg)
             if e[1] == "exists":
                 return lambda c, E: bool(f(c, E))
@@ -1604,8 +1615,13 @@ class Compiler:
             def fol(c: Any, E: Env) -> list[Any]:
                 if type(c) is not Node:
                     return EMPTY
-                allnodes: list[Node] = []
-                _descendants(E.doc.node, allnodes)
+                allnodes: list[Node]
+                if kind == "name":
+                    # the elements of that name, in document order (the index by name)
+                    allnodes = E.doc.by_tag.get(test[1], EMPTY)
+                else:
+                    allnodes = []
+                    _descendants(E.doc.node, allnodes)
                 if following:
                     mine: list[Node] = []
                     _descendants(c, mine)
@@ -1638,6 +1654,11 @@ class Compiler:
                 if is_axis and st[1] == "attribute" and st[2][0] == "name" and not preds:
                     aname = st[2][1][2:] if st[2][1].startswith("{}") else st[2][1]
                     plan.append(("descattr", aname))
+                    continue
+                union_tags = _child_name_union(st)
+                if union_tags is not None:
+                    # //(cac:InvoiceLine|cac:CreditNoteLine): descendants by those names
+                    plan.append(("step", (_descendants_named(union_tags), True)))
                     continue
                 plan.append(("step", (self._axis("descendant-or-self", ("node",)), True)))
             if is_axis and st[1] == "child" and st[2][0] == "name" and not preds:
@@ -1751,6 +1772,40 @@ class Compiler:
             f0, f1 = argf
             return lambda c, E: impl(E, f0(c, E), f1(c, E))
         return lambda c, E: impl(E, *[f(c, E) for f in argf])
+
+
+def _child_name_union(e: Any) -> list[str] | None:
+    """The names of ``(a:X | a:Y | ...)``, a union of child steps by name without
+    predicates, or None."""
+    k = e[0]
+    if k == "paren":
+        return _child_name_union(e[1])
+    if k == "union":
+        a, b = _child_name_union(e[1]), _child_name_union(e[2])
+        return None if a is None or b is None else a + b
+    if k == "axis" and e[1] == "child" and e[2][0] == "name" and not (len(e) > 3 and e[3]):
+        return [e[2][1]]
+    return None
+
+
+def _descendants_named(tags: list[str]) -> Fn:
+    """``descendant-or-self::node()/(X | Y)`` from one item: the descendant elements named
+    X or Y in document order (from the document node: the index of elements by name)."""
+    names = frozenset(tags)
+
+    def desc_named(c: Any, E: Env) -> list[Any]:
+        if type(c) is not Node:
+            return EMPTY
+        if c is E.doc.node:
+            found: list[Any] = []
+            for t in names:
+                found.extend(E.doc.by_tag.get(t, EMPTY))
+            return _sort_nodes(found)
+        under: list[Node] = []
+        _descendants(c, under)
+        return [x for x in under if x.tag in names]
+
+    return desc_named
 
 
 def _logical(is_or: bool, a: BoolFn, b: BoolFn) -> BoolFn:
@@ -2514,6 +2569,23 @@ def leaf_pure(e: Any, constants: Any, bound: frozenset[str] = frozenset()) -> bo
             bound = bound | {var}
         return leaf_pure(body, constants, bound)
     return False
+
+
+def attributes_only(e: Any) -> bool:
+    """True when a ``leaf_pure`` test reads nothing of its context element but attributes:
+    no ``.``, no child or self step, no function of the context item (``normalize-space()``,
+    ``string()``, ...). Conservative: anything else makes it False."""
+    for x in _walk(e):
+        if not x:
+            continue
+        k = x[0]
+        if k == "ctx" or k == "path":
+            return False
+        if k == "axis" and (x[1] != "attribute" or (len(x) > 3 and x[3])):
+            return False
+        if k == "call" and len(x) > 2 and not x[2] and x[1] not in ("true", "false"):
+            return False
+    return True
 
 
 def _mentions_var(e: Any, var: str) -> bool:
