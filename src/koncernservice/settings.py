@@ -290,9 +290,12 @@ KS_MAIL_IMAP_AUTH = os.environ.get("KS_MAIL_IMAP_AUTH", "password")
 KS_MAIL_IMAP_OAUTH_TOKEN_URL = os.environ.get("KS_MAIL_IMAP_OAUTH_TOKEN_URL", "")
 KS_MAIL_IMAP_OAUTH_CLIENT_ID = os.environ.get("KS_MAIL_IMAP_OAUTH_CLIENT_ID", "")
 KS_MAIL_IMAP_OAUTH_CLIENT_SECRET = os.environ.get("KS_MAIL_IMAP_OAUTH_CLIENT_SECRET", "")
-KS_MAIL_IMAP_OAUTH_SCOPE = os.environ.get(
-    "KS_MAIL_IMAP_OAUTH_SCOPE", "https://outlook.office365.com/.default"
-)
+# empty: https://outlook.office365.com/.default, or https://mail.google.com/ with jwt_bearer
+KS_MAIL_IMAP_OAUTH_SCOPE = os.environ.get("KS_MAIL_IMAP_OAUTH_SCOPE", "")
+# client_credentials (Entra ID) | jwt_bearer (a service account's JSON key signs an assertion
+# for the mailbox user: Google Workspace with domain-wide delegation; RFC 7523)
+KS_MAIL_IMAP_OAUTH_GRANT = os.environ.get("KS_MAIL_IMAP_OAUTH_GRANT", "client_credentials")
+KS_MAIL_IMAP_OAUTH_KEY_FILE = os.environ.get("KS_MAIL_IMAP_OAUTH_KEY_FILE", "")
 KS_MAIL_MAX_BYTES = int(os.environ.get("KS_MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
 
 # --- Platform -------------------------------------------------------------------------------

@@ -106,6 +106,14 @@ def portal(world: World) -> Portal:
 
 
 @pytest.fixture
+def other(portal: Portal) -> Service:
+    """The catch-all service of new cases from e-mail (no required form fields)."""
+    return Service.objects.create(
+        area=portal.salary.area, code="andet", name="Andet", default_queue=portal.general
+    )
+
+
+@pytest.fixture
 def live_portal(live_world: World) -> Portal:
     return build_portal(live_world)
 

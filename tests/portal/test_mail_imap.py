@@ -13,20 +13,12 @@ from django.core.management import call_command
 
 from koncernservice.core.errors import DomainError
 from koncernservice.portal import mailbox, services
-from koncernservice.portal.models import Case, CaseEntry, InboundMail, Service
+from koncernservice.portal.models import Case, CaseEntry, InboundMail
 
 from .imap_server import FakeImapServer
 from .test_views import make_case
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def other(portal) -> Service:
-    """The catch-all service of new cases from e-mail (no required form fields)."""
-    return Service.objects.create(
-        area=portal.salary.area, code="andet", name="Andet", default_queue=portal.general
-    )
 
 
 def eml(sender: str, subject: str, body: str, message_id: str, **headers: str) -> bytes:

@@ -27,14 +27,6 @@ pytestmark = pytest.mark.django_db
 MAILBOX = "serviceportal@kk.dk"
 
 
-@pytest.fixture
-def other(portal) -> Service:
-    """The catch-all service of new cases from e-mail (no required form fields)."""
-    return Service.objects.create(
-        area=portal.salary.area, code="andet", name="Andet", default_queue=portal.general
-    )
-
-
 def xoauth2(
     server: FakeImapServer, endpoint: FakeTokenEndpoint, **changes: object
 ) -> mailbox.ImapConfig:

@@ -130,3 +130,72 @@ class FakeTokenEndpoint(InThreadServer):
             "error_codes": [int(description[6 : description.index(":")])],
         }
         return status, "application/json; charset=utf-8", json.dumps(body).encode()
+
+
+GOOGLE_SCOPE = "https://mail.google.com/"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+class FakeGoogleTokenEndpoint(FakeTokenEndpoint):
+    """A fake of Google's ``https://oauth2.googleapis.com/token`` for the JWT bearer grant
+    (RFC 7523) of a service account with domain-wide delegation. It holds the service
+    account's public key, verifies the assertion's RS256 signature and claims as Google does,
+    and refuses with Google's ``error``/``error_description`` answers."""
+
+    def __init__(self, *, public_key: Any, client_email: str, delegated: set[str]) -> None:
+        super().__init__(scope=GOOGLE_SCOPE)
+        self.public_key, self.client_email, self.delegated = public_key, client_email, delegated
+        self.assertions: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (header, claims)
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}/{self.tenant}/token"
+
+    def answer(self, path: str, headers: Any, body: str) -> tuple[int, str, bytes]:
+        import jwt
+
+        form = {k: v[0] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
+        with self.lock:
+            self.requests.append(form)
+        if self.reply is not None:
+            return self.reply
+        if path != f"/{self.tenant}/token" or form.get("grant_type") != JWT_BEARER:
+            return self.google(400, "unsupported_grant_type", "Invalid grant_type: ")
+        try:
+            header = jwt.get_unverified_header(form.get("assertion", ""))
+            claims = jwt.decode(
+                form["assertion"],
+                self.public_key,
+                algorithms=["RS256"],
+                audience=self.url,
+                options={"require": ["iss", "sub", "aud", "iat", "exp", "scope"]},
+            )
+        except jwt.InvalidSignatureError:
+            return self.google(400, "invalid_grant", "Invalid JWT Signature.")
+        except (jwt.InvalidTokenError, KeyError):
+            return self.google(400, "invalid_grant", "Invalid JWT: malformed or wrong audience.")
+        with self.lock:
+            self.assertions.append((header, claims))
+        if claims["exp"] - claims["iat"] > 3600:
+            return self.google(
+                400, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes)"
+            )
+        if claims["iss"] != self.client_email:
+            return self.google(400, "invalid_grant", "Invalid JWT Signature.")
+        if claims["sub"] not in self.delegated or claims["scope"] != GOOGLE_SCOPE:
+            return self.google(
+                401,
+                "unauthorized_client",
+                "Client is unauthorized to retrieve access tokens using this method, or client "
+                "not authorized for any of the scopes requested.",
+            )
+        token = "ya29.c." + secrets.token_urlsafe(24)
+        with self.lock:
+            self.issued[token] = time.monotonic() + self.expires_in
+        answer = {"access_token": token, "expires_in": self.expires_in, "token_type": "Bearer"}
+        return 200, "application/json; charset=UTF-8", json.dumps(answer).encode()
+
+    @staticmethod
+    def google(status: int, error: str, description: str) -> tuple[int, str, bytes]:
+        body = {"error": error, "error_description": description}
+        return status, "application/json; charset=utf-8", json.dumps(body).encode()

@@ -7,9 +7,11 @@ References or the case number in the subject), an unknown thread becomes a new c
 Only the standard library's :mod:`imaplib` is used, over TLS (``IMAP4_SSL``, or ``STARTTLS``
 on the plain port; unencrypted only to a server on this machine). The login is the user name
 and password, or - for Microsoft 365 / Exchange Online and Google, which refuse passwords -
-SASL ``XOAUTH2`` with an OAuth 2.0 access token from the client-credentials flow (fetched
-with :mod:`urllib` before the IMAP connection is opened, and kept in the process until shortly
-before it expires; see :func:`oauth_token`). After a message is handled
+SASL ``XOAUTH2`` with an OAuth 2.0 access token: from the client-credentials grant
+(Microsoft Entra ID) or from a JWT assertion signed with a service account's key (RFC 7523;
+Google Workspace with domain-wide delegation). The token is fetched with :mod:`urllib`
+before the IMAP connection is opened and kept in the process until shortly before it
+expires; see :func:`oauth_token`. After a message is handled
 it is moved to the *done* folder, or - when no folders are configured - marked ``\\Seen`` in
 place. A message that cannot be used (unknown sender, unreadable, too large, refused) is moved
 to the *failed* folder (or marked ``\\Seen \\Flagged``) with the reason in the log: nothing is
@@ -29,6 +31,7 @@ import http.client
 import imaplib
 import json
 import logging
+import os
 import re
 import ssl
 import threading
@@ -39,6 +42,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
@@ -53,7 +59,11 @@ log = logging.getLogger(__name__)
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 SECURITY = ("ssl", "starttls", "plain")
 AUTH = ("password", "xoauth2")
+GRANTS = ("client_credentials", "jwt_bearer")
 EXCHANGE_ONLINE_SCOPE = "https://outlook.office365.com/.default"
+GOOGLE_MAIL_SCOPE = "https://mail.google.com/"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+JWT_LIFETIME = 3600  # seconds: the longest assertion Google accepts
 
 
 class MailboxError(DomainError):
@@ -84,6 +94,10 @@ class ImapConfig:
     oauth_client_id: str = ""
     oauth_client_secret: str = ""
     oauth_scope: str = EXCHANGE_ONLINE_SCOPE
+    # client_credentials (Entra ID) | jwt_bearer (a service account's JSON key signs the
+    # assertion; the mailbox user is its subject: Google Workspace domain-wide delegation)
+    oauth_grant: str = "client_credentials"
+    oauth_key_file: str = ""
 
     @classmethod
     def from_settings(cls) -> ImapConfig:
@@ -102,7 +116,14 @@ class ImapConfig:
             oauth_token_url=settings.KS_MAIL_IMAP_OAUTH_TOKEN_URL,
             oauth_client_id=settings.KS_MAIL_IMAP_OAUTH_CLIENT_ID,
             oauth_client_secret=settings.KS_MAIL_IMAP_OAUTH_CLIENT_SECRET,
-            oauth_scope=settings.KS_MAIL_IMAP_OAUTH_SCOPE,
+            oauth_scope=settings.KS_MAIL_IMAP_OAUTH_SCOPE
+            or (
+                GOOGLE_MAIL_SCOPE
+                if settings.KS_MAIL_IMAP_OAUTH_GRANT == "jwt_bearer"
+                else EXCHANGE_ONLINE_SCOPE
+            ),
+            oauth_grant=settings.KS_MAIL_IMAP_OAUTH_GRANT,
+            oauth_key_file=settings.KS_MAIL_IMAP_OAUTH_KEY_FILE,
         )
 
     def check(self) -> None:
@@ -126,13 +147,24 @@ class ImapConfig:
             self._check_oauth()
 
     def _check_oauth(self) -> None:
+        if self.oauth_grant not in GRANTS:
+            raise _mailbox_error(
+                _("KS_MAIL_IMAP_OAUTH_GRANT must be client_credentials or jwt_bearer."), "config"
+            )
+        needed = (
+            [("KS_MAIL_IMAP_OAUTH_KEY_FILE", self.oauth_key_file)]
+            if self.oauth_grant == "jwt_bearer"
+            else [
+                ("KS_MAIL_IMAP_OAUTH_TOKEN_URL", self.oauth_token_url),
+                ("KS_MAIL_IMAP_OAUTH_CLIENT_ID", self.oauth_client_id),
+                ("KS_MAIL_IMAP_OAUTH_CLIENT_SECRET", self.oauth_client_secret),
+            ]
+        )
         missing = [
             name
             for name, value in (
                 ("KS_MAIL_IMAP_USER", self.user),
-                ("KS_MAIL_IMAP_OAUTH_TOKEN_URL", self.oauth_token_url),
-                ("KS_MAIL_IMAP_OAUTH_CLIENT_ID", self.oauth_client_id),
-                ("KS_MAIL_IMAP_OAUTH_CLIENT_SECRET", self.oauth_client_secret),
+                *needed,
                 ("KS_MAIL_IMAP_OAUTH_SCOPE", self.oauth_scope),
             )
             if not value.strip()
@@ -147,7 +179,8 @@ class ImapConfig:
                 % {"settings": ", ".join(missing)},
                 "config",
             )
-        url = urllib.parse.urlsplit(self.oauth_token_url)
+        token_url = self.token_url()  # with jwt_bearer: reads and checks the key file
+        url = urllib.parse.urlsplit(token_url)
         local = url.scheme == "http" and url.hostname in LOOPBACK
         if not local and (url.scheme != "https" or not url.hostname):
             raise _mailbox_error(
@@ -155,9 +188,14 @@ class ImapConfig:
                     "KS_MAIL_IMAP_OAUTH_TOKEN_URL must be an https:// address (http:// only "
                     "to this machine): %(url)s"
                 )
-                % {"url": self.oauth_token_url},
+                % {"url": token_url},
                 "config",
             )
+
+    def token_url(self) -> str:
+        if self.oauth_token_url or self.oauth_grant != "jwt_bearer":
+            return self.oauth_token_url
+        return service_account(self.oauth_key_file).token_uri
 
     @property
     def moves(self) -> bool:
@@ -228,8 +266,102 @@ _tokens_lock = threading.Lock()
 
 
 def _token_key(config: ImapConfig) -> tuple[str, ...]:
+    if config.oauth_grant == "jwt_bearer":  # a token per service account key and mailbox
+        account = service_account(config.oauth_key_file)
+        secret = hashlib.sha256(account.private_key.encode()).hexdigest()
+        return (config.token_url(), account.client_email, config.oauth_scope, secret, config.user)
     secret = hashlib.sha256(config.oauth_client_secret.encode()).hexdigest()
     return (config.oauth_token_url, config.oauth_client_id, config.oauth_scope, secret)
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    """The fields of a Google service account's JSON key that the JWT grant needs."""
+
+    client_email: str
+    private_key: str  # PEM
+    key_id: str
+    token_uri: str
+
+
+_accounts: dict[tuple[str, float], ServiceAccount] = {}
+
+
+def service_account(path: str) -> ServiceAccount:
+    """Read and check the key file (cached per file and modification time)."""
+    try:
+        stamp = os.stat(path).st_mtime
+        known = _accounts.get((path, stamp))
+        if known is not None:
+            return known
+        with open(path, "rb") as handle:
+            raw = handle.read(TOKEN_MAX_ANSWER + 1)
+    except OSError as exc:
+        raise _key_file_error(path, exc.strerror or type(exc).__name__) from exc
+    try:
+        data = json.loads(raw[:TOKEN_MAX_ANSWER].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise _key_file_error(path, _("not a JSON key file")) from None
+    if not isinstance(data, dict):
+        raise _key_file_error(path, _("not a JSON key file"))
+    missing = [
+        name
+        for name in ("client_email", "private_key", "token_uri")
+        if not isinstance(data.get(name), str) or not data[name].strip()
+    ]
+    if missing:
+        raise _key_file_error(path, _("missing %(fields)s") % {"fields": ", ".join(missing)})
+    try:
+        load_pem_private_key(data["private_key"].encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise _key_file_error(path, _("private_key is not an unencrypted PEM key")) from None
+    account = ServiceAccount(
+        client_email=data["client_email"].strip(),
+        private_key=data["private_key"],
+        key_id=str(data.get("private_key_id") or ""),
+        token_uri=data["token_uri"].strip(),
+    )
+    _accounts[(path, stamp)] = account
+    return account
+
+
+def _key_file_error(path: str, reason: str) -> MailboxError:
+    return _mailbox_error(
+        _(
+            "The service account key file %(path)s (KS_MAIL_IMAP_OAUTH_KEY_FILE) cannot be "
+            "used: %(reason)s."
+        )
+        % {"path": path, "reason": reason},
+        "config",
+    )
+
+
+def jwt_assertion(config: ImapConfig, now: float | None = None) -> str:
+    """The signed assertion of the JWT bearer grant (RFC 7523 2.1): the service account
+    asks, for the mailbox user (``sub``: domain-wide delegation), for ``scope``."""
+    account = service_account(config.oauth_key_file)
+    issued = int(time.time() if now is None else now)
+    claims = {
+        "iss": account.client_email,
+        "sub": config.user,
+        "scope": config.oauth_scope,
+        "aud": config.token_url(),
+        "iat": issued,
+        "exp": issued + JWT_LIFETIME,
+    }
+    headers = {"kid": account.key_id} if account.key_id else None
+    return jwt.encode(claims, account.private_key, algorithm="RS256", headers=headers)
+
+
+def _token_form(config: ImapConfig) -> dict[str, str]:
+    if config.oauth_grant == "jwt_bearer":
+        return {"grant_type": JWT_BEARER, "assertion": jwt_assertion(config)}
+    return {  # RFC 6749 4.4
+        "grant_type": "client_credentials",
+        "client_id": config.oauth_client_id,
+        "client_secret": config.oauth_client_secret,
+        "scope": config.oauth_scope,
+    }
 
 
 def oauth_token(config: ImapConfig, *, fresh: bool = False) -> OAuthToken:
@@ -264,16 +396,9 @@ def _one_line(text: str, limit: int = 500) -> str:
 
 
 def _fetch_token(config: ImapConfig) -> OAuthToken:
-    """POST the client-credentials grant (RFC 6749 4.4) to the token endpoint."""
-    url = config.oauth_token_url
-    body = urllib.parse.urlencode(
-        {
-            "grant_type": "client_credentials",
-            "client_id": config.oauth_client_id,
-            "client_secret": config.oauth_client_secret,
-            "scope": config.oauth_scope,
-        }
-    ).encode()
+    """POST the grant (client credentials or JWT bearer) to the token endpoint."""
+    url = config.token_url()
+    body = urllib.parse.urlencode(_token_form(config)).encode()
     request = urllib.request.Request(
         url,
         data=body,
@@ -440,13 +565,22 @@ class _Session:
             refusal = self._authenticate(token)
         if refusal is not None:
             forget_token(config)
-            raise _mailbox_error(
+            hint = (
                 _(
-                    "The IMAP server %(host)s refused the OAuth token for %(user)s: %(detail)s. "
+                    "Google Workspace: the service account needs domain-wide delegation with "
+                    "this scope, and IMAP must be on for the mailbox."
+                )
+                if config.oauth_grant == "jwt_bearer"
+                else _(
                     "Exchange Online: the app needs the IMAP.AccessAsApp permission with admin "
                     "consent, a service principal in Exchange and access to this mailbox."
                 )
-                % {"host": config.host, "user": config.user, "detail": refusal.rstrip(". ")},
+            )
+            raise _mailbox_error(
+                _("The IMAP server %(host)s refused the OAuth token for %(user)s: %(detail)s.")
+                % {"host": config.host, "user": config.user, "detail": refusal.rstrip(". ")}
+                + " "
+                + hint,
                 "login",
             )
 
