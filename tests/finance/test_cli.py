@@ -3,6 +3,7 @@ proposal|file|reconcile``: the interface operators and systems depend on."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -144,3 +145,157 @@ def test_inbox_post_and_payments(ap, tmp_path, settings) -> None:
     code, out, _err = run("payments", "reconcile", str(camt), "--json")
     assert json.loads(out)["paid"] == 1
     assert Invoice.objects.get().status == "paid"
+
+
+# --- ks approvals: amount limits and substitutes ----------------------------------------------
+
+
+def _limits() -> set[tuple[str, str, str]]:
+    from koncernservice.finance.models import ApprovalLimit
+
+    return {(x.unit.code, x.role, str(x.max_amount)) for x in ApprovalLimit.objects.all()}
+
+
+def test_approvals_limit_set_and_list_by_finance(ap) -> None:
+    """Finance sets a manager's amount limit on the school; it is listed for the school's
+    administration (its subtree) and not for a unit outside it."""
+    code, out, err = run(
+        "approvals", "limit", "set", "--unit", "BUF-HS", "--role", "manager",
+        "--amount", "50000,50", "--as", "bogholder", "--json",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "unit": "BUF-HS",
+        "unit_name": "Husum Skole",
+        "role": "manager",
+        "max_amount": "50000.50",
+    }
+    assert _limits() == {("BUF-HS", "manager", "50000.50")}
+    code, out, _err = run("approvals", "limits", "--unit", "BUF", "--as", "bogholder", "--json")
+    assert code == 0 and [r["max_amount"] for r in json.loads(out)] == ["50000.50"]
+    code, out, _err = run("approvals", "limits", "--unit", "SUF", "--as", "bogholder", "--json")
+    assert (code, json.loads(out)) == (0, [])
+    # setting it again changes the one limit (no second row)
+    code, _out, _err = run(
+        "approvals", "limit", "set", "--unit", "BUF-HS", "--role", "manager", "--amount", "75000"
+    )
+    assert code == 0 and _limits() == {("BUF-HS", "manager", "75000.00")}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--unit", "NOPE", "--role", "manager", "--amount", "1000"], "Ukendt enhed: NOPE"),
+        (["--unit", "BUF-HS", "--role", "manager", "--amount", "-1"], "Skal være over 0."),
+        (["--unit", "BUF-HS", "--role", "manager", "--amount", "mange"], "Ikke et tal."),
+        (["--unit", "BUF-HS", "--role", "chef", "--amount", "1000"], "Ukendt rolle: chef."),
+    ],
+)
+def test_approvals_limit_bad_input_changes_nothing(ap, args, message) -> None:
+    run("approvals", "limit", "set", "--unit", "BUF-HS", "--role", "manager", "--amount", "25000")
+    code, out, err = run("approvals", "limit", "set", *args, "--as", "bogholder")
+    assert (code, out) == (2, "")
+    assert message in err
+    assert _limits() == {("BUF-HS", "manager", "25000.00")}
+
+
+def test_approvals_limits_without_the_right_see_and_change_nothing(ap) -> None:
+    """A manager approves within a limit but does not set limits (finance does): the list
+    is empty for them and setting one is refused (exit 3) without a change."""
+    run("approvals", "limit", "set", "--unit", "BUF-HS", "--role", "manager", "--amount", "25000")
+    code, out, _err = run("approvals", "limits", "--as", "leder", "--json")
+    assert (code, json.loads(out)) == (0, [])
+    code, _out, err = run(
+        "approvals", "limit", "set", "--unit", "BUF-HS", "--role", "manager",
+        "--amount", "1000000", "--as", "leder",
+    )  # fmt: skip
+    assert code == 3 and "adgang" in err
+    assert _limits() == {("BUF-HS", "manager", "25000.00")}
+    code, _out, err = run("approvals", "limits", "--as", "ukendt")
+    assert code == 2 and "Ukendt eller inaktiv bruger: ukendt" in err
+
+
+def test_approvals_substitute_add_list_and_end(ap) -> None:
+    """The absent manager names a substitute; both see it; the absent person ends it early
+    (one not yet begun is removed)."""
+    from koncernservice.finance.models import Substitution
+
+    today = timezone.localdate()
+    start, end = today + dt.timedelta(days=3), today + dt.timedelta(days=10)
+    code, out, err = run(
+        "approvals", "substitute", "add", "--substitute", "leder2",
+        "--from", start.isoformat(), "--to", end.isoformat(), "--as", "leder", "--json",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    made = json.loads(out)
+    assert (made["absent"], made["substitute"], made["starts_on"], made["ends_on"]) == (
+        "leder", "leder2", start.isoformat(), end.isoformat(),
+    )  # fmt: skip
+    for user in ("leder", "leder2"):
+        code, out, _err = run("approvals", "substitutes", "--as", user, "--json")
+        assert [r["id"] for r in json.loads(out)] == [made["id"]]
+    code, out, _err = run("approvals", "substitutes", "--as", "bogholder", "--user", "leder")
+    assert code == 0 and "leder2 for leder" in out
+    code, out, _err = run("approvals", "substitute", "end", str(made["id"]), "--as", "leder")
+    assert code == 0 and "Fjernet" in out
+    assert not Substitution.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--substitute", "ukendt", "--as", "leder"], 2, "Ukendt eller inaktiv bruger: ukendt"),
+        (["--substitute", "leder", "--as", "leder"], 2, "En stedfortræder er en anden person."),
+        (["--substitute", "leder2"], 2, "--absent"),  # the system operator is nobody's absence
+        (["--substitute", "leder2", "--absent", "leder", "--as", "laerer"], 3, "adgang"),
+    ],
+)
+def test_approvals_substitute_refused_changes_nothing(ap, args, code, message) -> None:
+    from koncernservice.finance.models import Substitution
+
+    got, out, err = run(
+        "approvals", "substitute", "add", "--from", "2026-12-07", "--to", "2026-12-11", *args
+    )
+    assert (got, out) == (code, "")
+    assert message in err
+    assert not Substitution.objects.exists()
+
+
+def test_approvals_substitute_dates_checked(ap) -> None:
+    from koncernservice.finance.models import Substitution
+
+    code, _out, err = run(
+        "approvals", "substitute", "add", "--substitute", "leder2",
+        "--from", "2026-12-11", "--to", "2026-12-07", "--as", "leder",
+    )  # fmt: skip
+    assert code == 2 and "Slutningen kan ikke ligge før starten." in err
+    code, _out, err = run(
+        "approvals", "substitute", "add", "--substitute", "leder2",
+        "--from", "7/12", "--to", "2026-12-07", "--as", "leder",
+    )  # fmt: skip
+    assert code == 2 and "Ikke en gyldig dato (brug ÅÅÅÅ-MM-DD)." in err
+    assert not Substitution.objects.exists()
+
+
+def test_approvals_others_substitution_hidden_and_unchanged(ap) -> None:
+    """Someone who is neither absent, substitute nor manages limits sees nothing of another
+    person's substitution and cannot end it."""
+    from koncernservice.finance.models import Substitution
+
+    today = timezone.localdate()
+    run(
+        "approvals", "substitute", "add", "--substitute", "leder2", "--from",
+        (today - dt.timedelta(days=1)).isoformat(), "--to",
+        (today + dt.timedelta(days=5)).isoformat(), "--as", "leder",
+    )  # fmt: skip
+    substitution = Substitution.objects.get()
+    code, out, _err = run("approvals", "substitutes", "--user", "leder", "--as", "laerer", "--json")
+    assert (code, json.loads(out)) == (0, [])
+    code, _out, err = run("approvals", "substitute", "end", str(substitution.pk), "--as", "laerer")
+    assert code == 2 and f"Ukendt stedfortrædelse: {substitution.pk}" in err
+    substitution.refresh_from_db()
+    assert substitution.ends_on == today + dt.timedelta(days=5)
+    # the substitute may end it: it has begun, so it ends yesterday
+    code, _out, _err = run("approvals", "substitute", "end", str(substitution.pk), "--as", "leder2")
+    substitution.refresh_from_db()
+    assert code == 0 and substitution.ends_on == today - dt.timedelta(days=1)

@@ -351,9 +351,12 @@ def payment_runs(*, user: Any) -> QuerySet[PaymentRun]:
     )
 
 
-def approval_limits(*, user: Any) -> QuerySet[ApprovalLimit]:
-    """Amount limits on the units the user manages limits for (none without that right)."""
+def approval_limits(*, user: Any, unit: OrgUnit | None = None) -> QuerySet[ApprovalLimit]:
+    """Amount limits on the units the user manages limits for (none without that right);
+    with ``unit``, those on that unit and the units under it."""
     units = restrict(OrgUnit.objects.all(), user, access.MANAGE_LIMITS)
+    if unit is not None:
+        units = units.filter(path__startswith=unit.path)
     return (
         ApprovalLimit.objects.filter(unit__in=units)
         .select_related("unit")
@@ -370,13 +373,19 @@ def limit_unit(*, user: Any, pk: int) -> OrgUnit:
     return found
 
 
-def substitutions(*, user: Any) -> QuerySet[Substitution]:
-    """The substitutions where the user is the absent person or the substitute."""
-    return (
-        Substitution.objects.filter(Q(absent_id=user.pk) | Q(substitute_id=user.pk))
-        .select_related("absent", "substitute")
-        .order_by("-starts_on", "-pk")
-    )
+def substitutions(*, user: Any, person: Any = None) -> QuerySet[Substitution]:
+    """The substitutions where ``person`` (default: the user) is the absent person or the
+    substitute. Another person's only for who manages limits (else none); the system
+    operator, who is no person, sees all of them."""
+    qs = Substitution.objects.select_related("absent", "substitute").order_by("-starts_on", "-pk")
+    if person is None and getattr(user, "pk", None) is None:
+        return qs if has_permission_anywhere(user, access.MANAGE_LIMITS) else qs.none()
+    person = person if person is not None else user
+    if person.pk != getattr(user, "pk", None) and not has_permission_anywhere(
+        user, access.MANAGE_LIMITS
+    ):
+        return qs.none()
+    return qs.filter(Q(absent_id=person.pk) | Q(substitute_id=person.pk))
 
 
 def substitution_get(*, user: Any, pk: int) -> Substitution:
