@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Q
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from koncernservice.core.rules.calendar import add_business_seconds
@@ -21,6 +23,7 @@ from koncernservice.portal.models import (
     Deflection,
     Macro,
     QueueMember,
+    SavedView,
     Service,
     SlaTimer,
 )
@@ -38,7 +41,8 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
     assert summary.counts["portal_calls"] > 250  # 153,000 × 0.002, weekdays only
     assert Service.objects.filter(confidential=True).exists()
     assert summary.counts["portal_cases"] == Case.objects.count()
-    assert 1300 <= Case.objects.count() <= 706_000 * 0.002
+    year_of_cases = Case.objects.count() - summary.counts["portal_split_cases"]  # split today
+    assert 1300 <= year_of_cases <= 706_000 * 0.002
     worker = QueueMember.objects.filter(user__username="sagsbehandler")
     assert worker.exists() and not worker.filter(queue__restricted=True).exists()
     year = timezone.localdate().year
@@ -97,8 +101,8 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
     from koncernservice.core.models import User
 
     user = User.objects.get(username="sagsbehandler")
-    queue = selectors.queues_for(user=user).first()
-    assert selectors.queue_cases(user=user, queue=queue).exists()
+    queues = selectors.queues_for(user=user)
+    assert any(selectors.queue_cases(user=user, queue=queue).exists() for queue in queues)
     admin = User.objects.get(username="admin")
     # An admin outside the teams sees no confidential case, except where the admin is a
     # party (the demo may pick the admin's person as a requester).
@@ -124,6 +128,24 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
     assert 0.18 <= report["deflected"] / report["suggestions_shown"] <= 0.32
     shown = Deflection.objects.filter(case__isnull=False).select_related("case").first()
     assert shown.created_at < shown.case.created_at and shown.service_id == shown.case.service_id
+    # What the caseworker did: merged duplicates (the old number leads to the case it was
+    # merged into), split, linked and child cases, and saved views, each in the timeline.
+    merged = Case.objects.filter(merged_into__isnull=False).select_related("merged_into")
+    assert merged.count() == summary.counts["portal_merged"] >= 1  # up to 3, by the scale
+    client = Client()
+    client.force_login(user)
+    for case in merged:
+        assert case.state == "cancelled" and case.requester_id == case.merged_into.requester_id
+        response = client.get(reverse("portal:case_detail", kwargs={"number": case.number}))
+        target = reverse("portal:case_detail", kwargs={"number": case.merged_into.number})
+        assert (response.status_code, response.url) == (302, target)
+    split = CaseEntry.objects.filter(event="split_from")
+    assert split.count() == summary.counts["portal_split_cases"] == 2
+    assert CaseEntry.objects.filter(event="split_to").count() == 2
+    assert summary.counts["portal_linked"] >= 1
+    assert Case.objects.filter(parent__isnull=False).count() == summary.counts["portal_children"]
+    views = SavedView.objects.filter(user=user)
+    assert views.count() == 3 and views.filter(shared=True).count() == 2
 
 
 def test_business_clock_matches_the_calendar() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connections, router
-from django.db.models import Max, Model
+from django.db.models import Count, Max, Model
 from django.db.models.functions import Mod
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from koncernservice.core.models import Employment, User
 from koncernservice.core.rules.calendar import CalendarSpec, open_intervals
 from koncernservice.core.selectors import calendar_spec
 from koncernservice.portal import rules
+from koncernservice.portal import services as case_services
 from koncernservice.portal.models import (
     Article,
     ArticleVersion,
@@ -618,7 +619,10 @@ def build_demo(*, scale: Decimal, seed: int) -> dict[str, int]:
     cases, timers, entries = _cases(rng, scale, today, services, queues, forms)
     calls = _calls(rng, scale, today, services)
     deflections = _deflections(rng, articles)
+    relations = _relations(rng)
+    cases += relations.get("portal_split_cases", 0)
     return {
+        **relations,
         "portal_calls": calls,
         "portal_deflections": deflections,
         "portal_services": len(services),
@@ -671,6 +675,101 @@ def _deflections(rng: random.Random, articles: list[Article]) -> int:
             rows.append((pk, moment(at), moment(at), rng.choice(users), service_id, shown, None))
             pk += 1
     return table.insert(rows)
+
+
+WORKABLE_STATES = ("new", "in_progress", "awaiting_requester", "resolved")  # not closed yet
+DEMO_MERGES, DEMO_SPLITS, DEMO_LINKS, DEMO_CHILDREN = 3, 2, 4, 2
+DEMO_VIEWS = (  # name, filters, shared with the team
+    ("Mine åbne sager", {"state": "open", "assignee": "me", "sort": "sla"}, False),
+    ("Haster, ikke fordelt", {"state": "open", "assignee": "none", "priority": "urgent"}, True),
+    ("Afventer anmoder", {"state": "awaiting_requester", "sort": "-created_at"}, True),
+)
+
+
+def _relations(rng: random.Random) -> dict[str, int]:
+    """What the demo caseworker did with the open cases of the year: merged duplicates of
+    the same requester, split cases with two questions, linked related cases, made child
+    cases, and saved queue views (own and shared with the team). Through the services, so
+    timelines, audit entries and number redirects are as in real work; a few dozen rows."""
+    worker = User.objects.filter(username="sagsbehandler").first()
+    queue_ids = list(
+        QueueMember.objects.filter(user=worker, queue__restricted=False)
+        .order_by("queue_id")
+        .values_list("queue_id", flat=True)
+    )
+    if worker is None or not queue_ids:
+        return {}
+    workable = Case.objects.filter(state__in=WORKABLE_STATES, queue_id__in=queue_ids)
+    used: set[int] = set()
+
+    def pick(candidates: Sequence[Case], n: int) -> list[Case]:
+        free = [c for c in candidates if c.pk not in used]
+        chosen = rng.sample(free, min(n, len(free)))
+        used.update(c.pk for c in chosen)
+        return chosen
+
+    twice = (
+        workable.values("requester_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .order_by("requester_id")
+        .values_list("requester_id", flat=True)[:200]
+    )
+    merged = 0
+    for requester in rng.sample(list(twice), min(DEMO_MERGES, len(twice))):
+        first, second = workable.filter(requester_id=requester).order_by("created_at", "pk")[:2]
+        if used & {first.pk, second.pk}:
+            continue
+        used.update((first.pk, second.pk))
+        case_services.case_merge(
+            actor=worker, case=second, into=first, reason="Samme spørgsmål sendt to gange"
+        )
+        merged += 1
+    sample = list(workable.order_by("pk")[:2000])
+    with_replies = list(
+        workable.filter(pk__in=[c.pk for c in sample], entries__kind=CaseEntry.Kind.REPLY)
+        .distinct()
+        .order_by("pk")
+    )
+    split = 0
+    for case in pick([c for c in with_replies if c.state != "resolved"], DEMO_SPLITS):
+        reply = case.entries.filter(kind=CaseEntry.Kind.REPLY).order_by("pk").first()
+        case_services.case_split(
+            actor=worker,
+            case=case,
+            title=f"{case.title} (andet spørgsmål)"[:200],
+            description="Udskilt: anmoderen stillede to spørgsmål i samme sag.",
+            entries=[reply.pk] if reply else [],
+            notify=False,
+        )
+        split += 1
+    by_service: dict[int, list[Case]] = {}
+    for case in sample:
+        by_service.setdefault(case.service_id, []).append(case)
+    groups = [cases for _service, cases in sorted(by_service.items()) if len(cases) >= 2]
+    linked = children = 0
+    for cases in rng.sample(groups, min(DEMO_LINKS + DEMO_CHILDREN, len(groups))):
+        pair = pick(cases, 2)
+        if len(pair) < 2:
+            continue
+        if linked < DEMO_LINKS:
+            case_services.case_link(actor=worker, case=pair[0], other=pair[1])
+            linked += 1
+        else:
+            case_services.case_set_parent(actor=worker, case=pair[1], parent=pair[0])
+            children += 1
+    queue = Queue.objects.get(pk=queue_ids[0])
+    for name, filters, shared in DEMO_VIEWS:
+        case_services.saved_view_save(
+            actor=worker, queue=queue, name=name, filters=filters, shared=shared
+        )
+    return {
+        "portal_merged": merged,
+        "portal_split_cases": split,
+        "portal_linked": linked,
+        "portal_children": children,
+        "portal_saved_views": len(DEMO_VIEWS),
+    }
 
 
 def _team(queues: dict[str, Queue]) -> None:
