@@ -146,3 +146,30 @@ def test_descendants_by_a_union_of_names_keep_document_order() -> None:
     under_g = cc.compile(".//(a:x|a:y)")
     assert [n.text for n in under_g(g, E)] == ["2", "3"]
     assert cc.compile("sum(//(a:x|a:y)[not(*)]/xs:decimal(.))")(doc.node, E) == [15]
+
+
+def test_boolean_shortcuts_agree_with_the_sequences() -> None:
+    # not(*), exists(cbc:X), normalize-space(), string(.) as booleans are computed without
+    # building sequences; they must equal the effective boolean value of the sequence
+    doc = _tree("<r xmlns='urn:a'><e/><w> \t\n</w><t> x </t><p a=' '><q/></p><m>1<q/>2</m></r>")
+    cc = Compiler(NS)
+    E = Env(doc)
+    for fast_src, slow_src in [
+        ("not(*)", "count(*) = 0"),
+        ("exists(a:q)", "count(a:q) > 0"),
+        ("empty(a:q)", "count(a:q) = 0"),
+        ("a:q", "count(a:q) > 0"),
+        ("normalize-space()", "string-length(normalize-space()) > 0"),
+        ("normalize-space(.)", "string-length(normalize-space(.)) > 0"),
+        ("string()", "string-length(string()) > 0"),
+        ("string(.)", "string-length(string(.)) > 0"),
+        ("not(*) and not(normalize-space())", "count(*) = 0 and normalize-space() = ''"),
+    ]:
+        fast = cc.compile_bool(fast_src)
+        slow = cc.compile_bool(slow_src)
+        for nodes in doc.by_tag.values():
+            for x in nodes:
+                assert fast(x, E) == slow(x, E), (fast_src, x.tag)
+    attr = cc.compile("@a")(doc.by_tag["{urn:a}p"][0], E)[0]
+    assert cc.compile_bool("string()")(attr, E) is True  # ' '
+    assert cc.compile_bool("normalize-space()")(attr, E) is False

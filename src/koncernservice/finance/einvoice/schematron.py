@@ -85,6 +85,7 @@ class Template:
     variables: list[tuple[str, Callable[[Any, Env], list[Any]]]]
     asserts: list[Assertion]
     keys: frozenset[str] = frozenset()
+    has_leaf: bool = False  # some assertion is memoised by the leaf (Assertion.leaf)
     branches: list[tuple[Callable[[tuple[str, ...]], bool], Matcher | None]] | None = None
     plans: dict[frozenset[str], tuple[list[Assertion], list[Assertion]]] | None = None
     _index: tuple[list[int], dict[str, list[int]], list[int], list[int]] | None = None
@@ -295,6 +296,7 @@ class RuleData:
                 [(n, self.compiler.compile(s)) for n, s in variables],
                 compiled,
                 frozenset(keys),
+                any(a.leaf for a in compiled),
                 branches,
             )
             self.patterns.setdefault(mode, _Pattern(mode, self._pred_info)).templates.append(tpl)
@@ -561,9 +563,18 @@ class RuleData:
                 for pi, cands in plan if plan is not None else self._plan(n):
                     # fire the first (highest-priority) rule of the pattern that matches
                     for tpl, preds in cands:
-                        if preds is None or _matches(preds, n, E):
-                            self._fire(tpl, n, E, out, pi)
-                            break
+                        if preds is not None:
+                            # as _matches, inline: one alternative that matches is enough
+                            for p in preds:
+                                try:
+                                    if p(n, E):
+                                        break
+                                except XPathDynamicError:
+                                    continue
+                            else:
+                                continue
+                        self._fire(tpl, n, E, out, pi)
+                        break
         if len(patterns) > 1:
             out.sort(key=_pattern_index)
         return [f for _pi, f in out]
@@ -602,7 +613,7 @@ class RuleData:
                     out.append((pi, RawFinding(a.id, a.flag, n, a.message, str(exc))))
                 return
         leaf_key = attr_key = None
-        if not n.children and n.texts is None:
+        if not n.children and n.texts is None and tpl.has_leaf:
             attrs = tuple(n.attrs.items()) if n.attrs else ()
             attr_key = ("@", attrs)  # an attributes-only test reads neither name nor text
             leaf_key = (n.tag, n.text, attrs)

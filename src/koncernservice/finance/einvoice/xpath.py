@@ -1195,6 +1195,12 @@ class Compiler:
         if k == "call" and e[1] in ("true", "false") and not e[2]:
             v = e[1] == "true"
             return lambda c, E: v
+        if k == "call" and e[1] in ("normalize-space", "string") and e[2] in ([], [("ctx",)]):
+            # normalize-space() / string(.) as a boolean: is the context's string value
+            # (normalised) non-empty? Without building the sequences.
+            if e[1] == "string":
+                return lambda c, E: _context_string(c) != ""
+            return lambda c, E: _context_string(c).strip(" \t\n\r") != ""
         if k == "gcmp":
             op = e[1]
             fa, fb = self.comp(e[2]), self.comp(e[3])
@@ -1772,6 +1778,16 @@ class Compiler:
             f0, f1 = argf
             return lambda c, E: impl(E, f0(c, E), f1(c, E))
         return lambda c, E: impl(E, *[f(c, E) for f in argf])
+
+
+def _context_string(c: Any) -> str:
+    """The string value of a context item (as ``fn_string``/``fn_normalize_space`` take it)."""
+    t = type(c)
+    if t is Node:
+        return c.string_value()  # type: ignore[no-any-return]
+    if t is Attr:
+        return c.value  # type: ignore[no-any-return]
+    return string_of(c)
 
 
 def _child_name_union(e: Any) -> list[str] | None:
