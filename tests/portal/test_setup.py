@@ -136,3 +136,51 @@ def test_routing_rule_page_saves_routes_and_deletes(portal) -> None:
     assert not RoutingRule.objects.exists()
     with pytest.raises(DomainError):
         services.routing_rule_save(actor=portal.world.admin, rule=None, queue=None, position="x")
+
+
+def test_areas_and_queues_in_use_are_not_deleted_unused_ones_are(portal) -> None:
+    admin = client_for(portal.world.admin)
+    areas, queues = "/portal/opsaetning/omraader/", "/portal/opsaetning/koeer/"
+    # The salary area has a service: refused, with the count, and nothing changed.
+    response = admin.post(areas + "?rediger=loen", {"action": "delete"})
+    assert response.status_code == 400
+    assert "Området har stadig 1 ydelse: flyt den til et andet område først." in (
+        response.content.decode()
+    )
+    assert ServiceArea.objects.filter(code="loen").exists()
+    # The general queue: a case, a service's default queue and a routing rule use it.
+    make_case(portal)
+    services.routing_rule_save(
+        actor=portal.world.admin, rule=None, queue=portal.general, position="1", keywords="løn"
+    )
+    response = admin.post(queues + "?rediger=loen", {"action": "delete"})
+    assert response.status_code == 400
+    assert (
+        "Køen er i brug og kan ikke slettes: 1 sag, 1 ydelse (standardkø), 1 routingregel."
+        in response.content.decode()
+    )
+    assert Queue.objects.filter(pk=portal.general.pk).exists()
+    # Nobody but a catalogue manager deletes anything.
+    empty = ServiceArea.objects.create(code="tom", name="Tomt område")
+    spare = services.queue_save(actor=portal.world.admin, queue=None, code="ekstra", name="Ekstra")
+    services.queue_member_add(actor=portal.world.admin, queue=spare, user=portal.caseworker)
+    for user in (portal.caseworker, portal.lead, portal.world.employee):
+        assert (
+            client_for(user).post(areas + "?rediger=tom", {"action": "delete"}).status_code == 403
+        )
+        assert (
+            client_for(user).post(queues + "?rediger=ekstra", {"action": "delete"}).status_code
+            == 403
+        )
+    assert ServiceArea.objects.filter(pk=empty.pk).exists() and Queue.objects.filter(pk=spare.pk)
+    # Unused ones go, with their team, and the deletion is in the audit trail.
+    assert admin.post(areas + "?rediger=tom", {"action": "delete"}).status_code == 302
+    assert admin.post(queues + "?rediger=ekstra", {"action": "delete"}).status_code == 302
+    assert not ServiceArea.objects.filter(pk=empty.pk).exists()
+    assert not Queue.objects.filter(pk=spare.pk).exists()
+    assert not QueueMember.objects.filter(queue_id=spare.pk).exists()
+    for model, pk in (("servicearea", empty.pk), ("queue", spare.pk)):
+        entry = AuditEntry.objects.filter(
+            content_type__model=model, object_id=str(pk), action="delete"
+        ).latest("pk")
+        assert entry.actor_id == portal.world.admin.pk

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from koncernservice.core import access
 from koncernservice.core.audit import (
@@ -1608,6 +1609,59 @@ def area_save(
     with audit_context(actor=actor):
         area.save()
     return area
+
+
+@transaction.atomic
+def area_delete(*, actor: Any, area: ServiceArea) -> None:
+    """Delete an area without services (administrators, audited)."""
+    access.require(actor, MANAGE_CATALOGUE)
+    services_count = area.services.count()
+    if services_count:
+        raise DomainError.single(
+            ngettext(
+                "The area still has %(n)d service: move it to another area first.",
+                "The area still has %(n)d services: move them to another area first.",
+                services_count,
+            )
+            % {"n": services_count},
+            code="in_use",
+        )
+    with audit_context(actor=actor):
+        area.delete()
+
+
+@transaction.atomic
+def queue_delete(*, actor: Any, queue: Queue) -> None:
+    """Delete a queue that no case, service or routing rule uses (administrators, audited);
+    its team, saved views and the queue's own canned replies go with it. A queue that has
+    had cases stays (the cases and their statistics refer to it): rename it instead."""
+    access.require(actor, MANAGE_CATALOGUE)
+    cases = Case.objects.filter(queue=queue).count()
+    services_count = queue.services.count()
+    rules_count = queue.routing_rules.count()
+    uses = [
+        text % {"n": count}
+        for count, text in (
+            (cases, ngettext("%(n)d case", "%(n)d cases", cases)),
+            (
+                services_count,
+                ngettext(
+                    "%(n)d service (default queue)",
+                    "%(n)d services (default queue)",
+                    services_count,
+                ),
+            ),
+            (rules_count, ngettext("%(n)d routing rule", "%(n)d routing rules", rules_count)),
+        )
+        if count
+    ]
+    if uses:
+        raise DomainError.single(
+            _("The queue is in use and cannot be deleted: %(uses)s.") % {"uses": ", ".join(uses)},
+            code="in_use",
+        )
+    with audit_context(actor=actor):
+        queue.delete()
 
 
 @transaction.atomic

@@ -1065,17 +1065,21 @@ def setup_areas(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            services.area_save(
-                actor=request.user,
-                area=editing,
-                code=request.POST.get("code"),
-                name=request.POST.get("name"),
-                position=request.POST.get("position"),
-            )
+            if request.POST.get("action") == "delete" and editing is not None:
+                services.area_delete(actor=request.user, area=editing)
+                messages.success(request, _("The area is deleted."))
+            else:
+                services.area_save(
+                    actor=request.user,
+                    area=editing,
+                    code=request.POST.get("code"),
+                    name=request.POST.get("name"),
+                    position=request.POST.get("position"),
+                )
+                messages.success(request, _("The area is saved."))
         except DomainError as exc:
             errors = _domain_errors(exc)
         else:
-            messages.success(request, _("The area is saved."))
             return redirect("portal:setup_areas")
     areas = ServiceArea.objects.annotate(n=Count("services")).order_by("position", "name")
     return _setup_page(
@@ -1122,6 +1126,10 @@ def setup_queues(request: HttpRequest) -> HttpResponse:
                     raise Http404
                 services.queue_member_remove(actor=request.user, member=member)
                 messages.success(request, _("The team member is removed."))
+            elif action == "delete" and editing is not None:
+                services.queue_delete(actor=request.user, queue=editing)
+                messages.success(request, _("The queue is deleted."))
+                return redirect("portal:setup_queues")
             else:
                 editing = services.queue_save(
                     actor=request.user,
