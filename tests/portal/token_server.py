@@ -87,10 +87,15 @@ class FakeTokenEndpoint(InThreadServer):
         with self.lock:
             self.issued.clear()
 
-    def answer(self, path: str, headers: Any, body: str) -> tuple[int, str, bytes]:
+    def received(self, body: str) -> dict[str, str]:
+        """The posted form, recorded in ``requests``."""
         form = {k: v[0] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
         with self.lock:
             self.requests.append(form)
+        return form
+
+    def answer(self, path: str, headers: Any, body: str) -> tuple[int, str, bytes]:
+        form = self.received(body)
         if self.reply is not None:
             return self.reply
         if path != f"/{self.tenant}/oauth2/v2.0/token":
@@ -154,9 +159,7 @@ class FakeGoogleTokenEndpoint(FakeTokenEndpoint):
     def answer(self, path: str, headers: Any, body: str) -> tuple[int, str, bytes]:
         import jwt
 
-        form = {k: v[0] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
-        with self.lock:
-            self.requests.append(form)
+        form = self.received(body)
         if self.reply is not None:
             return self.reply
         if path != f"/{self.tenant}/token" or form.get("grant_type") != JWT_BEARER:
