@@ -106,3 +106,64 @@ def test_confidential_mail_to_a_watcher_names_neither_title_nor_service(
     assert re.search(r"<title>[^<]*</title>", html).group(0) == (
         f"<title>{secret.number}: Nyt svar på din sag</title>"
     )
+
+
+def test_subject_is_one_line_keeps_the_case_number_and_at_most_200_characters() -> None:
+    from koncernservice.portal.rules import mail_subject
+
+    number = "KS-2026-000042"
+    # Line breaks from a template (or a title) never reach the header: one line.
+    assert mail_subject(f"[{number}] Nyt svar\n på din sag:\r\n  Løn ", number) == (
+        f"[{number}] Nyt svar på din sag: Løn"
+    )
+    # A template without the number still threads: the number is put first.
+    assert mail_subject("Nyt svar på din sag", number) == f"[{number}] Nyt svar på din sag"
+    long = mail_subject(f"[{number}] " + "x" * 300, number)
+    assert len(long) == 200 and long.startswith(f"[{number}] x") and long.endswith("…")
+    # The number at the end of a long subject would be cut: it is put first instead.
+    tail = mail_subject("y" * 300 + f" {number}", number)
+    assert len(tail) == 200 and tail.startswith(f"[{number}] yyy")
+
+
+def test_subject_comes_from_a_template_that_cannot_reveal_a_confidential_case(
+    portal, django_capture_on_commit_callbacks, settings, tmp_path
+) -> None:
+    """An operator's own subject template (a file of the same name earlier in the template
+    path, as for the body) gets the same context as the body: a confidential case has no
+    title and no service in it, whatever the template asks for."""
+    folder = tmp_path / "portal" / "mail"
+    folder.mkdir(parents=True)
+    (folder / "notification_subject.txt").write_text(
+        "{% load i18n %}{% translate 'Case' %} {{ number }} ({{ service }}) {{ title }}\n"
+        "{{ state }} {{ case.title }}{{ description }}",
+        encoding="utf-8",
+    )
+    engine = dict(settings.TEMPLATES[0])
+    engine["DIRS"] = [tmp_path, *engine["DIRS"]]
+    settings.TEMPLATES = [engine]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = make_case(portal, title="Forkert tillæg i <marts>")
+    message = next(m for m in mail.outbox if m.to == ["laerer@example.kk.dk"])
+    assert message.subject == f"Sag {case.number} (Fejl i lønnen) Forkert tillæg i <marts> Ny"
+
+    colleague = make_user("jurist2", roles=[(Role.CASEWORKER, portal.world.root)])
+    colleague.email = "jurist2@example.kk.dk"
+    colleague.save()
+    QueueMember.objects.create(queue=portal.law, user=colleague)
+    secret = make_case(
+        portal,
+        user=portal.world.manager,
+        service=portal.dismissal,
+        answers={},
+        title="Afskedigelse af Lars Lærer",
+        description="Gentagne advarsler",
+    )
+    services.case_watch(actor=portal.lawyer, case=secret, user=colleague)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_reply(actor=portal.lawyer, case=secret, body="Vi ringer i morgen")
+    message = next(m for m in mail.outbox if m.to == ["jurist2@example.kk.dk"])
+    assert message.subject == f"Sag {secret.number} () Under behandling"
+    for secret_text in ("Afskedigelse", "Lars", "Gentagne", "Rådgivning"):
+        assert secret_text not in message.message().as_string()

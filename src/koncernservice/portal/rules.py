@@ -330,6 +330,24 @@ def find_case_number(text: str) -> str | None:
     return match.group(0) if match else None
 
 
+SUBJECT_MAX = 200
+
+
+def mail_subject(rendered: str, number: str) -> str:
+    """A notification's subject from its rendered template: one line (line breaks and runs of
+    spaces become one space, so no header can be injected), the case number kept (it is put
+    first when the template left it out: replies are threaded by it) and at most 200
+    characters, cut in the text after the number."""
+    subject = _cut(" ".join(rendered.split()), SUBJECT_MAX)
+    if number not in subject:
+        subject = _cut(f"[{number}] {subject}".rstrip(), SUBJECT_MAX)
+    return subject
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 # --- Service forms -----------------------------------------------------------------------------
 
 FIELD_TYPES = frozenset({"text", "textarea", "number", "date", "choice", "boolean", "email"})

@@ -1088,15 +1088,19 @@ def case_url(case: Case) -> str:
 
 
 def notification_text(case: Case, event: str) -> tuple[str, str]:
-    """Danish subject and plain-text body (``portal/mail/notification.txt``); a confidential
-    case's title never leaves the system."""
+    """Danish subject (``portal/mail/notification_subject.txt``) and plain-text body
+    (``portal/mail/notification.txt``), both templates with the same context, in which a
+    confidential case has no title and no service: its title never leaves the system."""
     from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
 
     context = _notification_context(case, event)
-    subject = f"[{case.number}] {context['heading']}"
-    if not case.confidential:
-        subject += f": {case.title}"
-    return subject[:200], render_to_string("portal/mail/notification.txt", context)
+    # A subject is plain text: its values are never HTML-escaped, whatever the template says.
+    plain = {k: mark_safe(v) if isinstance(v, str) else v for k, v in context.items()}
+    subject = rules.mail_subject(
+        render_to_string("portal/mail/notification_subject.txt", plain), case.number
+    )
+    return subject, render_to_string("portal/mail/notification.txt", context)
 
 
 def notification_html(case: Case, event: str) -> str:
