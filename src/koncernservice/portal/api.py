@@ -415,6 +415,7 @@ class SplitIn(Schema):
     title: str
     description: str = ""
     entries: list[int] = []
+    attachments: list[int] = []
 
 
 def _other(user: Any, number: str, field: str) -> Case:
@@ -466,5 +467,6 @@ def split_case(request: HttpRequest, number: str, payload: SplitIn):  # type: ig
         title=payload.title,
         description=payload.description,
         entries=payload.entries,
+        attachments=payload.attachments,
     )
     return Status(201, _case_out(new, user))

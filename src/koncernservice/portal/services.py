@@ -748,12 +748,14 @@ def case_split(
     title: str,
     description: str = "",
     entries: Sequence[int] = (),
+    attachments: Sequence[int] = (),
     notify: bool = True,
 ) -> Case:
     """Split a new case off ``case``: same requester, unit, service, queue, priority and
-    confidentiality, the chosen replies and notes copied, explicit access copied, the two
-    cases linked. The new case gets its own number and SLA timers from now. ``notify``:
-    tell the requester about the new case (not for the demo's history)."""
+    confidentiality, the chosen replies, notes and attachments copied (each file copied
+    through the storage, checked against today's size and type limits), explicit access
+    copied, the two cases linked. The new case gets its own number and SLA timers from now.
+    ``notify``: tell the requester about the new case (not for the demo's history)."""
     case = (
         Case.objects.select_for_update().select_related("queue", "unit", "service").get(pk=case.pk)
     )
@@ -774,6 +776,7 @@ def case_split(
         errors.append(
             ErrorDetail(_("Choose replies or notes of this case."), field="entries", code="unknown")
         )
+    files = _split_files(case, attachments, errors)
     if errors:
         raise _invalid(errors)
     now = timezone.now()
@@ -806,11 +809,92 @@ def case_split(
         for grant in CaseAccess.objects.filter(case=case):
             CaseAccess.objects.create(case=new, user_id=grant.user_id)
         CaseLink.objects.create(source=new, target=case)
-        _event(new, actor, "split_from", {"case": case.number, "entries": len(chosen)})
-        _event(case, actor, "split_to", {"case": new.number, "entries": len(chosen)})
+        copies = _copy_attachments(files, new)
+        counts = {"entries": len(chosen), "attachments": len(copies)}
+        _event(
+            new,
+            actor,
+            "split_from",
+            {"case": case.number, **counts, "copied": [c.pk for c in copies]},
+        )
+        _event(
+            case,
+            actor,
+            "split_to",
+            {"case": new.number, **counts, "originals": [a.pk for a, _content in files]},
+        )
     if notify:
         notify_later(new.pk, "created")
     return new
+
+
+def _split_files(
+    case: Case, wanted: Sequence[int], errors: list[ErrorDetail]
+) -> list[tuple[CaseAttachment, bytes]]:
+    """The chosen attachments of ``case`` with their stored content, each checked as a new
+    upload would be (a file stored before a limit was lowered is refused by name)."""
+    pks = {int(pk) for pk in wanted}
+    if not pks:
+        return []
+    found = list(CaseAttachment.objects.filter(case=case, pk__in=pks).order_by("pk"))
+    if len(found) != len(pks):
+        errors.append(
+            ErrorDetail(_("Choose attachments of this case."), field="attachments", code="unknown")
+        )
+        return []
+    files = []
+    for attachment in found:
+        problem: str | None = "missing"
+        content = b""
+        try:
+            with attachment.file.open("rb") as stored:
+                content = stored.read(rules.MAX_ATTACHMENT_BYTES + 1)
+        except OSError:
+            pass
+        else:
+            problem, _type = rules.check_attachment(attachment.name, len(content), content[:64])
+        if problem:
+            reason = (
+                _("The stored file is missing.")
+                if problem == "missing"
+                else _attachment_message(problem)
+            )
+            errors.append(
+                ErrorDetail(
+                    _("%(name)s: %(reason)s") % {"name": attachment.name, "reason": reason},
+                    field="attachments",
+                    code=problem,
+                )
+            )
+        else:
+            files.append((attachment, content))
+    return files
+
+
+def _copy_attachments(files: list[tuple[CaseAttachment, bytes]], new: Case) -> list[CaseAttachment]:
+    """Store a copy of each file for ``new`` (Django storage: file system or S3). If anything
+    fails, the copies already stored are deleted again and the error goes on (the transaction
+    then leaves no row behind)."""
+    from django.core.files.base import ContentFile
+
+    copies: list[CaseAttachment] = []
+    try:
+        for original, content in files:
+            copy = CaseAttachment(
+                case=new,
+                name=original.name,
+                size=len(content),
+                content_type=original.content_type,
+                uploaded_by_id=original.uploaded_by_id,
+            )
+            copy.file.save(original.name, ContentFile(content), save=False)
+            copies.append(copy)
+            copy.save()
+    except BaseException:
+        for copy in copies:
+            copy.file.delete(save=False)
+        raise
+    return copies
 
 
 @transaction.atomic

@@ -819,7 +819,8 @@ def case_parent(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def case_split(request: HttpRequest, number: str) -> HttpResponse:
-    """Split a new case off this one: a title, a text and the replies or notes to copy."""
+    """Split a new case off this one: a title, a text and the replies, notes and attachments
+    to copy."""
     case = selectors.case_get(user=request.user, number=number.upper())
     if not selectors.can_work(request.user, case):
         raise PermissionDenied
@@ -832,6 +833,7 @@ def case_split(request: HttpRequest, number: str) -> HttpResponse:
                 title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""),
                 entries=[int(v) for v in request.POST.getlist("entries") if v.isdigit()],
+                attachments=[int(v) for v in request.POST.getlist("attachments") if v.isdigit()],
             )
         except DomainError as exc:
             errors = _domain_errors(exc)
@@ -847,6 +849,9 @@ def case_split(request: HttpRequest, number: str) -> HttpResponse:
         {
             "case": case,
             "entries": entries,
+            "attachments": list(case.attachments.all()),
+            "chosen_entries": set(request.POST.getlist("entries")),
+            "chosen_attachments": set(request.POST.getlist("attachments")),
             "errors": errors,
             "general_errors": errors.get("__all__", []),
             "form": request.POST,
