@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from koncernservice.finance import iso20022
-from koncernservice.finance.models import Invoice, InvoiceResponse, Payment
+from koncernservice.finance.models import Invoice, InvoiceResponse, JournalLine, Payment
 from koncernservice.finance.xmlgen import PartySpec, render
 from tests.core.test_import import run
 from tests.finance.ap import BAD_CVR, ap_world, spec_for
@@ -125,6 +125,9 @@ def test_inbox_post_and_payments(ap, tmp_path, settings) -> None:
     assert code == 0 and json.loads(out)["received"] == 1
     Invoice.objects.update(status="approved")
     Invoice.objects.get().lines.update(account="22110")
+    code, _out, err = run("invoices", "post", "--on", "2026-13-01", "--json")
+    assert code == 2 and "Ikke en gyldig dato (brug ÅÅÅÅ-MM-DD)." in err  # --on named, no post
+    assert not JournalLine.objects.exists()
     code, out, _err = run("invoices", "post", "--json")
     assert json.loads(out)["invoices"] == 1
     code, out, _err = run("payments", "proposal", "--json")

@@ -7,6 +7,7 @@ the command exits with status 2, having written nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from typing import Any
@@ -19,6 +20,18 @@ from koncernservice.core.errors import DomainError
 from koncernservice.core.system import system_operator
 
 EXIT_INVALID = 2
+
+
+def date_option(value: str | None, field: str) -> dt.date | None:
+    """A date option (``YYYY-MM-DD``); None when not given; a bad one names the option."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DomainError.single(
+            _("Not a valid date (use YYYY-MM-DD)."), field=field, code="date"
+        ) from None
 
 
 class KsCommand(BaseCommand):

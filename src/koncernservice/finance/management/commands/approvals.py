@@ -10,7 +10,6 @@ missing access 3, with a Danish message, and nothing is changed.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import CommandParser
@@ -18,19 +17,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from koncernservice.core.errors import DomainError
-from koncernservice.core.management.base import KsCommand
+from koncernservice.core.management.base import KsCommand, date_option
 from koncernservice.core.models import OrgUnit, User
 from koncernservice.finance import selectors, services
 from koncernservice.finance.models import ApprovalLimit, Substitution
-
-
-def _date(value: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise DomainError.single(
-            _("Not a valid date (use YYYY-MM-DD)."), field=field, code="date"
-        ) from None
 
 
 def _unit(code: str) -> OrgUnit:
@@ -154,8 +144,8 @@ class Command(KsCommand):
             actor=actor,
             absent=absent,
             substitute=_user(options["substitute"], "--substitute"),
-            starts_on=_date(options["starts_on"], "--from"),
-            ends_on=_date(options["ends_on"], "--to"),
+            starts_on=date_option(options["starts_on"], "--from"),
+            ends_on=date_option(options["ends_on"], "--to"),
         )
         row = _substitution_out(made)
         return row, _("Saved: %(text)s") % {"text": _substitution_text(row)}

@@ -18,7 +18,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from koncernservice.core.management.base import EXIT_INVALID, KsCommand
+from koncernservice.core.management.base import EXIT_INVALID, KsCommand, date_option
 from koncernservice.finance import services
 from koncernservice.finance.einvoice import validate_files
 
@@ -93,9 +93,7 @@ class Command(KsCommand):
         return {"escalated": count}, _("%(n)d invoices escalated.") % {"n": count}
 
     def run_post(self, **options: Any) -> tuple[Any, str]:
-        import datetime as dt
-
-        on = dt.date.fromisoformat(options["on"]) if options.get("on") else None
+        on = date_option(options.get("on"), "--on")
         result = services.invoices_post(actor=self.actor(options), on=on)
         return result, _("%(invoices)d invoices posted in %(lines)d journal lines.") % result
 

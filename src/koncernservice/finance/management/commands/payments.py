@@ -11,20 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koncernservice.core.errors import DomainError
-from koncernservice.core.management.base import KsCommand
+from koncernservice.core.management.base import KsCommand, date_option
 from koncernservice.finance import services
 from koncernservice.finance.models import PaymentRun
-
-
-def _date(value: str | None, field: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise DomainError.single(
-            _("Not a valid date (use YYYY-MM-DD)."), field=field, code="date"
-        ) from None
 
 
 class Command(KsCommand):
@@ -51,8 +40,8 @@ class Command(KsCommand):
 
     def run_proposal(self, **options: Any) -> tuple[Any, str]:
         today = timezone.localdate()
-        until = _date(options.get("until"), "--until") or today + dt.timedelta(days=5)
-        run_date = _date(options.get("run_date"), "--run-date") or today
+        until = date_option(options.get("until"), "--until") or today + dt.timedelta(days=5)
+        run_date = date_option(options.get("run_date"), "--run-date") or today
         result = services.payment_proposal(
             actor=self.actor(options), until=until, run_date=run_date
         )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koncernservice.core.errors import DomainError
-from koncernservice.core.management.base import KsCommand
+from koncernservice.core.management.base import KsCommand, date_option
 from koncernservice.core.models import OrgUnit
 from koncernservice.paygap import rules, selectors, services
 from koncernservice.paygap.files import read_check_file, read_extract
@@ -117,14 +117,14 @@ class Command(KsCommand):
 
     def run_assess(self, **options: Any) -> tuple[dict[str, Any], str]:
         started = services.assessments_start_due(
-            actor=self.actor(options), today=_date(options.get("on"))
+            actor=self.actor(options), today=date_option(options.get("on"), "--on")
         )
         items = [{"category": a.flag.category.name, "year": a.flag.year} for a in started]
         return {"started": items}, _("%(n)d joint pay assessments started.") % {"n": len(items)}
 
     def run_requests(self, **options: Any) -> tuple[dict[str, Any], str]:
         actor = self.actor(options)
-        on = _date(options.get("on")) or timezone.localdate()
+        on = date_option(options.get("on"), "--on") or timezone.localdate()
         open_requests = selectors.info_requests(user=actor).filter(status=InfoRequest.Status.OPEN)
         items = [
             {
@@ -160,16 +160,3 @@ class Command(KsCommand):
 
 def _fmt(value: Decimal | None) -> str:
     return "–" if value is None else f"{value} %"
-
-
-def _date(value: str | None) -> Any:
-    import datetime as dt
-
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise DomainError.single(
-            _("Not a valid date (use YYYY-MM-DD)."), field="--on", code="date"
-        ) from None

@@ -8,7 +8,6 @@ not valid. ``import`` writes the file all or nothing, within the ``--as`` user's
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koncernservice.core.errors import DomainError
-from koncernservice.core.management.base import KsCommand
+from koncernservice.core.management.base import KsCommand, date_option
 from koncernservice.core.models import Employment, OrgUnit
 from koncernservice.worktime import selectors, services
 from koncernservice.worktime.files import check_rows, read_time_file
@@ -84,7 +83,7 @@ class Command(KsCommand):
 
     def run_balance(self, **options: Any) -> tuple[dict[str, Any], str]:
         actor = self.actor(options)
-        on = _date(options.get("on")) or timezone.localdate()
+        on = date_option(options.get("on"), "--on") or timezone.localdate()
         employment = Employment.objects.filter(employee_number=options["employee"]).first()
         if employment is None or not selectors.may_view(actor, employment):
             raise DomainError.single(
@@ -108,18 +107,7 @@ class Command(KsCommand):
         unit = OrgUnit.objects.filter(code=options["unit"]).first()
         if unit is None:
             raise DomainError.single(_("Unknown unit code."), field="unit", code="unknown_unit")
-        month = _date(f"{options['month']}-01", field="month")
+        month = date_option(f"{options['month']}-01", "month")
         assert month is not None
         closing = services.month_close(actor=actor, unit=unit, month=month)
         return {"unit": unit.code, "month": f"{closing.month:%Y-%m}", "closed": True}, _("Closed.")
-
-
-def _date(value: str | None, field: str = "--on") -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise DomainError.single(
-            _("Not a valid date (use YYYY-MM-DD)."), field=field, code="date"
-        ) from None
