@@ -6,12 +6,15 @@ shortcut shows where it is wrong."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from lxml import etree
 
 from koncernservice.finance.einvoice.schematron import RuleData
 from koncernservice.finance.einvoice.xpath import (
     Compiler,
     Env,
+    XPathDynamicError,
     attributes_only,
     build_tree,
     leaf_pure,
@@ -173,3 +176,28 @@ def test_boolean_shortcuts_agree_with_the_sequences() -> None:
     attr = cc.compile("@a")(doc.by_tag["{urn:a}p"][0], E)[0]
     assert cc.compile_bool("string()")(attr, E) is True  # ' '
     assert cc.compile_bool("normalize-space()")(attr, E) is False
+
+
+def test_xs_decimal_of_an_element_reads_its_string_value() -> None:
+    # xs:decimal(cbc:X) casts the element's string value (whitespace around allowed, as
+    # xs:decimal(string(cbc:X)) does); anything else is FORG0001, as on the official route
+    doc = _tree("<r xmlns='urn:a'><x> 12.50 </x><x>-.5</x><x>1e3</x><x>abc</x><x>1<y>2</y></x></r>")
+    cc = Compiler(NS)
+    E = Env(doc)
+    direct = cc.compile("xs:decimal(.)")
+    via_string = cc.compile("xs:decimal(string(.))")
+    results = []
+    for x in doc.by_tag["{urn:a}x"]:
+        try:
+            a = direct(x, E)
+        except XPathDynamicError as exc:
+            a = str(exc)
+        try:
+            b = via_string(x, E)
+        except XPathDynamicError as exc:
+            b = str(exc)
+        assert a == b
+        results.append(a)
+    assert results[0] == [Decimal("12.50")] and results[1] == [Decimal("-0.5")]
+    assert results[4] == [Decimal(12)]
+    assert str(results[2]).startswith("FORG0001") and str(results[3]).startswith("FORG0001")

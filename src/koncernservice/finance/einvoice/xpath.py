@@ -399,7 +399,10 @@ def cast_decimal(x: Any) -> Decimal:
         if math.isnan(x) or math.isinf(x):
             raise XPathDynamicError("FOCA0002: cannot convert NaN/INF to xs:decimal")
         return Decimal(repr(x))
-    s = string_of(x)
+    return _decimal_from_string(string_of(x))
+
+
+def _decimal_from_string(s: str) -> Decimal:
     m = _DECIMAL_RE.match(s)
     if not m:
         raise XPathDynamicError(f"FORG0001: cannot convert {s!r} to xs:decimal")
@@ -2070,6 +2073,10 @@ def fn_number(E: Env, s: list[Any]) -> list[Any]:
 
 
 def fn_xs_decimal(E: Env, s: list[Any]) -> list[Any]:
+    if len(s) == 1 and type(s[0]) is Node:
+        # an element (the usual case, xs:decimal(cbc:TaxAmount)): its string value as
+        # cast_decimal(atomize(...)) reads it, without the untypedAtomic copy
+        return [_decimal_from_string(s[0].string_value())]
     v = _one(s, "xs:decimal")
     return EMPTY if v is None else [cast_decimal(v)]
 
