@@ -124,20 +124,65 @@ def test_review_reminders_once_per_review_date(portal) -> None:
     assert run("review-reminders", "--days", "999")[0] == 2
 
 
-def test_text_diff_lists_kept_removed_and_added_lines() -> None:
-    from koncernservice.portal.rules import DiffLine, text_diff
+def test_text_diff_lists_kept_removed_added_and_word_by_word_changed_lines() -> None:
+    from koncernservice.portal.rules import DiffLine, DiffPart, text_diff
 
-    old = "Feriepenge\nUdbetales i maj.\nSpørg din leder."
-    new = "Feriepenge\nUdbetales i august.\nSpørg din leder.\nSe også ferieloven."
+    old = "Feriepenge\nUdbetales i maj.\nSpørg din leder.\nmaj"
+    new = "Feriepenge\nUdbetales i august.\nSpørg din leder.\naugust\nSe også ferieloven."
     assert text_diff(old, new) == [
         DiffLine("same", "Feriepenge"),
-        DiffLine("removed", "Udbetales i maj."),
-        DiffLine("added", "Udbetales i august."),
+        # A rewritten line that keeps most of its words: which words changed.
+        DiffLine(
+            "changed",
+            "Udbetales i august.",
+            (
+                DiffPart("same", "Udbetales i "),
+                DiffPart("removed", "maj"),
+                DiffPart("added", "august"),
+                DiffPart("same", "."),
+            ),
+        ),
         DiffLine("same", "Spørg din leder."),
+        # A line with nothing in common is removed and added as a whole.
+        DiffLine("removed", "maj"),
+        DiffLine("added", "august"),
         DiffLine("added", "Se også ferieloven."),
     ]
     assert text_diff("", "Ny") == [DiffLine("added", "Ny")]
     assert text_diff("Samme", "Samme") == [DiffLine("same", "Samme")]
+
+
+def test_word_diff_keeps_numbers_and_joins_neighbouring_changes() -> None:
+    from koncernservice.portal.rules import DiffPart, word_diff
+
+    # 2,08 days of holiday a month (ferieloven § 5): only the changed word is marked.
+    assert word_diff(
+        "Du optjener 2,08 dage om måneden.", "Du optjener 2,08 feriedage om måneden."
+    ) == (
+        DiffPart("same", "Du optjener 2,08 "),
+        DiffPart("removed", "dage"),
+        DiffPart("added", "feriedage"),
+        DiffPart("same", " om måneden."),
+    )
+    # Two words in a row changed: one removal and one addition, not word, space, word.
+    assert word_diff("Ring til din leder i dag", "Ring til HR-service i dag") == (
+        DiffPart("same", "Ring til "),
+        DiffPart("removed", "din leder"),
+        DiffPart("added", "HR-service"),
+        DiffPart("same", " i dag"),
+    )
+    # Read back, the parts give the old and the new line exactly.
+    parts = word_diff("Feriepenge: 12,5 % af lønnen", "Ferietillæg: 1 % af lønnen")
+    assert parts is not None
+    assert "".join(p.text for p in parts if p.kind != "added") == "Feriepenge: 12,5 % af lønnen"
+    assert "".join(p.text for p in parts if p.kind != "removed") == "Ferietillæg: 1 % af lønnen"
+    assert word_diff("maj", "august") is None  # nothing shared: not one changed line
+    # Words only added (or only removed): no empty removal (or addition) is shown.
+    assert word_diff("Ring i dag", "Ring til HR i dag") == (
+        DiffPart("same", "Ring"),
+        DiffPart("added", " til HR"),
+        DiffPart("same", " i dag"),
+    )
 
 
 def test_what_a_version_changed_for_catalogue_managers_only(portal) -> None:
@@ -150,14 +195,28 @@ def test_what_a_version_changed_for_catalogue_managers_only(portal) -> None:
         title="Feriepenge og ferietillæg",
         body="Linje 1\naugust",
     )
+    services.article_save(
+        actor=portal.world.admin,
+        slug="feriepenge",
+        title="Feriepenge og ferietillæg",
+        body="Linje 1 er ny\naugust",
+    )
     admin = client_for(portal.world.admin)
+    changed = admin.get("/portal/viden/feriepenge/version/3/").content.decode()
+    # Word by word, named for screen readers, marked by more than colour (ins/del, ~).
+    assert (
+        '<li class="changed"><span class="sr-only">ændret linje: </span>Linje 1'
+        '<ins><span class="sr-only">[tilføjet: </span> er ny<span class="sr-only">]</span></ins>'
+        "</li>"
+    ) in changed
+    assert "tilføjede ord understreget" in changed  # the page says how changes are marked
     page = admin.get("/portal/viden/feriepenge/version/2/").content.decode()
     assert '<del><span class="sr-only">fjernet: </span>maj</del>' in page
     assert '<ins><span class="sr-only">tilføjet: </span>august</ins>' in page
     assert "Feriepenge og ferietillæg</ins>" in page  # the title changed too
     first = admin.get("/portal/viden/feriepenge/version/1/").content.decode()
     assert '<ins><span class="sr-only">tilføjet: </span>maj</ins>' in first
-    assert admin.get("/portal/viden/feriepenge/version/3/").status_code == 404
+    assert admin.get("/portal/viden/feriepenge/version/4/").status_code == 404
     assert admin.get("/portal/viden/findes-ikke/version/1/").status_code == 404
     assert (
         client_for(portal.world.employee)
