@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from koncernservice.core.audit import AuditEntry
 from koncernservice.core.errors import DomainError
 from koncernservice.core.models import Role
 from koncernservice.portal import selectors, services
@@ -110,3 +111,88 @@ def test_the_owner_keeps_control_after_leaving_the_lead_role(portal) -> None:
     assert not shared.shared and names(portal.caseworker, portal) == []
     services.saved_view_delete(actor=portal.lead, view=shared)
     assert not SavedView.objects.exists()
+
+
+# --- Renaming ---------------------------------------------------------------------------------
+
+
+def test_owner_or_lead_renames_a_shared_view_and_nobody_else(portal, outsider) -> None:
+    shared = services.saved_view_save(
+        actor=portal.lead, queue=portal.general, name="Teamets", filters={}, shared=True
+    )
+    page = client_for(portal.lead).get("/portal/koeer/loen/").content.decode()
+    assert f'action="{URL}{shared.pk}/omdoeb/"' in page
+    assert f'<label for="rename-view-{shared.pk}">Nyt navn til Teamets</label>' in page
+    # The owner renames it (spaces tidied); the team sees the new name.
+    response = client_for(portal.lead).post(
+        f"{URL}{shared.pk}/omdoeb/", {"name": "  Teamets   haster "}, follow=True
+    )
+    assert "Visningen er omdøbt." in response.content.decode()
+    assert names(portal.caseworker, portal) == ["Teamets haster"]
+    # Another lead of the queue may rename it too; the owner stays.
+    second = make_user("teamleder2", roles=[(Role.CASEWORKER, portal.world.root)])
+    QueueMember.objects.create(queue=portal.general, user=second, is_lead=True)
+    services.saved_view_rename(actor=second, view=shared, name="Haster")
+    shared.refresh_from_db()
+    assert (shared.name, shared.user) == ("Haster", portal.lead)
+    # A team member (not lead) and someone outside the team: 404, nothing changed.
+    member_page = client_for(portal.caseworker).get("/portal/koeer/loen/").content.decode()
+    assert f"{shared.pk}/omdoeb/" not in member_page
+    for user in (portal.caseworker, outsider):
+        assert client_for(user).post(f"{URL}{shared.pk}/omdoeb/", {"name": "Mit"}).status_code == (
+            404
+        )
+        with pytest.raises(DomainError) as refused:
+            services.saved_view_rename(actor=user, view=shared, name="Mit")
+        assert refused.value.status == 404
+    shared.refresh_from_db()
+    assert shared.name == "Haster"
+    # Audited: who renamed it, from what to what.
+    renames = AuditEntry.objects.filter(
+        content_type__model="savedview", object_id=str(shared.pk), action="update"
+    ).order_by("at", "id")
+    assert [(e.actor, e.changes["name"]) for e in renames] == [
+        (portal.lead, ["Teamets", "Teamets haster"]),
+        (second, ["Teamets haster", "Haster"]),
+    ]
+
+
+def test_rename_refuses_an_empty_or_duplicate_name_in_danish(portal) -> None:
+    shared = services.saved_view_save(
+        actor=portal.lead, queue=portal.general, name="Teamets", filters={}, shared=True
+    )
+    services.saved_view_save(actor=portal.lead, queue=portal.general, name="Mine", filters={})
+    other_lead = make_user("teamleder2", roles=[(Role.CASEWORKER, portal.world.root)])
+    QueueMember.objects.create(queue=portal.general, user=other_lead, is_lead=True)
+    theirs = services.saved_view_save(
+        actor=other_lead, queue=portal.general, name="Ældste først", filters={}, shared=True
+    )
+    client = client_for(portal.lead)
+    response = client.post(f"{URL}{shared.pk}/omdoeb/", {"name": "   "}, follow=True)
+    assert "Giv visningen et navn." in response.content.decode()
+    # The owner's own view, letter case aside.
+    response = client.post(f"{URL}{shared.pk}/omdoeb/", {"name": "MINE"}, follow=True)
+    assert (
+        "Der er allerede en visning med navnet »MINE« i denne kø. Vælg et andet navn."
+        in response.content.decode()
+    )
+    # Another shared view of the team (Æ/æ too, whatever the database).
+    with pytest.raises(DomainError) as clash:
+        services.saved_view_rename(actor=portal.lead, view=shared, name="ældste FØRST")
+    assert (clash.value.errors[0].field, clash.value.errors[0].code) == ("name", "duplicate")
+    with pytest.raises(DomainError) as too_long:
+        services.saved_view_rename(actor=portal.lead, view=shared, name="x" * 81)
+    assert too_long.value.errors[0].code == "name"
+    shared.refresh_from_db()
+    assert shared.name == "Teamets" and theirs.name == "Ældste først"
+    # A member's personal view may carry a team view's name (as saving allows), and the
+    # view may keep its own name with another letter case.
+    own = services.saved_view_save(
+        actor=portal.caseworker, queue=portal.general, name="Egen", filters={}
+    )
+    assert services.saved_view_rename(actor=portal.caseworker, view=own, name="Teamets").name == (
+        "Teamets"
+    )
+    assert services.saved_view_rename(actor=portal.lead, view=shared, name="TEAMETS").name == (
+        "TEAMETS"
+    )

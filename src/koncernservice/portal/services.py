@@ -983,6 +983,45 @@ def saved_view_save(
 
 
 @transaction.atomic
+def saved_view_rename(*, actor: Any, view: SavedView, name: Any) -> SavedView:
+    """Give a saved view a new name (its owner; a shared view also the queue's team leads,
+    as for changing and deleting it). The name must not be empty and must differ from the
+    owner's other views of the queue and, for a shared view, from the team's other shared
+    views (letter case aside), or the list would show two views of the same name."""
+    locked = SavedView.objects.select_for_update().filter(pk=view.pk).first()
+    if locked is None or not saved_view_may_change(actor=actor, view=locked):
+        raise _not_found()
+    view = locked
+    name = " ".join(str(name or "").split())
+    if not name:
+        raise DomainError.single(_("Give the view a name."), field="name", code="required")
+    if len(name) > 80:
+        raise DomainError.single(
+            _("Give the view a name of at most 80 characters."), field="name", code="name"
+        )
+    clash = Q(user_id=view.user_id)
+    if view.shared:
+        clash |= Q(shared=True)
+    others = (
+        SavedView.objects.filter(clash, queue_id=view.queue_id)
+        .exclude(pk=view.pk)
+        .values_list("name", flat=True)
+    )
+    if name.casefold() in {other.casefold() for other in others}:  # Æ/æ too, on any database
+        raise DomainError.single(
+            _("There is already a view named %(name)s in this queue. Choose another name.")
+            % {"name": name},
+            field="name",
+            code="duplicate",
+        )
+    if name != view.name:
+        with audit_context(actor=actor):
+            view.name = name
+            view.save(update_fields=["name", "updated_at"])
+    return view
+
+
+@transaction.atomic
 def saved_view_delete(*, actor: Any, view: SavedView) -> None:
     if not saved_view_may_change(actor=actor, view=view):
         raise _not_found()

@@ -30,6 +30,11 @@ urlpatterns = [
     path("koeer/<slug:code>/status/", views.bulk_state, name="bulk_state"),
     path("koeer/<slug:code>/visninger/", views.saved_view_save, name="saved_view_save"),
     path(
+        "koeer/<slug:code>/visninger/<int:pk>/omdoeb/",
+        views.saved_view_rename,
+        name="saved_view_rename",
+    ),
+    path(
         "koeer/<slug:code>/visninger/<int:pk>/slet/",
         views.saved_view_delete,
         name="saved_view_delete",

@@ -500,6 +500,24 @@ def saved_view_save(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def saved_view_rename(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Rename a saved view (its owner; a shared one also the queue's team leads; 404 for
+    everyone else)."""
+    queue = selectors.queue_get(user=request.user, code=code)
+    view = selectors.saved_views(user=request.user, queue=queue).filter(pk=pk).first()
+    if view is None or not services.saved_view_may_change(actor=request.user, view=view):
+        raise Http404
+    try:
+        services.saved_view_rename(actor=request.user, view=view, name=request.POST.get("name"))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The view is renamed."))
+    return redirect("portal:queue_detail", code=queue.code)
+
+
+@login_required
+@require_POST
 def saved_view_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     queue = selectors.queue_get(user=request.user, code=code)
     view = selectors.saved_views(user=request.user, queue=queue).filter(pk=pk).first()
