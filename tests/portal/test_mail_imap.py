@@ -288,4 +288,48 @@ def test_an_html_only_reply_is_read_as_text(portal, other) -> None:
     )
     assert services.mail_ingest(raw=raw, default_service=other)["status"] == "reply"
     body = case.entries.filter(kind=CaseEntry.Kind.REPLY).get().body
-    assert body.startswith("Svar i HTML") and "<" not in body
+    assert body == "Svar i HTML"  # the quoted earlier mail (blockquote) left out
+
+
+OUTLOOK_REPLY = (
+    "<html><head><style>p {margin:0}</style></head><body>"
+    "<p>Hej Lise,</p><p>L&oslash;nnen for marts mangler 1.250&nbsp;kr. &amp; et till&aelig;g:"
+    "<br>se vedh&aelig;ftede.</p><ul><li>Overtid</li><li>Weekend</li></ul>"
+    "<table><tr><td>Timer</td><td>12,5</td></tr></table>"
+    '<div id="divRplyFwdMsg"><b>Fra:</b> Serviceportalen</div>'
+    "<p>Sag KS-2026-000001: Vi har modtaget din sag.</p></body></html>"
+)
+
+
+def test_html_to_text_keeps_lines_lists_and_characters_and_drops_the_quote() -> None:
+    from koncernservice.portal.rules import html_to_text
+
+    assert html_to_text(OUTLOOK_REPLY) == (
+        "Hej Lise,\n\n"
+        "Lønnen for marts mangler 1.250 kr. & et tillæg:\nse vedhæftede.\n\n"
+        "- Overtid\n- Weekend\n\n"
+        "Timer 12,5"
+    )
+    gmail = (
+        '<div dir="ltr">Tak, <i>det</i> passer.<br><br>Ole</div><br>'
+        '<div class="gmail_quote"><div>Den 3. dec. skrev KS:</div>'
+        "<blockquote>Sag KS-2026-000001</blockquote></div>"
+    )
+    assert html_to_text(gmail) == "Tak, det passer.\n\nOle"
+    assert html_to_text("<script>alert(1)</script><p>5 &lt; 7</p>") == "5 < 7"
+
+
+def test_an_html_only_outlook_reply_reads_as_the_writer_wrote_it(portal, other) -> None:
+    case = make_case(portal)
+    raw = eml(
+        "laerer@example.kk.dk",
+        f"SV: [{case.number}]",
+        OUTLOOK_REPLY,
+        "<html-2@kk.dk>",
+        Content_Type="text/html; charset=utf-8",
+    )
+    assert services.mail_ingest(raw=raw, default_service=other)["status"] == "reply"
+    body = case.entries.filter(kind=CaseEntry.Kind.REPLY).get().body
+    assert body.startswith("Hej Lise,\n\nLønnen for marts mangler 1.250 kr. & et tillæg:\n")
+    assert "- Overtid\n- Weekend" in body
+    assert "Serviceportalen" not in body and "Vi har modtaget" not in body

@@ -617,6 +617,118 @@ def render_markdown(source: str) -> str:
     return "\n".join(out)
 
 
+# --- E-mail in ---------------------------------------------------------------------------------
+
+_HTML_BLOCKS = frozenset(
+    [
+        "address",
+        "article",
+        "div",
+        "dl",
+        "dt",
+        "dd",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tr",
+        "ul",
+    ]
+)
+_HTML_SKIPPED = frozenset({"head", "script", "style", "template", "title", "blockquote"})
+_HTML_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+# Where mail programs start the quoted earlier mail: Outlook's reply header and Gmail's quote.
+_QUOTE_MARKERS = ("divrplyfwdmsg", "gmail_quote", "moz-cite-prefix", "yahoo_quoted")
+
+
+def html_to_text(html: str) -> str:
+    """The text of an HTML-only e-mail as a reader sees it: paragraphs, line breaks and list
+    items on lines of their own (items as "- …"), table cells apart, character references
+    decoded (``&amp;`` → ``&``, ``&nbsp;`` → space), runs of spaces as one; no styles, scripts
+    or head, and nothing from the quoted earlier mail (``<blockquote>``, and everything from
+    Outlook's reply header or Gmail's, Thunderbird's or Yahoo's quote on)."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.out: list[str] = []
+            self.skipping: list[str] = []  # open tags whose content is left out
+            self.done = False
+
+        def _quote_starts(self, attrs: list[tuple[str, str | None]]) -> bool:
+            marks = " ".join((v or "") for k, v in attrs if k in ("id", "class")).lower()
+            return any(marker in marks for marker in _QUOTE_MARKERS)
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if self.done:
+                return
+            if self._quote_starts(attrs):
+                self.done = True
+                return
+            if self.skipping or tag in _HTML_SKIPPED:
+                if tag not in _HTML_VOID:
+                    self.skipping.append(tag)
+                return
+            if tag == "br":
+                self.out.append("\n")
+            elif tag == "li":
+                self.out.append("\n- ")
+            elif tag in ("td", "th"):
+                self.out.append(" ")
+            elif tag in _HTML_BLOCKS:
+                self.out.append("\n\n" if tag == "p" else "\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.done:
+                return
+            if self.skipping:
+                if tag in self.skipping:
+                    while self.skipping and self.skipping.pop() != tag:
+                        pass
+                return
+            if tag in _HTML_BLOCKS and tag != "li":  # the next item starts its own line
+                self.out.append("\n\n" if tag == "p" else "\n")
+
+        def handle_data(self, data: str) -> None:
+            if not self.done and not self.skipping:
+                self.out.append(re.sub(r"[ \t\r\n\f\u00a0]+", " ", data))
+
+    reader = Reader()
+    reader.feed(html)
+    reader.close()
+    lines = [" ".join(line.split()) for line in "".join(reader.out).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 # --- Attachments -------------------------------------------------------------------------------
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024

@@ -1318,14 +1318,12 @@ MAIL_DOMAIN = "koncernservice.kk.dk"
 
 
 def _plain_text(message: Any) -> str:
-    """The new text of a reply: the plain part (else the HTML part without tags), cut at the
-    quoted earlier mail."""
-    from django.utils.html import strip_tags
-
+    """The new text of a reply: the plain part (else the HTML part read as text, see
+    :func:`rules.html_to_text`), cut at the quoted earlier mail."""
     part = message.get_body(preferencelist=("plain", "html"))
     text = part.get_content() if part is not None else ""
     if part is not None and part.get_content_type() == "text/html":
-        text = strip_tags(str(text))
+        text = rules.html_to_text(str(text))
     lines = []
     for line in str(text).splitlines():
         if line.startswith(">") or line.strip().startswith("-----Original"):
