@@ -84,3 +84,42 @@ def test_report_period_is_chosen_and_wrong_dates_are_named(portal) -> None:
     export = client.get(f"/portal/rapporter/?fra={start}&til={end}&export=xlsx")
     workbook = load_workbook(io.BytesIO(export.content))
     assert workbook["Forvaltninger"]["B2"].value == 1
+
+
+def test_created_per_service_and_week_in_the_export(portal, other) -> None:
+    """Each of the report's services gets a column of cases created per ISO week, every week
+    of the period listed (empty ones as 0), the columns adding up to the per-service figures."""
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    a = make_case(portal)
+    make_case(portal)
+    make_case(portal, service=other, answers={})
+    Case.objects.filter(pk=a.pk).update(created_at=timezone.now() - dt.timedelta(days=14))
+    data = selectors.report(user=portal.world.admin, since=today - dt.timedelta(days=27))
+    table = data["per_service_week"]
+    assert table["services"] == ["Fejl i lønnen", "Andet"]  # most cases first
+    rows = {row["week"]: row["created"] for row in table["rows"]}
+    assert len(table["rows"]) in (4, 5)  # 27 days back: four or five ISO weeks
+    assert rows[monday] == [1, 1]
+    assert rows[monday - dt.timedelta(days=14)] == [1, 0]
+    assert [sum(column) for column in zip(*rows.values(), strict=True)] == [
+        row["created"] for row in data["per_service"]
+    ]
+    client = client_for(portal.world.admin)
+    workbook = load_workbook(
+        io.BytesIO(
+            client.get(
+                f"/portal/rapporter/?fra={today - dt.timedelta(days=27)}&export=xlsx"
+            ).content
+        )
+    )
+    sheet = list(workbook["Tjenester pr. uge"].values)
+    assert sheet[0] == ("Uge", "Fejl i lønnen", "Andet")
+    year, week, _day = monday.isocalendar()
+    assert (f"{year}-U{week:02d}", 1, 1) in sheet
+    # A confidential case is counted only for those who may see it.
+    make_case(portal, user=portal.world.manager, service=portal.dismissal, answers={}, title="x")
+    assert (
+        "Rådgivning om afskedigelse"
+        not in selectors.report(user=portal.world.admin)["per_service_week"]["services"]
+    )

@@ -624,6 +624,9 @@ def report(
         "per_administration": per_administration,
         "administrations": administrations,
         "per_week": _per_week(qs, since, until),
+        "per_service_week": _per_service_week(
+            qs, [row["service__name"] for row in per_service], since, until
+        ),
         "sla_met": met,
         "sla_breached": breached,
         "sla_compliance": round(100 * met / (met + breached), 1) if met + breached else None,
@@ -631,6 +634,51 @@ def report(
         "suggestions_shown": shown,
         "deflected": deflected,
         "satisfaction": round(sum(rating_list) / len(rating_list), 2) if rating_list else None,
+    }
+
+
+def _weeks(since: dt.date, until: dt.date) -> list[tuple[dt.date, str]]:
+    """Every ISO week (its Monday and label ``2026-U05``) from ``since`` to ``until``."""
+    week = since - dt.timedelta(days=since.weekday())
+    last = until - dt.timedelta(days=until.weekday())
+    weeks = []
+    while week <= last:
+        year, number, _day = week.isocalendar()
+        weeks.append((week, f"{year}-U{number:02d}"))
+        week += dt.timedelta(days=7)
+    return weeks
+
+
+def _monday(value: Any) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _per_service_week(
+    qs: QuerySet[Case], services: list[str], since: dt.date, until: dt.date
+) -> dict[str, Any]:
+    """Cases created per ISO week for each of ``services`` (the report's top services, by
+    name as in its per-service figures): every week listed, one count per service."""
+    from django.db.models.functions import TruncWeek
+
+    counts: dict[tuple[str, dt.date], int] = {}
+    if services:
+        grouped = (
+            qs.filter(service__name__in=services)
+            .annotate(week=TruncWeek("created_at"))
+            .values_list("service__name", "week")
+            .annotate(n=Count("pk"))
+        )
+        for name, week, n in grouped:
+            if week is not None:
+                key = (name, _monday(week))
+                counts[key] = counts.get(key, 0) + n
+    return {
+        "services": services,
+        "rows": [
+            {"week": week, "label": label, "created": [counts.get((s, week), 0) for s in services]}
+            for week, label in _weeks(since, until)
+        ],
     }
 
 
@@ -649,28 +697,17 @@ def _per_week(qs: QuerySet[Case], since: dt.date, until: dt.date) -> list[dict[s
         .annotate(n=Count("pk"))
     )
 
-    def monday(value: Any) -> dt.date:
-        day = value.date() if isinstance(value, dt.datetime) else value
-        return day - dt.timedelta(days=day.weekday())
-
-    created_by = {monday(k): v for k, v in created.items() if k is not None}
-    resolved_by = {monday(k): v for k, v in resolved.items() if k is not None}
-    first = since - dt.timedelta(days=since.weekday())
-    last = until - dt.timedelta(days=until.weekday())
-    rows = []
-    week = first
-    while week <= last:
-        year, number, _day = week.isocalendar()
-        rows.append(
-            {
-                "week": week,
-                "label": f"{year}-U{number:02d}",
-                "created": created_by.get(week, 0),
-                "resolved": resolved_by.get(week, 0),
-            }
-        )
-        week += dt.timedelta(days=7)
-    return rows
+    created_by = {_monday(k): v for k, v in created.items() if k is not None}
+    resolved_by = {_monday(k): v for k, v in resolved.items() if k is not None}
+    return [
+        {
+            "week": week,
+            "label": label,
+            "created": created_by.get(week, 0),
+            "resolved": resolved_by.get(week, 0),
+        }
+        for week, label in _weeks(since, until)
+    ]
 
 
 def users_in_team(queue: Queue) -> QuerySet[User]:

@@ -755,12 +755,18 @@ def _report_export(data: dict[str, Any]) -> HttpResponse:
     ]
     weeks = [[row["label"], row["created"], row["resolved"]] for row in data["per_week"]]
     administrations = [[row["name"], row["created"]] for row in data["administrations"]]
+    by_service = data["per_service_week"]
+    service_weeks = [
+        [str(_("Week")), *by_service["services"]],
+        *([row["label"], *row["created"]] for row in by_service["rows"]),
+    ]
     return excel_response(
         "portal-rapport",
         {
             "Tjenester": [[str(_("Service")), str(_("Created")), str(_("Resolved"))], *per_service],
             "Uger": [[str(_("Week")), str(_("Created")), str(_("Resolved"))], *weeks],
             "Forvaltninger": [[str(_("Administration")), str(_("Created"))], *administrations],
+            "Tjenester pr. uge": service_weeks,
             "Nøgletal": [[key, data[key]] for key in keys],
         },
     )
