@@ -434,9 +434,12 @@ def pauses_of(data: list[list[str | None]]) -> list[rules.Pause]:
 
 def requester_context(*, user: Any, case: Case) -> dict[str, Any]:
     """The requester's employments and other open cases (for those who may work the case)."""
+    # Only the columns the case page shows: every column of the employment, its unit, the
+    # cases and their services cost more Python to compile and build than the query itself.
     employments = (
         Employment.objects.filter(person_id=case.requester_id)
         .select_related("unit")
+        .only("position_title", "employee_number", "start_date", "end_date", "unit__name")
         .order_by("-start_date")
     )
     others = (
@@ -445,7 +448,7 @@ def requester_context(*, user: Any, case: Case) -> dict[str, Any]:
             requester_id=case.requester_id, state__in=["new", "in_progress", "awaiting_requester"]
         )
         .exclude(pk=case.pk)
-        .select_related("service")[:10]
+        .only("number", "title")[:10]
     )
     return {"employments": list(employments), "other_cases": list(others)}
 
