@@ -274,3 +274,13 @@ def test_admin_edits_a_service_and_publishes_a_form_version(portal) -> None:
     for user in (portal.caseworker, portal.world.employee):
         assert client_for(user).get(url).status_code == 403
         assert client_for(user).post(url, data).status_code == 403
+
+
+def test_case_page_title_is_the_case_number_only(portal) -> None:
+    """The browser tab and screen readers announce the case number, not the shortcut help;
+    the keyboard-shortcut help is on the caseworker's page once."""
+    case = make_case(portal)
+    page = client_for(portal.caseworker).get(f"/portal/sager/{case.number}/").content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title == f"{case.number} · Koncernservice"
+    assert page.count('id="shortcuts-help"') == 1
