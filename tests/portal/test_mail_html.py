@@ -75,9 +75,8 @@ def test_each_recipient_gets_an_own_message(portal, django_capture_on_commit_cal
     ]
 
 
-def test_confidential_mail_to_a_watcher_names_neither_title_nor_service(
-    portal, django_capture_on_commit_callbacks
-) -> None:
+def watched_confidential_case(portal):
+    """A personnel-law case watched by a second lawyer of the team (jurist2@example.kk.dk)."""
     colleague = make_user("jurist2", roles=[(Role.CASEWORKER, portal.world.root)])
     colleague.email = "jurist2@example.kk.dk"
     colleague.save()
@@ -91,6 +90,13 @@ def test_confidential_mail_to_a_watcher_names_neither_title_nor_service(
         description="Gentagne advarsler",
     )
     services.case_watch(actor=portal.lawyer, case=secret, user=colleague)
+    return secret
+
+
+def test_confidential_mail_to_a_watcher_names_neither_title_nor_service(
+    portal, django_capture_on_commit_callbacks
+) -> None:
+    secret = watched_confidential_case(portal)
     secret.watchers.add(portal.caseworker)  # outside the team, even if added behind the back
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,19 +153,7 @@ def test_subject_comes_from_a_template_that_cannot_reveal_a_confidential_case(
     message = next(m for m in mail.outbox if m.to == ["laerer@example.kk.dk"])
     assert message.subject == f"Sag {case.number} (Fejl i lønnen) Forkert tillæg i <marts> Ny"
 
-    colleague = make_user("jurist2", roles=[(Role.CASEWORKER, portal.world.root)])
-    colleague.email = "jurist2@example.kk.dk"
-    colleague.save()
-    QueueMember.objects.create(queue=portal.law, user=colleague)
-    secret = make_case(
-        portal,
-        user=portal.world.manager,
-        service=portal.dismissal,
-        answers={},
-        title="Afskedigelse af Lars Lærer",
-        description="Gentagne advarsler",
-    )
-    services.case_watch(actor=portal.lawyer, case=secret, user=colleague)
+    secret = watched_confidential_case(portal)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.case_reply(actor=portal.lawyer, case=secret, body="Vi ringer i morgen")
