@@ -97,6 +97,32 @@ def test_split_refuses_foreign_attachments_and_writes_nothing(portal, media) -> 
     assert after == before and stored_files(media) == files
 
 
+def test_split_failing_after_copying_leaves_no_file_and_no_row(portal, media, monkeypatch) -> None:
+    """A split that fails after its files were copied (here: writing the original case's
+    timeline entry) rolls back its rows, and the copied files are deleted from the storage
+    again: only the originals remain."""
+    case = make_case(portal)
+    slip = attach(portal, case, "lønseddel.pdf", PDF)
+    shot = attach(portal, case, "skærm.png", PNG)
+    before = (Case.objects.count(), CaseAttachment.objects.count(), CaseEntry.objects.count())
+    files = stored_files(media)
+    write_event = services._event
+
+    def failing_event(target, actor, event, data):
+        if event == "split_to":
+            raise OSError("disk full")
+        return write_event(target, actor, event, data)
+
+    monkeypatch.setattr(services, "_event", failing_event)
+    with pytest.raises(OSError):
+        services.case_split(
+            actor=portal.caseworker, case=case, title="Ny", attachments=[slip.pk, shot.pk]
+        )
+    after = (Case.objects.count(), CaseAttachment.objects.count(), CaseEntry.objects.count())
+    assert after == before
+    assert stored_files(media) == files and len(files) == 2
+
+
 def _stored_without_checks(case: Case, name: str, content: bytes) -> CaseAttachment:
     """A file as it lies in the storage from before today's limits (no upload check)."""
     attachment = CaseAttachment(case=case, name=name, size=len(content), content_type="x")

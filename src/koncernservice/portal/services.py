@@ -795,6 +795,28 @@ def case_split(
         confidential=case.confidential,
         assignee_id=case.assignee_id,
     )
+    copies: list[CaseAttachment] = []
+    try:
+        _split_write(actor, case, new, now, chosen, files, copies)
+    except BaseException:
+        # The transaction leaves no row behind; the copied files must not stay either.
+        _delete_files(copies)
+        raise
+    if notify:
+        notify_later(new.pk, "created")
+    return new
+
+
+def _split_write(
+    actor: Any,
+    case: Case,
+    new: Case,
+    now: Any,
+    chosen: list[CaseEntry],
+    files: list[tuple[CaseAttachment, bytes]],
+    copies: list[CaseAttachment],
+) -> None:
+    """The rows of a split, with the copied files appended to ``copies`` as they are stored."""
     with audit_context(actor=actor):
         new.save()
         _start_timers(new, now)
@@ -809,7 +831,7 @@ def case_split(
         for grant in CaseAccess.objects.filter(case=case):
             CaseAccess.objects.create(case=new, user_id=grant.user_id)
         CaseLink.objects.create(source=new, target=case)
-        copies = _copy_attachments(files, new)
+        _copy_attachments(files, new, copies)
         counts = {"entries": len(chosen), "attachments": len(copies)}
         _event(
             new,
@@ -823,9 +845,6 @@ def case_split(
             "split_to",
             {"case": new.number, **counts, "originals": [a.pk for a, _content in files]},
         )
-    if notify:
-        notify_later(new.pk, "created")
-    return new
 
 
 def _split_files(
@@ -871,30 +890,30 @@ def _split_files(
     return files
 
 
-def _copy_attachments(files: list[tuple[CaseAttachment, bytes]], new: Case) -> list[CaseAttachment]:
-    """Store a copy of each file for ``new`` (Django storage: file system or S3). If anything
-    fails, the copies already stored are deleted again and the error goes on (the transaction
-    then leaves no row behind)."""
+def _copy_attachments(
+    files: list[tuple[CaseAttachment, bytes]], new: Case, copies: list[CaseAttachment]
+) -> None:
+    """Store a copy of each file for ``new`` (Django storage: file system or S3), appending
+    each to ``copies`` as soon as its file is stored, so the caller can delete them again
+    if anything fails before the transaction ends."""
     from django.core.files.base import ContentFile
 
-    copies: list[CaseAttachment] = []
-    try:
-        for original, content in files:
-            copy = CaseAttachment(
-                case=new,
-                name=original.name,
-                size=len(content),
-                content_type=original.content_type,
-                uploaded_by_id=original.uploaded_by_id,
-            )
-            copy.file.save(original.name, ContentFile(content), save=False)
-            copies.append(copy)
-            copy.save()
-    except BaseException:
-        for copy in copies:
-            copy.file.delete(save=False)
-        raise
-    return copies
+    for original, content in files:
+        copy = CaseAttachment(
+            case=new,
+            name=original.name,
+            size=len(content),
+            content_type=original.content_type,
+            uploaded_by_id=original.uploaded_by_id,
+        )
+        copy.file.save(original.name, ContentFile(content), save=False)
+        copies.append(copy)
+        copy.save()
+
+
+def _delete_files(attachments: list[CaseAttachment]) -> None:
+    for attachment in attachments:
+        attachment.file.delete(save=False)
 
 
 @transaction.atomic
