@@ -232,3 +232,84 @@ def test_payment_slips_follow_the_danish_cgi_appendix() -> None:
         "87654321",
         "1234567",
     }
+
+
+def _credit_note(ap, lines: int, **changes) -> Invoice:
+    """A posted credit note of the test supplier without a reference to an invoice."""
+    spec = spec_for(ap.world.school, credit_note=True, **changes)
+    spec.lines = spec.lines[:lines]
+    return approved(ap, credit_note=True, lines=spec.lines, **changes)
+
+
+def test_free_credit_notes_are_set_off_against_the_suppliers_next_invoice(ap, client) -> None:
+    """A credit note that names no invoice (or one already paid) reduces the supplier's next
+    payment that is larger than it; the payment's message names it; it is paid and put back
+    with that payment. One too large for any payment waits for the next proposal."""
+    today = timezone.localdate()
+    due = today + dt.timedelta(days=3)
+    invoice = approved(ap, due_date=due)  # 575.00
+    small = _credit_note(ap, lines=1)  # 10 x 40 + VAT = 500.00
+    large = _credit_note(ap, lines=2)  # 575.00: a payment of 0 is no payment
+    services.invoices_post(actor=SYSTEM)
+
+    proposal = services.payment_proposal(actor=SYSTEM, until=today + dt.timedelta(days=5))
+    assert (proposal["payments"], proposal["credit_notes_set_off"]) == (1, 1)
+    payment = Payment.objects.get(run_id=proposal["run"])
+    assert payment.amount == Decimal("75.00")
+    assert list(payment.credit_notes.all()) == [small]
+    assert Invoice.objects.get(pk=small.pk).status == Invoice.Status.IN_PAYMENT
+    assert Invoice.objects.get(pk=large.pk).status == Invoice.Status.POSTED  # waits
+
+    content = services.payment_file(actor=SYSTEM, run=PaymentRun.objects.get(pk=proposal["run"]))
+    message = etree.fromstring(content).findtext(".//p:RmtInf/p:Ustrd", namespaces=PAIN)
+    assert message == f"Faktura {invoice.number} minus kreditnota {small.number}"
+
+    returned = iso20022.build_camt054(
+        message_id="BANK-2",
+        created=timezone.now(),
+        items=[(payment.end_to_end_id, Decimal("75.00"), "AC04")],
+    )
+    services.payments_reconcile(actor=SYSTEM, data=returned, filename="camt.xml")
+    assert Invoice.objects.get(pk=small.pk).status == Invoice.Status.POSTED  # back with it
+
+    again = services.payment_proposal(actor=SYSTEM, until=today + dt.timedelta(days=5))
+    retry = Payment.objects.get(run_id=again["run"])
+    assert retry.amount == Decimal("75.00") and list(retry.credit_notes.all()) == [small]
+    services.payment_file(actor=SYSTEM, run=PaymentRun.objects.get(pk=again["run"]))
+    paid = iso20022.build_camt054(
+        message_id="BANK-3",
+        created=timezone.now(),
+        items=[(retry.end_to_end_id, Decimal("75.00"), "")],
+    )
+    services.payments_reconcile(actor=SYSTEM, data=paid, filename="camt.xml")
+    statuses = dict(Invoice.objects.values_list("pk", "status"))
+    assert statuses[invoice.pk] == statuses[small.pk] == Invoice.Status.PAID
+    assert statuses[large.pk] == Invoice.Status.POSTED
+    # both documents' pages say so, in Danish
+    client.force_login(ap.finance)
+    page = client.get(f"/finans/faktura/{invoice.pk}/").content.decode()
+    assert "Modregnede kreditnotaer" in page and f"{small.number} (500,00)" in page
+    page = client.get(f"/finans/faktura/{small.pk}/").content.decode()
+    assert f"Modregnet i faktura {invoice.number}" in page
+
+
+def test_a_credit_note_for_an_invoice_already_paid_is_set_off_against_the_next(ap) -> None:
+    today = timezone.localdate()
+    first = approved(ap, due_date=today)
+    services.invoices_post(actor=SYSTEM)
+    run = services.payment_proposal(actor=SYSTEM, until=today)["run"]
+    services.payment_file(actor=SYSTEM, run=PaymentRun.objects.get(pk=run))
+    paid = iso20022.build_camt054(
+        message_id="BANK-4",
+        created=timezone.now(),
+        items=[(Payment.objects.get(run_id=run).end_to_end_id, Decimal("575.00"), "")],
+    )
+    services.payments_reconcile(actor=SYSTEM, data=paid, filename="camt.xml")
+    late = _credit_note(ap, lines=1, billing_reference=first.number)  # 500.00, for a paid one
+    assert late.credited_invoice_id == first.pk
+    second = approved(ap, due_date=today)
+    services.invoices_post(actor=SYSTEM)
+    proposal = services.payment_proposal(actor=SYSTEM, until=today)
+    payment = Payment.objects.get(run_id=proposal["run"])
+    assert (payment.invoice_id, payment.amount) == (second.pk, Decimal("75.00"))
+    assert list(payment.credit_notes.all()) == [late]

@@ -176,3 +176,36 @@ def test_payment_date_never_before_run() -> None:
     assert rules.payment_date(dt.date(2026, 3, 10), run) == dt.date(2026, 3, 10)
     assert rules.payment_date(dt.date(2026, 2, 1), run) == run
     assert rules.money(D("2.345")) == D("2.35")
+
+
+def test_free_credit_notes_are_set_off_whole_against_a_larger_invoice_of_the_payee() -> None:
+    item = rules.OpenItem
+    invoices = [
+        item(1, supplier=7, currency="DKK", amount=D("300.00")),  # due first
+        item(2, supplier=7, currency="DKK", amount=D("1000.00")),
+        item(3, supplier=8, currency="DKK", amount=D("5000.00")),  # another supplier
+        item(4, supplier=7, currency="EUR", amount=D("900.00")),  # another currency
+    ]
+    notes = [
+        item(10, supplier=7, currency="DKK", amount=D("250.00")),  # fits the first: 300 > 250
+        item(11, supplier=7, currency="DKK", amount=D("400.00")),  # 50 left there: the second
+        item(12, supplier=7, currency="DKK", amount=D("600.00")),  # 1000 - 400 = 600: not > 600
+        item(13, supplier=9, currency="DKK", amount=D("10.00")),  # no invoice of supplier 9
+        item(14, supplier=7, currency="EUR", amount=D("899.99")),  # 900 > 899.99: one cent paid
+    ]
+    assert rules.set_off_credit_notes(invoices, notes) == {10: 1, 11: 2, 14: 4}
+    # a note as large as the invoice would make a payment of 0: it waits
+    assert rules.set_off_credit_notes(invoices[:1], [item(20, 7, "DKK", D("300.00"))]) == {}
+
+
+@given(
+    st.lists(st.integers(1, 100_000), min_size=0, max_size=6),
+    st.lists(st.integers(1, 100_000), min_size=0, max_size=6),
+)
+def test_set_off_never_makes_a_payment_zero_or_negative(invoice_cents, note_cents) -> None:
+    invoices = [rules.OpenItem(i, 1, "DKK", D(c) / 100) for i, c in enumerate(invoice_cents)]
+    notes = [rules.OpenItem(100 + i, 1, "DKK", D(c) / 100) for i, c in enumerate(note_cents)]
+    chosen = rules.set_off_credit_notes(invoices, notes)
+    for invoice in invoices:
+        taken = sum((n.amount for n in notes if chosen.get(n.key) == invoice.key), D(0))
+        assert invoice.amount - taken > 0

@@ -1,9 +1,11 @@
 """Payment proposals, the pain.001 file and reconciliation from camt.054/053.
 
 A proposal takes every posted invoice due by a date whose payment is not held and whose
-supplier is not blocked, nets linked credit notes against their invoice, and pays on the
-due date (at once when overdue). Partial payments leave the rest to the next proposal; a
-returned (failed) payment puts the invoice back so it can be proposed again.
+supplier is not blocked, nets linked credit notes against their invoice, sets free credit
+notes (naming no invoice, or one already paid) off against the supplier's next invoice that
+is larger (``rules.set_off_credit_notes``), and pays on the due date (at once when overdue).
+Partial payments leave the rest to the next proposal; a returned (failed) payment puts the
+invoice and its credit notes back so they can be proposed again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,20 +52,14 @@ def payment_proposal(
         .select_related("supplier", "unit")
         .order_by("due_date", "pk")
     )
-    credits: dict[int, list[Invoice]] = defaultdict(list)
-    for note in Invoice.objects.filter(
-        status=Invoice.Status.POSTED,
-        kind=Invoice.Kind.CREDIT_NOTE,
-        credited_invoice_id__in=[i.pk for i in candidates],
-    ):
-        assert note.credited_invoice_id is not None
-        credits[note.credited_invoice_id].append(note)
+    credits = _credit_notes(candidates)
     label = getattr(actor, "username", str(actor))
     skipped: list[dict[str, Any]] = []
     with transaction.atomic(), audit_context(actor=actor):
         run = PaymentRun.objects.create(run_date=run_date, until=until, created_by=label[:150])
         payments: list[Payment] = []
         settled: list[Invoice] = []
+        set_off: list[tuple[int, Invoice]] = []
         for invoice in candidates:
             supplier = invoice.supplier
             assert supplier is not None
@@ -102,7 +98,15 @@ def payment_proposal(
                 )
             )
             settled.extend([invoice, *notes])
+            set_off.extend((len(payments) - 1, note) for note in notes)
         Payment.objects.bulk_create(payments, batch_size=2000)
+        Payment.credit_notes.through.objects.bulk_create(
+            [
+                Payment.credit_notes.through(payment_id=payments[i].pk, invoice_id=note.pk)
+                for i, note in set_off
+            ],
+            batch_size=2000,
+        )
         Invoice.objects.filter(pk__in=[i.pk for i in settled]).update(
             status=Invoice.Status.IN_PAYMENT, updated_at=timezone.now()
         )
@@ -123,7 +127,47 @@ def payment_proposal(
             for m in sorted({p.method for p in payments})
         },
         "skipped": skipped,
+        "credit_notes_set_off": len(set_off),
     }
+
+
+def _credit_notes(candidates: list[Invoice]) -> dict[int, list[Invoice]]:
+    """The posted credit notes to net against each candidate invoice: those that name it,
+    and free ones (naming no invoice, or one already paid) of the same supplier and currency,
+    set off by ``rules.set_off_credit_notes`` (oldest note first, earliest due invoice)."""
+    credits: dict[int, list[Invoice]] = defaultdict(list)
+    notes = Invoice.objects.filter(
+        status=Invoice.Status.POSTED, kind=Invoice.Kind.CREDIT_NOTE, on_hold=False
+    )
+    for note in notes.filter(credited_invoice_id__in=[i.pk for i in candidates]):
+        assert note.credited_invoice_id is not None
+        credits[note.credited_invoice_id].append(note)
+    free = list(
+        notes.filter(supplier_id__in={i.supplier_id for i in candidates})
+        .filter(Q(credited_invoice__isnull=True) | Q(credited_invoice__status=Invoice.Status.PAID))
+        .order_by("issue_date", "pk")
+    )
+    if not free:
+        return credits
+    open_items = [
+        rules.OpenItem(
+            i.pk,
+            i.supplier_id or 0,
+            i.currency,
+            i.payable_amount
+            - i.paid_amount
+            - sum((n.payable_amount for n in credits[i.pk]), Decimal(0)),
+        )
+        for i in candidates
+    ]
+    by_pk = {note.pk: note for note in free}
+    chosen = rules.set_off_credit_notes(
+        open_items,
+        [rules.OpenItem(n.pk, n.supplier_id or 0, n.currency, n.payable_amount) for n in free],
+    )
+    for note_pk, invoice_pk in chosen.items():
+        credits[invoice_pk].append(by_pk[note_pk])
+    return credits
 
 
 def payment_file(*, actor: Any, run: PaymentRun) -> bytes:
@@ -131,7 +175,11 @@ def payment_file(*, actor: Any, run: PaymentRun) -> bytes:
     require(actor, access.PAY)
     if run.status == PaymentRun.Status.DONE:
         raise DomainError.single(_("The payment run is already reconciled."), field="run")
-    payments = list(run.payments.select_related("supplier", "invoice").order_by("pk"))
+    payments = list(
+        run.payments.select_related("supplier", "invoice")
+        .prefetch_related("credit_notes")
+        .order_by("pk")
+    )
     if not payments:
         raise DomainError.single(_("The payment run has no payments."), field="run")
     now = timezone.now()
@@ -151,7 +199,9 @@ def payment_file(*, actor: Any, run: PaymentRun) -> bytes:
             account_no=p.target.get("account_no", ""),
             iban=p.target.get("iban", ""),
             bic=p.target.get("bic", ""),
-            remittance=f"Faktura {p.invoice.number}",
+            remittance=rules.remittance_text(
+                p.invoice.number, [n.number for n in p.credit_notes.all()]
+            ),
         )
         for p in payments
     ]
@@ -197,7 +247,8 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
                 continue
             invoice = payment.invoice
             notes = Invoice.objects.filter(
-                credited_invoice=invoice, status=Invoice.Status.IN_PAYMENT
+                Q(credited_invoice=invoice) | Q(set_off_in=payment),
+                status=Invoice.Status.IN_PAYMENT,
             )
             if tx.returned:
                 payment.status = Payment.Status.FAILED

@@ -345,3 +345,43 @@ def payment_date(due: dt.date | None, run_date: dt.date) -> dt.date:
     if due is None or due < run_date:
         return run_date
     return due
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An invoice to pay or a credit note to set off: who, in what currency, how much."""
+
+    key: int
+    supplier: int
+    currency: str
+    amount: Decimal
+
+
+def set_off_credit_notes(invoices: Sequence[OpenItem], notes: Sequence[OpenItem]) -> dict[int, int]:
+    """Which free credit note (one that names no open invoice) is set off against which
+    invoice: each note, in the given order, against the first invoice (in the given order,
+    i.e. by due date) of the same supplier and currency that is still larger than the note,
+    so that every payment stays positive. A note is set off whole or not at all; a note no
+    invoice can carry waits for the next proposal. Returns ``{note key: invoice key}``."""
+    left = {item.key: item.amount for item in invoices}
+    by_payee: dict[tuple[int, str], list[int]] = {}
+    for item in invoices:
+        by_payee.setdefault((item.supplier, item.currency), []).append(item.key)
+    chosen: dict[int, int] = {}
+    for note in notes:
+        for key in by_payee.get((note.supplier, note.currency), ()):
+            if left[key] > note.amount > 0:
+                left[key] -= note.amount
+                chosen[note.key] = key
+                break
+    return chosen
+
+
+def remittance_text(invoice_number: str, credit_note_numbers: Sequence[str] = ()) -> str:
+    """The payment's message to the supplier (at most 140 characters, pain.001 ``Ustrd``):
+    the invoice paid and the credit notes set off in it, so the supplier sees why the
+    amount is smaller."""
+    text = f"Faktura {invoice_number}"
+    if credit_note_numbers:
+        text += " minus kreditnota " + ", ".join(credit_note_numbers)
+    return text if len(text) <= 140 else text[:139] + "…"
