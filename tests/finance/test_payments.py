@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
@@ -163,7 +164,69 @@ def test_camt053_statement_is_read_too() -> None:
 </Stmt></BkToCstmrStmt></Document>"""
     kind, txs = iso20022.parse_camt(data)
     assert kind == "camt.053"
-    assert txs == [iso20022.BankTransaction("E2E-1", Decimal("10.00"), True, False, "")]
+    assert txs == [iso20022.BankTransaction("E2E-1", Decimal("10.00"), True, False, "", "DKK")]
+
+
+CAMT054_V4 = """<?xml version="1.0"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.04"><BkToCstmrDbtCdtNtfctn>
+<Ntfctn><Ntry><Amt Ccy="DKK">{booked}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+<NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs>
+<AmtDtls>{instructed}<TxAmt><Amt Ccy="DKK">{booked}</Amt></TxAmt></AmtDtls>
+<Chrgs><Rcrd><Amt Ccy="DKK">15.00</Amt></Rcrd><Rcrd><Amt Ccy="DKK">10.00</Amt></Rcrd></Chrgs>
+</TxDtls></NtryDtls></Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"""
+
+
+def _camt_v4(e2e: str, booked: str, instructed: str = "") -> bytes:
+    amount = f'<InstdAmt><Amt Ccy="EUR">{instructed}</Amt></InstdAmt>' if instructed else ""
+    return CAMT054_V4.format(e2e=e2e, booked=booked, instructed=amount).encode()
+
+
+def test_camt_reads_the_instructed_amount_and_the_charges_in_both_versions() -> None:
+    _kind, [tx] = iso20022.parse_camt(_camt_v4("E2E-2", "4288.50", instructed="575.00"))
+    assert (tx.amount, tx.currency) == (Decimal("4288.50"), "DKK")
+    assert (tx.instructed, tx.instructed_currency) == (Decimal("575.00"), "EUR")
+    assert (tx.charges, tx.charges_currency) == (Decimal("25.00"), "DKK")  # 15 + 10
+    v2 = b"""<?xml version="1.0"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"><BkToCstmrDbtCdtNtfctn>
+<Ntfctn><Ntry><Amt Ccy="DKK">100.00</Amt><Sts>BOOK</Sts><NtryDtls><TxDtls>
+<Refs><EndToEndId>E2E-3</EndToEndId></Refs>
+<Chrgs><Amt Ccy="DKK">4.00</Amt></Chrgs><Chrgs><Amt Ccy="DKK">1.50</Amt></Chrgs>
+</TxDtls></NtryDtls></Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"""
+    _kind, [tx] = iso20022.parse_camt(v2)
+    assert (tx.amount, tx.instructed, tx.charges) == (Decimal("100.00"), None, Decimal("5.50"))
+
+
+def test_a_eur_payment_booked_in_dkk_is_reconciled_by_its_instructed_amount(ap, client) -> None:
+    """The bank books a EUR transfer on KS's DKK account: the DKK amount cannot be compared
+    with the payment, the repeated instructed EUR amount can. Without it the transaction is
+    left for a person and the payment stays sent. Charges are kept on the payment."""
+    today = timezone.localdate()
+    paid_one = approved(ap, due_date=today, payment="iban", iban="DE89370400440532013000")
+    unclear = approved(ap, due_date=today, payment="iban", iban="DE89370400440532013000")
+    Invoice.objects.filter(pk__in=[paid_one.pk, unclear.pk]).update(currency="EUR")
+    services.invoices_post(actor=SYSTEM)
+    run = services.payment_proposal(actor=SYSTEM, until=today)["run"]
+    services.payment_file(actor=SYSTEM, run=PaymentRun.objects.get(pk=run))
+    first, second = (Payment.objects.get(invoice=i) for i in (paid_one, unclear))
+
+    result = services.payments_reconcile(
+        actor=SYSTEM, data=_camt_v4(first.end_to_end_id, "4288.50", instructed="575.00")
+    )
+    assert (result["paid"], result["partial"], result["charges"]) == (1, 0, {"DKK": "25.00"})
+    first.refresh_from_db()
+    assert (first.status, first.paid_amount) == (Payment.Status.PAID, Decimal("575.00"))
+    assert (first.charges, first.charges_currency) == (Decimal("25.00"), "DKK")
+    assert Invoice.objects.get(pk=paid_one.pk).paid_amount == Decimal("575.00")  # not 4288.50
+    client.force_login(ap.finance)
+    assert "bankgebyr 25,00 DKK" in client.get(f"/finans/faktura/{paid_one.pk}/").content.decode()
+
+    upload = SimpleUploadedFile("camt.xml", _camt_v4(second.end_to_end_id, "4288.50"))
+    page = client.post("/finans/betalinger/afstem/", {"file": upload}, follow=True)
+    assert "1 transaktioner er kun bogført som omregnet beløb" in page.content.decode()
+    second.refresh_from_db()
+    assert second.status == Payment.Status.SENT and second.paid_amount == 0
+    assert Invoice.objects.get(pk=unclear.pk).status == Invoice.Status.IN_PAYMENT
+    assert PaymentRun.objects.get(pk=run).status != PaymentRun.Status.DONE
 
 
 def test_bad_bank_file_changes_nothing(ap) -> None:

@@ -209,3 +209,19 @@ def test_set_off_never_makes_a_payment_zero_or_negative(invoice_cents, note_cent
     for invoice in invoices:
         taken = sum((n.amount for n in notes if chosen.get(n.key) == invoice.key), D(0))
         assert invoice.amount - taken > 0
+
+
+def test_amount_paid_is_compared_in_the_payments_currency() -> None:
+    # the instructed EUR amount the bank repeats beats the DKK it booked
+    paid = rules.amount_paid(
+        currency="EUR",
+        booked=D("4288.50"),
+        booked_currency="DKK",
+        instructed=D("575.00"),
+        instructed_currency="EUR",
+    )
+    assert paid == D("575.00")
+    assert rules.amount_paid(currency="DKK", booked=D("500.00"), booked_currency="DKK") == D("500")
+    assert rules.amount_paid(currency="DKK", booked=D("500.00"), booked_currency="") == D("500")
+    # only a converted amount: cannot be compared
+    assert rules.amount_paid(currency="EUR", booked=D("4288.50"), booked_currency="DKK") is None

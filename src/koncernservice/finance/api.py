@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from koncernservice.core.errors import DomainError
@@ -141,6 +141,12 @@ class ReconcileOut(Schema):
     failed: int
     unknown: int
     pending: int
+    currency: int = Field(
+        0, description="Booked only as a converted amount: to be checked by hand."
+    )
+    charges: dict[str, str] = Field(
+        default_factory=dict, description="Bank charges reported, per currency."
+    )
 
 
 def _detail(invoice: Invoice) -> dict[str, Any]:

@@ -154,11 +154,22 @@ def build_pain001(
 
 @dataclass(frozen=True)
 class BankTransaction:
+    """One transaction of a camt file. ``amount``/``currency``: what was booked (the
+    transaction amount, else the entry's); ``instructed``: the amount we instructed, in its
+    own currency, when the bank repeats it (``AmtDtls/InstdAmt``: a EUR transfer booked in
+    DKK); ``charges``: the bank's charges reported with it (not included in ``amount``'s
+    meaning: kept apart)."""
+
     end_to_end_id: str
     amount: Decimal
     booked: bool
     returned: bool
     reason: str
+    currency: str = ""
+    instructed: Decimal | None = None
+    instructed_currency: str = ""
+    charges: Decimal = Decimal(0)
+    charges_currency: str = ""
 
 
 class BankFileError(ValueError):
@@ -206,27 +217,75 @@ def parse_camt(data: bytes) -> tuple[str, list[BankTransaction]]:
         status = _text(entry, "Sts") or _text(entry, "Sts", "Cd")
         booked = status == "BOOK"
         reversal = _text(entry, "RvslInd").lower() == "true"
-        entry_amount = _text(entry, "Amt")
+        entry_amount = _first(entry, "Amt")
         for tx in entry.iter():
             if not isinstance(tx.tag, str) or _local(tx) != "TxDtls":
                 continue
             e2e = _text(tx, "Refs", "EndToEndId")
-            raw = (
-                _text(tx, "AmtDtls", "TxAmt", "Amt")
-                or _text(tx, "AmtDtls", "InstdAmt", "Amt")
-                or _text(tx, "Amt")
-                or entry_amount
+            if not e2e:
+                continue
+            # lxml elements without children are falsy: look for the first one that exists
+            candidates = (
+                _first(tx, "AmtDtls", "TxAmt", "Amt"),
+                _first(tx, "AmtDtls", "InstdAmt", "Amt"),
+                _first(tx, "Amt"),
+                entry_amount,
             )
-            try:
-                amount = Decimal(raw)
-            except InvalidOperation:
-                raise BankFileError(f"Transaction {e2e}: amount '{raw}' is not a number.") from None
+            booked_el = next((c for c in candidates if c is not None), None)
+            amount, currency = _money(e2e, booked_el)
+            instructed_el = _first(tx, "AmtDtls", "InstdAmt", "Amt")
+            instructed, instructed_currency = (
+                _money(e2e, instructed_el) if instructed_el is not None else (None, "")
+            )
+            charges, charges_currency = _charges(e2e, _first(tx, "Chrgs"))
             returned_info = _first(tx, "RtrInf")
             returned = reversal or returned_info is not None
             reason = _text(returned_info, "Rsn", "Cd") if returned_info is not None else ""
-            if e2e:
-                result.append(BankTransaction(e2e, amount, booked, returned, reason))
+            result.append(
+                BankTransaction(
+                    e2e,
+                    amount,
+                    booked,
+                    returned,
+                    reason,
+                    currency,
+                    instructed,
+                    instructed_currency,
+                    charges,
+                    charges_currency,
+                )
+            )
     return kind, result
+
+
+def _money(e2e: str, el: etree._Element | None) -> tuple[Decimal, str]:
+    """An ISO 20022 amount element: (value, ``Ccy``)."""
+    raw = (el.text or "").strip() if el is not None else ""
+    try:
+        return Decimal(raw), (el.get("Ccy", "") if el is not None else "")
+    except InvalidOperation:
+        raise BankFileError(f"Transaction {e2e}: amount '{raw}' is not a number.") from None
+
+
+def _charges(e2e: str, charges: etree._Element | None) -> tuple[Decimal, str]:
+    """The charges of a transaction: ``Chrgs/TtlChrgsAndTaxAmt`` when given, else the sum of
+    the records' amounts (camt.05x.001.02: ``Chrgs`` repeated with ``Amt``; .04 and later:
+    ``Chrgs/Rcrd/Amt``). Charges in several currencies are not added up: the first counts."""
+    if charges is None:
+        return Decimal(0), ""
+    total = _first(charges, "TtlChrgsAndTaxAmt")
+    if total is not None:
+        return _money(e2e, total)
+    parent = charges.getparent()
+    blocks = [c for c in parent if isinstance(c.tag, str) and _local(c) == "Chrgs"]
+    records = [
+        r for block in blocks for r in block if isinstance(r.tag, str) and _local(r) == "Rcrd"
+    ] or blocks
+    amounts = [_money(e2e, _first(r, "Amt")) for r in records if _first(r, "Amt") is not None]
+    if not amounts:
+        return Decimal(0), ""
+    currency = amounts[0][1]
+    return sum((a for a, c in amounts if c == currency), Decimal(0)), currency
 
 
 def build_camt054(

@@ -577,6 +577,8 @@ class Payment(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
     )
     failure_reason = models.CharField(_("reason for failure"), max_length=300, blank=True)
+    charges = models.DecimalField(_("bank charges"), **MONEY, default=0)
+    charges_currency = models.CharField(_("currency of the charges"), max_length=3, blank=True)
     credit_notes = models.ManyToManyField(
         Invoice, verbose_name=_("credit notes set off"), related_name="set_off_in", blank=True
     )

@@ -219,7 +219,10 @@ def payment_file(*, actor: Any, run: PaymentRun) -> bytes:
 
 
 def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[str, Any]:
-    """Book what the bank reports: paid in full, partly paid, or returned (failed)."""
+    """Book what the bank reports: paid in full, partly paid, or returned (failed). The
+    amount paid is compared in the payment's currency (``rules.amount_paid``); a transaction
+    the bank reports only as a converted amount is left for a person (``currency``). Bank
+    charges are kept on the payment and totalled per currency (``charges``)."""
     require(actor, access.PAY)
     try:
         kind, transactions = iso20022.parse_camt(data)
@@ -231,7 +234,8 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
             end_to_end_id__in=[t.end_to_end_id for t in transactions]
         ).select_related("invoice", "run")
     }
-    counts = {"paid": 0, "partial": 0, "failed": 0, "unknown": 0, "pending": 0}
+    counts = {"paid": 0, "partial": 0, "failed": 0, "unknown": 0, "pending": 0, "currency": 0}
+    charges: dict[str, Decimal] = defaultdict(Decimal)
     now = timezone.now()
     with transaction.atomic(), audit_context(actor=actor):
         for tx in transactions:
@@ -246,6 +250,25 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
                 counts["pending"] += 1
                 continue
             invoice = payment.invoice
+            paid = rules.amount_paid(
+                currency=invoice.currency or "DKK",
+                booked=tx.amount,
+                booked_currency=tx.currency,
+                instructed=tx.instructed,
+                instructed_currency=tx.instructed_currency,
+            )
+            if paid is None and not tx.returned:
+                record_event(
+                    invoice,
+                    "invoice.payment_unmatched",
+                    data={"amount": str(tx.amount), "currency": tx.currency},
+                )
+                counts["currency"] += 1
+                continue
+            if tx.charges:
+                payment.charges = tx.charges
+                payment.charges_currency = tx.charges_currency[:3]
+                charges[tx.charges_currency] += tx.charges
             notes = Invoice.objects.filter(
                 Q(credited_invoice=invoice) | Q(set_off_in=payment),
                 status=Invoice.Status.IN_PAYMENT,
@@ -262,11 +285,12 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
                 )
                 counts["failed"] += 1
             else:
-                payment.paid_amount = tx.amount
-                full = tx.amount >= payment.amount
+                assert paid is not None
+                payment.paid_amount = paid
+                full = paid >= payment.amount
                 payment.status = Payment.Status.PAID if full else Payment.Status.PARTIAL
                 Invoice.objects.filter(pk=invoice.pk).update(
-                    paid_amount=F("paid_amount") + tx.amount,
+                    paid_amount=F("paid_amount") + paid,
                     status=Invoice.Status.PAID if full else Invoice.Status.POSTED,
                     updated_at=now,
                 )
@@ -277,10 +301,18 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
                 record_event(
                     invoice,
                     "invoice.paid" if full else "invoice.partly_paid",
-                    data={"amount": str(tx.amount), "file": filename[-100:]},
+                    data={"amount": str(paid), "file": filename[-100:]},
                 )
                 counts["paid" if full else "partial"] += 1
-            payment.save(update_fields=["status", "paid_amount", "failure_reason"])
+            payment.save(
+                update_fields=[
+                    "status",
+                    "paid_amount",
+                    "failure_reason",
+                    "charges",
+                    "charges_currency",
+                ]
+            )
         runs = {p.run for p in by_id.values()}
         for run in runs:
             if not run.payments.filter(
@@ -288,4 +320,9 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
             ).exists():
                 run.status = PaymentRun.Status.DONE
                 run.save(update_fields=["status", "updated_at"])
-    return {"kind": kind, "transactions": len(transactions), **counts}
+    return {
+        "kind": kind,
+        "transactions": len(transactions),
+        **counts,
+        "charges": {currency: str(total) for currency, total in sorted(charges.items())},
+    }

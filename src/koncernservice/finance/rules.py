@@ -385,3 +385,23 @@ def remittance_text(invoice_number: str, credit_note_numbers: Sequence[str] = ()
     if credit_note_numbers:
         text += " minus kreditnota " + ", ".join(credit_note_numbers)
     return text if len(text) <= 140 else text[:139] + "…"
+
+
+def amount_paid(
+    *,
+    currency: str,
+    booked: Decimal,
+    booked_currency: str,
+    instructed: Decimal | None = None,
+    instructed_currency: str = "",
+) -> Decimal | None:
+    """How much of a payment in ``currency`` the bank paid: the instructed amount when the
+    bank repeats it in that currency (a EUR transfer booked in DKK carries the EUR amount as
+    ``InstdAmt``), else the booked amount when it is in that currency (an amount without a
+    currency is taken as the payment's). ``None`` when the bank reports only a converted
+    amount: it cannot be compared with the payment, so it must be checked by hand."""
+    if instructed is not None and instructed_currency in ("", currency):
+        return instructed
+    if booked_currency in ("", currency):
+        return booked
+    return None

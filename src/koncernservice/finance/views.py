@@ -450,6 +450,15 @@ def reconcile(request: HttpRequest) -> HttpResponse:
             _("%(paid)d paid, %(partial)d partly paid, %(failed)d failed, %(unknown)d unknown.")
             % result,
         )
+        if result["currency"]:
+            messages.warning(
+                request,
+                _(
+                    "%(currency)d transactions were booked only as a converted amount: "
+                    "check them by hand."
+                )
+                % result,
+            )
     except DomainError as exc:
         _fail(request, exc)
     return redirect("finance:payments")
