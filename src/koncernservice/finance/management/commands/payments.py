@@ -71,8 +71,12 @@ class Command(KsCommand):
             "%(paid)d paid, %(partial)d partly paid, %(failed)d failed, %(unknown)d unknown."
         ) % (result)
         if result["currency"]:
-            text += " " + _(
-                "%(currency)d transactions were booked only as a converted amount: "
-                "check them by hand."
-            ) % result
+            text += (
+                " "
+                + _(
+                    "%(currency)d transactions were booked only as a converted amount: "
+                    "check them by hand."
+                )
+                % result
+            )
         return result, text
