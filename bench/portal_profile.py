@@ -2,9 +2,12 @@
 test mixes), without a server: Django's test client with the production settings against the
 load test's database, the sessions ``bench/portal_load.py`` prepared.
 
-Per page: requests, CPU ms of this process (``time.process_time``) and of the PostgreSQL
-backend serving it (``/proc/<pg_backend_pid>/stat``), wall ms, queries per request and
-repeated identical queries; ``--profile NAME`` prints cProfile's top functions (process
+Per page: requests, CPU ms of this process (``time.process_time``; mean, and the lowest
+mean of a batch of 10, less moved by other work on the machine) and of the PostgreSQL
+backend serving it (``/proc/<pg_backend_pid>/stat``), wall ms, queries per request,
+repeated identical queries and Python function calls per request (deterministic: compares
+code before and after on a busy machine) and the lowest batch against the login page's;
+``--profile NAME`` prints cProfile's top functions (process
 time) for that page.
 
 Usage (after one ``bench/portal_load.py`` run, which writes ``load_data.json``)::
@@ -25,6 +28,7 @@ import sys
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://ks@127.0.0.1:55432/ks_load_year"
@@ -61,6 +65,43 @@ def pages(data: dict, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
         service = rng.choice(data["services"])
         result["employee: new-case form"].append((me["session"], f"/portal/ny/{service['code']}/"))
     return result
+
+
+def _calls(get: Any, requests: list[tuple[str, str]]) -> float:
+    """Python function calls per request (cProfile's count): a CPU figure other work on
+    the machine does not move, to compare code before and after."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for session, url in requests:
+        get(session, url)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    return stats.total_calls / len(requests)  # type: ignore[attr-defined]
+
+
+AREAS = (
+    ("django/template", "templates"),
+    ("django/db", "ORM"),
+    ("psycopg", "psycopg"),
+    ("django/utils/translation", "translation"),
+    ("asgiref", "asgiref (thread-locals)"),
+    ("django/contrib/sessions", "sessions"),
+    ("django/contrib/auth", "auth"),
+    ("django/middleware", "middleware"),
+    ("koncernservice", "koncernservice"),
+    ("django/", "django (other)"),
+)
+
+
+def _by_area(stats: pstats.Stats, requests: int) -> None:
+    """Own (tottime) CPU ms per request by package: where the page's Python goes."""
+    totals: dict[str, float] = collections.Counter()
+    for (filename, _line, _name), row in stats.stats.items():  # type: ignore[attr-defined]
+        area = next((label for key, label in AREAS if key in filename), "other")
+        totals[area] += row[2]
+    whole = sum(totals.values()) or 1.0
+    for area, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+        print(f"    {area:26} {1000 * seconds / requests:7.2f} ms  {100 * seconds / whole:5.1f} %")
 
 
 def main() -> None:
@@ -122,19 +163,25 @@ def main() -> None:
         backend = cursor.fetchone()[0]
     print(f"code {django.__file__ and sys.path[0]}; load average {os.getloadavg()}")
     print(
-        f"{'page':28} {'n':>4} {'cpu ms':>7} {'pg ms':>6} {'wall ms':>8} {'queries':>7} "
-        f"{'repeated':>8}"
+        f"{'page':28} {'n':>4} {'cpu ms':>7} {'min ms':>7} {'pg ms':>6} {'wall ms':>8} "
+        f"{'queries':>7} {'repeated':>8} {'calls':>8} {'× login':>7}"
     )
+    baseline: dict[str, float] = {}  # the login page's lowest batch mean (the first page)
     for name, requests in plan.items():
-        if args.only and args.only not in name:
+        if args.only and args.only not in name and not name.startswith("baseline"):
             continue
         for session, url in requests[:5]:  # warm up
             get(session, url)
         chosen = requests[5 : 5 + args.repeat]
         cpu0, pg0, wall0 = time.process_time(), _backend_cpu(backend), time.perf_counter()
-        for session, url in chosen:
-            get(session, url)
+        batches = []
+        for start in range(0, len(chosen), 10):
+            batch0 = time.process_time()
+            for session, url in chosen[start : start + 10]:
+                get(session, url)
+            batches.append(1000 * (time.process_time() - batch0) / len(chosen[start : start + 10]))
         cpu = 1000 * (time.process_time() - cpu0) / len(chosen)
+        calls = _calls(get, chosen[:5])
         pg = 1000 * (_backend_cpu(backend) - pg0) / len(chosen)
         wall = 1000 * (time.perf_counter() - wall0) / len(chosen)
         counts, repeated = [], 0
@@ -147,8 +194,9 @@ def main() -> None:
             repeated += sum(n - 1 for n in sqls.values())
             sample_queries = [q["sql"] for q in ctx.captured_queries]
         print(
-            f"{name:28} {len(chosen):>4} {cpu:>7.1f} {pg:>6.1f} {wall:>8.1f} "
-            f"{sum(counts) / len(counts):>7.1f} {repeated / len(counts):>8.1f}"
+            f"{name:28} {len(chosen):>4} {cpu:>7.1f} {min(batches):>7.1f} {pg:>6.1f} {wall:>8.1f} "
+            f"{sum(counts) / len(counts):>7.1f} {repeated / len(counts):>8.1f} {calls:>8.0f} "
+            f"{min(batches) / baseline.setdefault('min', min(batches)):>7.1f}"
         )
         if args.queries:
             for sql in sample_queries:
@@ -160,6 +208,7 @@ def main() -> None:
                 get(session, url)
             profiler.disable()
             stats = pstats.Stats(profiler)
+            _by_area(stats, len(chosen))
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
     print(f"load average {os.getloadavg()}")

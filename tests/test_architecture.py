@@ -41,6 +41,7 @@ PUBLIC_MODULES = {
     "charts",
     "periods",
     "bulk",
+    "prepared",
     "management",
 }
 

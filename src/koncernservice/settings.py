@@ -178,6 +178,8 @@ if OIDC_ENABLED:
 # --- Security -------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("KS_SECURE_COOKIES", PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
+# Django's database sessions, read with SQL compiled once per process (core.sessions).
+SESSION_ENGINE = "koncernservice.core.sessions"
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

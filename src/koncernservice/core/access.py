@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from koncernservice.core.errors import AccessDenied
-from koncernservice.core.models import Role, RoleAssignment
+from koncernservice.core.models import OrgUnit, Role, RoleAssignment
+from koncernservice.core.prepared import PreparedValues
 
 VIEW_ORG = "view_orgunit"
 CHANGE_ORG = "change_orgunit"
@@ -81,13 +82,23 @@ def _assignments(user: Any) -> list[tuple[str, str]]:
     """(role, unit path) pairs of the user, cached on the user object for the request."""
     cached = getattr(user, "_ks_role_cache", None)
     if cached is None:
-        cached = list(
-            RoleAssignment.objects.filter(user_id=user.pk, unit__is_active=True).values_list(
-                "role", "unit__path"
-            )
-        )
+        cached = [tuple(row) for row in _ASSIGNMENTS.rows(user.pk)]
         user._ks_role_cache = cached
     return cached
+
+
+# Every page reads these: compiled once per process (core.prepared).
+_ASSIGNMENTS = PreparedValues(
+    lambda user_id: (
+        RoleAssignment.objects.filter(user_id=user_id, unit__is_active=True)
+        .values_list("role", "unit__path")
+        .order_by()
+    )
+)
+_ROOT_PATHS = PreparedValues(
+    lambda: OrgUnit.objects.filter(parent__isnull=True).values_list("path").order_by(),
+    arguments=0,
+)
 
 
 def forget_cached_roles(user: Any) -> None:
@@ -148,9 +159,7 @@ def covers_everything(user: Any, paths: list[str]) -> bool:
     """True when the paths include every root unit: then there is nothing to filter by."""
     roots = getattr(user, "_ks_root_paths", None)
     if roots is None:
-        from koncernservice.core.models import OrgUnit
-
-        roots = set(OrgUnit.objects.filter(parent__isnull=True).values_list("path", flat=True))
+        roots = {path for (path,) in _ROOT_PATHS.rows()}
         user._ks_root_paths = roots
     return bool(roots) and roots <= set(paths)
 

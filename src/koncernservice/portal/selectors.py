@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from koncernservice.core import access
 from koncernservice.core.models import Employment, OrgUnit, Person, User
+from koncernservice.core.prepared import PreparedValues
 from koncernservice.portal import config as portal_config
 from koncernservice.portal import rules
 from koncernservice.portal.models import (
@@ -69,6 +70,24 @@ def _unit_scope_q(user: Any, permission: str) -> Q | None:
     return Case.scope_q(paths)
 
 
+# Field first, then the annotation: the column order Django gives both parts. Compiled
+# once per process (core.prepared): every portal page reads it.
+_GRANTS_AND_TEAMS = PreparedValues(
+    lambda user_id, member_id: (
+        CaseAccess.objects.filter(user_id=user_id)
+        .annotate(is_queue=Value(0))
+        .values_list("case_id", "is_queue")
+        .union(
+            QueueMember.objects.filter(user_id=member_id)
+            .annotate(is_queue=Value(1))
+            .values_list("queue_id", "is_queue"),
+            all=True,
+        )
+    ),
+    arguments=2,
+)
+
+
 def _grants_and_teams(user: Any) -> tuple[list[int], list[int]]:
     """The cases the user was added to and the queues of the user's teams (one query),
     cached on the user object for the request as the roles are (``access._assignments``):
@@ -78,21 +97,9 @@ def _grants_and_teams(user: Any) -> tuple[list[int], list[int]]:
     cached = getattr(user, "_portal_grants_and_teams", None)
     if cached is not None:
         return cached
-    # Field first, then the annotation: the column order Django gives both parts.
-    rows = (
-        CaseAccess.objects.filter(user_id=user.pk)
-        .annotate(is_queue=Value(0))
-        .values_list("case_id", "is_queue")
-        .union(
-            QueueMember.objects.filter(user_id=user.pk)
-            .annotate(is_queue=Value(1))
-            .values_list("queue_id", "is_queue"),
-            all=True,
-        )
-    )
     cases: list[int] = []
     queues: list[int] = []
-    for pk, is_queue in rows:
+    for pk, is_queue in _GRANTS_AND_TEAMS.rows(user.pk, user.pk):
         (queues if is_queue else cases).append(pk)
     user._portal_grants_and_teams = (cases, queues)
     return cases, queues
