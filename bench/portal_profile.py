@@ -135,11 +135,12 @@ def main() -> None:
     # KS_PROFILE_SRC: another checkout's src/ (e.g. ``git archive HEAD src``), to compare.
     sys.path.insert(0, os.environ.get("KS_PROFILE_SRC", str(ROOT / "src")))
     import django
-
-    django.setup()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+
+    # As gunicorn loads the application (koncernservice.wsgi: setup, URLconf, gc.freeze).
+    import koncernservice.wsgi  # noqa: F401
 
     rng = random.Random(3)
     plan = pages(data, rng)

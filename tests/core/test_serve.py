@@ -47,3 +47,17 @@ def test_ks_serve_serves_login_page_and_static_files(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_loaded_application_is_kept_out_of_the_garbage_collectors_walks(
+    tmp_path: Path,
+) -> None:
+    """koncernservice.wsgi freezes what loading the application made (over 100,000 objects:
+    Django, the apps, the URLconf), so the collector does not walk it during requests."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env |= {"KS_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "koncernservice.settings"}
+    script = "import gc, koncernservice.wsgi; print(gc.get_freeze_count())"
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert int(result.stdout) > 100_000
