@@ -11,10 +11,12 @@ from django.db.models import Sum
 from koncernservice.core.models import User
 from koncernservice.demo.services import demo_build
 from koncernservice.finance import selectors
+from koncernservice.finance.demo import CHUNK, MAX_INVOICES, invoice_count
 from koncernservice.finance.einvoice import validate_bytes
 from koncernservice.finance.models import (
     ApprovalStep,
     Invoice,
+    InvoiceDocument,
     InvoiceResponse,
     JournalLine,
     Payment,
@@ -26,6 +28,16 @@ from koncernservice.finance.models import (
 def _folders(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
+
+
+def test_demo_volume_is_a_year_of_invoices_times_scale() -> None:
+    """Issue 4: a year of invoices (KS: ~1,000,000) × scale; the default ``./dev demo``
+    (0.02) writes all 20,000; from scale 0.1 the documented cap applies."""
+    assert invoice_count(Decimal("0.02")) == 20_000
+    assert invoice_count(Decimal("0.002")) == 2_000
+    assert invoice_count(Decimal("0.1")) == 100_000 == MAX_INVOICES
+    assert invoice_count(Decimal("1")) == MAX_INVOICES
+    assert invoice_count(Decimal("0.000001")) == 20
 
 
 def test_demo_accounts_payable(db) -> None:
@@ -51,6 +63,13 @@ def test_demo_accounts_payable(db) -> None:
         attest = invoice.steps.get(step=ApprovalStep.Step.ATTEST)
         approve = invoice.steps.get(step=ApprovalStep.Step.APPROVE)
         assert attest.user_id != approve.user_id
+    # the clean documents are stored as the ingest stores a batch: one pack file a chunk
+    # of up to CHUNK invoices, each document its offset and size in it
+    clean = InvoiceDocument.objects.filter(channel="demo").exclude(filename__startswith="demo-")
+    faulty = InvoiceDocument.objects.filter(channel="demo", filename__startswith="demo-")
+    assert clean.count() + faulty.count() == counts["invoices"]
+    assert not clean.filter(offset__isnull=True).exists()
+    assert clean.values("storage_name").distinct().count() == -(-clean.count() // CHUNK) == 1
     # the stored documents are real e-invoices that pass validation
     for invoice in Invoice.objects.exclude(status="rejected").order_by("pk")[:30]:
         result = validate_bytes(invoice.document.read(), filename=invoice.document.filename)

@@ -1,8 +1,11 @@
-"""Write e-invoices and credit notes as real OIOUBL 2.1 or Peppol BIS 3 XML (lxml), from a
-small specification. Used by the demo, the tests, the browser test and the benchmark.
+"""Write e-invoices and credit notes as real OIOUBL 2.1 or Peppol BIS 3 XML, from a small
+specification. Used by the demo, the tests, the browser test and the benchmark.
 
 The documents follow the official examples' structure; ``tests/finance`` checks that a
-clean specification passes our validator (and thus the official rules).
+clean specification passes our validator (and thus the official rules). They are written as
+strings, not built as an lxml tree: the same bytes as lxml's serialization of that tree (a
+test re-serializes generated documents through lxml and compares) at ~1/10 of the CPU, which
+is what lets ``ks demo`` write a year of invoices.
 """
 
 from __future__ import annotations
@@ -10,8 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-
-from lxml import etree
+from functools import lru_cache
 
 from koncernservice.finance.rules import money
 
@@ -94,25 +96,60 @@ class InvoiceSpec:
         return self.line_total + self.vat_total
 
 
-def _el(
-    parent: etree._Element, ns: str, tag: str, text: str | None = None, **a: str
-) -> etree._Element:
-    el = etree.SubElement(parent, f"{{{ns}}}{tag}", a)
-    if text is not None:
-        el.text = text
-    return el
+DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
-def _cbc(parent: etree._Element, tag: str, text: str | None = None, **a: str) -> etree._Element:
-    return _el(parent, CBC, tag, text, **a)
+def _esc(text: str) -> str:
+    """Text as lxml serializes it: ``&``, ``<``, ``>`` and carriage returns escaped."""
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = text.replace("\r", "&#13;")
+    return text
 
 
-def _cac(parent: etree._Element, tag: str) -> etree._Element:
-    return _el(parent, CAC, tag)
+@lru_cache(maxsize=256)
+def _attr(text: str) -> str:
+    """An attribute value as lxml serializes it (also quotes, tabs and line feeds)."""
+    return _esc(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
-def _amount(parent: etree._Element, tag: str, value: Decimal, currency: str = "DKK") -> None:
-    _cbc(parent, tag, f"{money(value):.2f}", currencyID=currency)
+class _Doc:
+    """A document written in order as a list of strings: ``cbc`` leaves whole, ``cac``
+    aggregates opened and closed around their content."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.parts = [
+            f'{DECLARATION}<{kind} xmlns="{ROOT_NS[kind]}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}">'
+        ]
+
+    def cbc(self, tag: str, text: str, **attrs: str) -> None:
+        if attrs:
+            extra = "".join(f' {k}="{_attr(v)}"' for k, v in attrs.items())
+            self.parts.append(f"<cbc:{tag}{extra}>{_esc(text)}</cbc:{tag}>")
+        else:
+            self.parts.append(f"<cbc:{tag}>{_esc(text)}</cbc:{tag}>")
+
+    def amount(self, tag: str, value: Decimal, currency: str = "DKK") -> None:
+        self.parts.append(
+            f'<cbc:{tag} currencyID="{_attr(currency)}">{money(value):.2f}</cbc:{tag}>'
+        )
+
+    def open(self, *tags: str) -> None:
+        self.parts.extend(f"<cac:{tag}>" for tag in tags)
+
+    def close(self, *tags: str) -> None:
+        self.parts.extend(f"</cac:{tag}>" for tag in tags)
+
+    def leaf(self, tags: tuple[str, ...], tag: str, text: str, **attrs: str) -> None:
+        """``cbc:tag`` inside the nested aggregates ``tags`` (outermost first)."""
+        self.open(*tags)
+        self.cbc(tag, text, **attrs)
+        self.close(*reversed(tags))
+
+    def done(self) -> bytes:
+        self.parts.append(f"</{self.kind}>")
+        return "".join(self.parts).encode()
 
 
 def _qty(value: Decimal) -> str:
@@ -125,267 +162,283 @@ def render(spec: InvoiceSpec, fmt: str) -> bytes:
 
 
 def peppol(spec: InvoiceSpec) -> bytes:
-    kind = "CreditNote" if spec.credit_note else "Invoice"
-    root = etree.Element(
-        f"{{{ROOT_NS[kind]}}}{kind}", nsmap={None: ROOT_NS[kind], "cac": CAC, "cbc": CBC}
-    )
-    _cbc(root, "CustomizationID", PEPPOL_CUSTOMIZATION)
-    _cbc(root, "ProfileID", PEPPOL_PROFILE)
-    _cbc(root, "ID", spec.number)
-    _cbc(root, "IssueDate", spec.issue_date.isoformat())
+    doc = _Doc("CreditNote" if spec.credit_note else "Invoice")
+    doc.cbc("CustomizationID", PEPPOL_CUSTOMIZATION)
+    doc.cbc("ProfileID", PEPPOL_PROFILE)
+    doc.cbc("ID", spec.number)
+    doc.cbc("IssueDate", spec.issue_date.isoformat())
     if not spec.credit_note:
-        _cbc(root, "DueDate", spec.due_date.isoformat())
-    _cbc(
-        root,
-        "CreditNoteTypeCode" if spec.credit_note else "InvoiceTypeCode",
-        "381" if spec.credit_note else "380",
-    )
-    _cbc(root, "DocumentCurrencyCode", "DKK")
-    _cbc(root, "BuyerReference", spec.buyer_reference or spec.order_reference or spec.number)
+        doc.cbc("DueDate", spec.due_date.isoformat())
+    if spec.credit_note:
+        doc.cbc("CreditNoteTypeCode", "381")
+    else:
+        doc.cbc("InvoiceTypeCode", "380")
+    doc.cbc("DocumentCurrencyCode", "DKK")
+    doc.cbc("BuyerReference", spec.buyer_reference or spec.order_reference or spec.number)
     if spec.order_reference:
-        _cbc(_cac(root, "OrderReference"), "ID", spec.order_reference)
+        doc.leaf(("OrderReference",), "ID", spec.order_reference)
     if spec.billing_reference:
-        ref = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
-        _cbc(ref, "ID", spec.billing_reference)
+        doc.open("BillingReference", "InvoiceDocumentReference")
+        doc.cbc("ID", spec.billing_reference)
         if spec.billing_reference_date:
-            _cbc(ref, "IssueDate", spec.billing_reference_date.isoformat())
+            doc.cbc("IssueDate", spec.billing_reference_date.isoformat())
+        doc.close("InvoiceDocumentReference", "BillingReference")
     for role, party in (
         ("AccountingSupplierParty", spec.supplier),
         ("AccountingCustomerParty", spec.buyer),
     ):
-        p = _cac(_cac(root, role), "Party")
+        doc.open(role, "Party")
         if party.gln:
-            _cbc(p, "EndpointID", party.gln, schemeID="0088")
+            doc.cbc("EndpointID", party.gln, schemeID="0088")
         else:
-            _cbc(p, "EndpointID", party.cvr, schemeID="0184")
+            doc.cbc("EndpointID", party.cvr, schemeID="0184")
         if party.cvr:
-            _cbc(_cac(p, "PartyIdentification"), "ID", party.cvr, schemeID="0184")
-        _cbc(_cac(p, "PartyName"), "Name", party.name)
-        address = _cac(p, "PostalAddress")
-        _cbc(address, "StreetName", f"{party.street} {party.number}")
-        _cbc(address, "CityName", party.city)
-        _cbc(address, "PostalZone", party.postal_code)
-        _cbc(_cac(address, "Country"), "IdentificationCode", "DK")
+            doc.leaf(("PartyIdentification",), "ID", party.cvr, schemeID="0184")
+        doc.leaf(("PartyName",), "Name", party.name)
+        doc.open("PostalAddress")
+        doc.cbc("StreetName", f"{party.street} {party.number}")
+        doc.cbc("CityName", party.city)
+        doc.cbc("PostalZone", party.postal_code)
+        doc.leaf(("Country",), "IdentificationCode", "DK")
+        doc.close("PostalAddress")
         if role == "AccountingSupplierParty" and party.cvr:
-            tax = _cac(p, "PartyTaxScheme")
-            _cbc(tax, "CompanyID", f"DK{party.cvr}")
-            _cbc(_cac(tax, "TaxScheme"), "ID", "VAT")
-        legal = _cac(p, "PartyLegalEntity")
-        _cbc(legal, "RegistrationName", party.name)
+            doc.open("PartyTaxScheme")
+            doc.cbc("CompanyID", f"DK{party.cvr}")
+            doc.leaf(("TaxScheme",), "ID", "VAT")
+            doc.close("PartyTaxScheme")
+        doc.open("PartyLegalEntity")
+        doc.cbc("RegistrationName", party.name)
         if party.cvr:
-            _cbc(legal, "CompanyID", party.cvr, schemeID="0184")
-    means = _cac(root, "PaymentMeans")
+            doc.cbc("CompanyID", party.cvr, schemeID="0184")
+        doc.close("PartyLegalEntity", "Party", role)
+    doc.open("PaymentMeans")
     if spec.payment == "fik":
-        _cbc(means, "PaymentMeansCode", "93")
-        _cbc(means, "PaymentID", f"71#{spec.fik_payment_id}")
-        _cbc(_cac(means, "PayeeFinancialAccount"), "ID", spec.fik_creditor)
+        doc.cbc("PaymentMeansCode", "93")
+        doc.cbc("PaymentID", f"71#{spec.fik_payment_id}")
+        doc.leaf(("PayeeFinancialAccount",), "ID", spec.fik_creditor)
     elif spec.payment == "iban":
-        _cbc(means, "PaymentMeansCode", "58")
-        _cbc(means, "PaymentID", spec.number)
-        _cbc(_cac(means, "PayeeFinancialAccount"), "ID", spec.iban)
+        doc.cbc("PaymentMeansCode", "58")
+        doc.cbc("PaymentID", spec.number)
+        doc.leaf(("PayeeFinancialAccount",), "ID", spec.iban)
     else:
-        _cbc(means, "PaymentMeansCode", "31")
-        _cbc(means, "PaymentID", spec.number)
-        account = _cac(means, "PayeeFinancialAccount")
-        _cbc(account, "ID", spec.account_no)
-        _cbc(_cac(account, "FinancialInstitutionBranch"), "ID", spec.reg_no)
-    _cbc(_cac(root, "PaymentTerms"), "Note", "Netto 30 dage")
-    tax_total = _cac(root, "TaxTotal")
-    _amount(tax_total, "TaxAmount", spec.vat_total)
-    for percent, (base, vat) in spec.vat_groups().items():
-        sub = _cac(tax_total, "TaxSubtotal")
-        _amount(sub, "TaxableAmount", base)
-        _amount(sub, "TaxAmount", vat)
-        category = _cac(sub, "TaxCategory")
-        _cbc(category, "ID", "S" if percent else "Z")
-        _cbc(category, "Percent", _qty(percent))
-        _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
-    totals = _cac(root, "LegalMonetaryTotal")
-    _amount(totals, "LineExtensionAmount", spec.line_total)
-    _amount(totals, "TaxExclusiveAmount", spec.line_total)
-    _amount(totals, "TaxInclusiveAmount", spec.payable)
-    _amount(totals, "PayableAmount", spec.payable)
+        doc.cbc("PaymentMeansCode", "31")
+        doc.cbc("PaymentID", spec.number)
+        doc.open("PayeeFinancialAccount")
+        doc.cbc("ID", spec.account_no)
+        doc.leaf(("FinancialInstitutionBranch",), "ID", spec.reg_no)
+        doc.close("PayeeFinancialAccount")
+    doc.close("PaymentMeans")
+    doc.leaf(("PaymentTerms",), "Note", "Netto 30 dage")
+    groups = spec.vat_groups()
+    doc.open("TaxTotal")
+    doc.amount("TaxAmount", sum((v for _b, v in groups.values()), Decimal(0)))
+    for percent, (base, vat) in groups.items():
+        doc.open("TaxSubtotal")
+        doc.amount("TaxableAmount", base)
+        doc.amount("TaxAmount", vat)
+        doc.open("TaxCategory")
+        doc.cbc("ID", "S" if percent else "Z")
+        doc.cbc("Percent", _qty(percent))
+        doc.leaf(("TaxScheme",), "ID", "VAT")
+        doc.close("TaxCategory", "TaxSubtotal")
+    doc.close("TaxTotal")
+    line_total = spec.line_total
+    payable = line_total + sum((v for _b, v in groups.values()), Decimal(0))
+    doc.open("LegalMonetaryTotal")
+    doc.amount("LineExtensionAmount", line_total)
+    doc.amount("TaxExclusiveAmount", line_total)
+    doc.amount("TaxInclusiveAmount", payable)
+    doc.amount("PayableAmount", payable)
+    doc.close("LegalMonetaryTotal")
+    line_tag = "CreditNoteLine" if spec.credit_note else "InvoiceLine"
     for index, ln in enumerate(spec.lines, start=1):
-        line = _cac(root, "CreditNoteLine" if spec.credit_note else "InvoiceLine")
-        _cbc(line, "ID", str(index))
-        _cbc(
-            line,
+        doc.open(line_tag)
+        doc.cbc("ID", str(index))
+        doc.cbc(
             "CreditedQuantity" if spec.credit_note else "InvoicedQuantity",
             _qty(ln.quantity),
             unitCode="EA",
         )
-        _amount(line, "LineExtensionAmount", ln.net)
+        doc.amount("LineExtensionAmount", ln.net)
         if ln.order_line and spec.order_reference:
-            _cbc(_cac(line, "OrderLineReference"), "LineID", ln.order_line)
-        item = _cac(line, "Item")
-        _cbc(item, "Name", ln.description[:100])
+            doc.leaf(("OrderLineReference",), "LineID", ln.order_line)
+        doc.open("Item")
+        doc.cbc("Name", ln.description[:100])
         if ln.item_id:
-            _cbc(_cac(item, "SellersItemIdentification"), "ID", ln.item_id)
-        category = _cac(item, "ClassifiedTaxCategory")
-        _cbc(category, "ID", "S" if ln.vat_percent else "Z")
-        _cbc(category, "Percent", _qty(ln.vat_percent))
-        _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
-        _amount(_cac(line, "Price"), "PriceAmount", ln.unit_price)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            doc.leaf(("SellersItemIdentification",), "ID", ln.item_id)
+        doc.open("ClassifiedTaxCategory")
+        doc.cbc("ID", "S" if ln.vat_percent else "Z")
+        doc.cbc("Percent", _qty(ln.vat_percent))
+        doc.leaf(("TaxScheme",), "ID", "VAT")
+        doc.close("ClassifiedTaxCategory", "Item")
+        doc.open("Price")
+        doc.amount("PriceAmount", ln.unit_price)
+        doc.close("Price", line_tag)
+    return doc.done()
+
+
+def _oioubl_tax_total(doc: _Doc, groups: dict[Decimal, tuple[Decimal, Decimal]]) -> None:
+    doc.open("TaxTotal")
+    doc.amount("TaxAmount", sum((v for _b, v in groups.values()), Decimal(0)))
+    for percent, (base, vat) in groups.items():
+        doc.open("TaxSubtotal")
+        doc.amount("TaxableAmount", base)
+        doc.amount("TaxAmount", vat)
+        doc.open("TaxCategory")
+        doc.cbc("ID", "StandardRated" if percent else "ZeroRated", **OIOUBL_CATEGORY)
+        doc.cbc("Percent", _qty(percent))
+        doc.open("TaxScheme")
+        doc.cbc("ID", "63", **OIOUBL_TAX)
+        doc.cbc("Name", "Moms")
+        doc.close("TaxScheme", "TaxCategory", "TaxSubtotal")
+    doc.close("TaxTotal")
 
 
 def oioubl(spec: InvoiceSpec) -> bytes:
-    kind = "CreditNote" if spec.credit_note else "Invoice"
-    root = etree.Element(
-        f"{{{ROOT_NS[kind]}}}{kind}", nsmap={None: ROOT_NS[kind], "cac": CAC, "cbc": CBC}
-    )
-    _cbc(root, "UBLVersionID", "2.1")
-    _cbc(root, "CustomizationID", "OIOUBL-2.1")
-    _cbc(
-        root,
+    doc = _Doc("CreditNote" if spec.credit_note else "Invoice")
+    doc.cbc("UBLVersionID", "2.1")
+    doc.cbc("CustomizationID", "OIOUBL-2.1")
+    doc.cbc(
         "ProfileID",
         "urn:www.nesubl.eu:profiles:profile5:ver2.0",
         schemeAgencyID="320",
         schemeID="urn:oioubl:id:profileid-1.2",
     )
-    _cbc(root, "ID", spec.number)
-    _cbc(root, "CopyIndicator", "false")
-    _cbc(root, "UUID", spec.uuid)
-    _cbc(root, "IssueDate", spec.issue_date.isoformat())
+    doc.cbc("ID", spec.number)
+    doc.cbc("CopyIndicator", "false")
+    doc.cbc("UUID", spec.uuid)
+    doc.cbc("IssueDate", spec.issue_date.isoformat())
     if not spec.credit_note:
-        _cbc(
-            root,
+        doc.cbc(
             "InvoiceTypeCode",
             "380",
             listAgencyID="320",
             listID="urn:oioubl:codelist:invoicetypecode-1.1",
         )
-    _cbc(root, "DocumentCurrencyCode", "DKK")
+    doc.cbc("DocumentCurrencyCode", "DKK")
     if spec.order_reference:
-        order = _cac(root, "OrderReference")
-        _cbc(order, "ID", spec.order_reference)
-        _cbc(order, "IssueDate", spec.issue_date.isoformat())
+        doc.open("OrderReference")
+        doc.cbc("ID", spec.order_reference)
+        doc.cbc("IssueDate", spec.issue_date.isoformat())
+        doc.close("OrderReference")
     if spec.billing_reference:
-        ref = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
-        _cbc(ref, "ID", spec.billing_reference)
+        doc.leaf(("BillingReference", "InvoiceDocumentReference"), "ID", spec.billing_reference)
     for role, party in (
         ("AccountingSupplierParty", spec.supplier),
         ("AccountingCustomerParty", spec.buyer),
     ):
-        p = _cac(_cac(root, role), "Party")
+        doc.open(role, "Party")
         if party.gln:
-            _cbc(p, "EndpointID", party.gln, schemeAgencyID="9", schemeID="GLN")
-            _cbc(
-                _cac(p, "PartyIdentification"), "ID", party.gln, schemeAgencyID="9", schemeID="GLN"
-            )
+            doc.cbc("EndpointID", party.gln, schemeAgencyID="9", schemeID="GLN")
+            doc.leaf(("PartyIdentification",), "ID", party.gln, schemeAgencyID="9", schemeID="GLN")
         else:
-            _cbc(p, "EndpointID", f"DK{party.cvr}", schemeID="DK:CVR")
-            _cbc(_cac(p, "PartyIdentification"), "ID", f"DK{party.cvr}", schemeID="DK:CVR")
-        _cbc(_cac(p, "PartyName"), "Name", party.name)
-        address = _cac(p, "PostalAddress")
-        _cbc(
-            address,
+            doc.cbc("EndpointID", f"DK{party.cvr}", schemeID="DK:CVR")
+            doc.leaf(("PartyIdentification",), "ID", f"DK{party.cvr}", schemeID="DK:CVR")
+        doc.leaf(("PartyName",), "Name", party.name)
+        doc.open("PostalAddress")
+        doc.cbc(
             "AddressFormatCode",
             "StructuredDK",
             listAgencyID="320",
             listID="urn:oioubl:codelist:addressformatcode-1.1",
         )
-        _cbc(address, "StreetName", party.street)
-        _cbc(address, "BuildingNumber", party.number)
-        _cbc(address, "CityName", party.city)
-        _cbc(address, "PostalZone", party.postal_code)
-        _cbc(_cac(address, "Country"), "IdentificationCode", "DK")
+        doc.cbc("StreetName", party.street)
+        doc.cbc("BuildingNumber", party.number)
+        doc.cbc("CityName", party.city)
+        doc.cbc("PostalZone", party.postal_code)
+        doc.leaf(("Country",), "IdentificationCode", "DK")
+        doc.close("PostalAddress")
         if role == "AccountingSupplierParty":
-            tax = _cac(p, "PartyTaxScheme")
-            _cbc(tax, "CompanyID", f"DK{party.cvr}", schemeID="DK:SE")
-            scheme = _cac(tax, "TaxScheme")
-            _cbc(scheme, "ID", "63", **OIOUBL_TAX)
-            _cbc(scheme, "Name", "Moms")
-            legal = _cac(p, "PartyLegalEntity")
-            _cbc(legal, "RegistrationName", party.name)
-            _cbc(legal, "CompanyID", f"DK{party.cvr}", schemeID="DK:CVR")
+            doc.open("PartyTaxScheme")
+            doc.cbc("CompanyID", f"DK{party.cvr}", schemeID="DK:SE")
+            doc.open("TaxScheme")
+            doc.cbc("ID", "63", **OIOUBL_TAX)
+            doc.cbc("Name", "Moms")
+            doc.close("TaxScheme", "PartyTaxScheme")
+            doc.open("PartyLegalEntity")
+            doc.cbc("RegistrationName", party.name)
+            doc.cbc("CompanyID", f"DK{party.cvr}", schemeID="DK:CVR")
+            doc.close("PartyLegalEntity")
         else:
-            contact = _cac(p, "Contact")
-            _cbc(contact, "ID", spec.buyer_reference or "1")
-            _cbc(contact, "Name", "Bogholderiet")
-    means = _cac(root, "PaymentMeans")
-    _cbc(means, "ID", "1")
+            doc.open("Contact")
+            doc.cbc("ID", spec.buyer_reference or "1")
+            doc.cbc("Name", "Bogholderiet")
+            doc.close("Contact")
+        doc.close("Party", role)
+    doc.open("PaymentMeans")
+    doc.cbc("ID", "1")
     if spec.payment == "fik":
-        _cbc(means, "PaymentMeansCode", "93")
-        _cbc(means, "PaymentDueDate", spec.due_date.isoformat())
-        _cbc(
-            means,
+        doc.cbc("PaymentMeansCode", "93")
+        doc.cbc("PaymentDueDate", spec.due_date.isoformat())
+        doc.cbc(
             "PaymentChannelCode",
             "DK:FIK",
             listAgencyID="320",
             listID="urn:oioubl:codelist:paymentchannelcode-1.1",
         )
-        _cbc(means, "InstructionID", spec.fik_payment_id)
-        _cbc(means, "PaymentID", "71", schemeAgencyID="320", schemeID="urn:oioubl:id:paymentid-1.1")
-        _cbc(_cac(means, "CreditAccount"), "AccountID", spec.fik_creditor)
+        doc.cbc("InstructionID", spec.fik_payment_id)
+        doc.cbc("PaymentID", "71", schemeAgencyID="320", schemeID="urn:oioubl:id:paymentid-1.1")
+        doc.leaf(("CreditAccount",), "AccountID", spec.fik_creditor)
     elif spec.payment == "iban":
-        _cbc(means, "PaymentMeansCode", "31")
-        _cbc(means, "PaymentDueDate", spec.due_date.isoformat())
-        _cbc(
-            means,
+        doc.cbc("PaymentMeansCode", "31")
+        doc.cbc("PaymentDueDate", spec.due_date.isoformat())
+        doc.cbc(
             "PaymentChannelCode",
             "IBAN",
             listAgencyID="320",
             listID="urn:oioubl:codelist:paymentchannelcode-1.1",
         )
-        account = _cac(means, "PayeeFinancialAccount")
-        _cbc(account, "ID", spec.iban)
-        branch = _cac(account, "FinancialInstitutionBranch")
-        _cbc(_cac(branch, "FinancialInstitution"), "ID", "DABADKKK")
+        doc.open("PayeeFinancialAccount")
+        doc.cbc("ID", spec.iban)
+        doc.leaf(("FinancialInstitutionBranch", "FinancialInstitution"), "ID", "DABADKKK")
+        doc.close("PayeeFinancialAccount")
     else:
-        _cbc(means, "PaymentMeansCode", "42")
-        _cbc(means, "PaymentDueDate", spec.due_date.isoformat())
-        _cbc(
-            means,
+        doc.cbc("PaymentMeansCode", "42")
+        doc.cbc("PaymentDueDate", spec.due_date.isoformat())
+        doc.cbc(
             "PaymentChannelCode",
             "DK:BANK",
             listAgencyID="320",
             listID="urn:oioubl:codelist:paymentchannelcode-1.1",
         )
-        account = _cac(means, "PayeeFinancialAccount")
-        _cbc(account, "ID", spec.account_no)
-        _cbc(account, "PaymentNote", spec.number)
-        _cbc(_cac(account, "FinancialInstitutionBranch"), "ID", spec.reg_no)
-
-    def tax_total(parent: etree._Element, groups: dict[Decimal, tuple[Decimal, Decimal]]) -> None:
-        total = _cac(parent, "TaxTotal")
-        _amount(total, "TaxAmount", sum((v for _b, v in groups.values()), Decimal(0)))
-        for percent, (base, vat) in groups.items():
-            sub = _cac(total, "TaxSubtotal")
-            _amount(sub, "TaxableAmount", base)
-            _amount(sub, "TaxAmount", vat)
-            category = _cac(sub, "TaxCategory")
-            _cbc(category, "ID", "StandardRated" if percent else "ZeroRated", **OIOUBL_CATEGORY)
-            _cbc(category, "Percent", _qty(percent))
-            scheme = _cac(category, "TaxScheme")
-            _cbc(scheme, "ID", "63", **OIOUBL_TAX)
-            _cbc(scheme, "Name", "Moms")
-
-    tax_total(root, spec.vat_groups())
-    totals = _cac(root, "LegalMonetaryTotal")
-    _amount(totals, "LineExtensionAmount", spec.line_total)
-    _amount(totals, "TaxExclusiveAmount", spec.vat_total)  # OIOUBL: the VAT sum
-    _amount(totals, "TaxInclusiveAmount", spec.payable)
-    _amount(totals, "PayableAmount", spec.payable)
+        doc.open("PayeeFinancialAccount")
+        doc.cbc("ID", spec.account_no)
+        doc.cbc("PaymentNote", spec.number)
+        doc.leaf(("FinancialInstitutionBranch",), "ID", spec.reg_no)
+        doc.close("PayeeFinancialAccount")
+    doc.close("PaymentMeans")
+    groups = spec.vat_groups()
+    vat_total = sum((v for _b, v in groups.values()), Decimal(0))
+    _oioubl_tax_total(doc, groups)
+    line_total = spec.line_total
+    doc.open("LegalMonetaryTotal")
+    doc.amount("LineExtensionAmount", line_total)
+    doc.amount("TaxExclusiveAmount", vat_total)  # OIOUBL: the VAT sum
+    doc.amount("TaxInclusiveAmount", line_total + vat_total)
+    doc.amount("PayableAmount", line_total + vat_total)
+    doc.close("LegalMonetaryTotal")
+    line_tag = "CreditNoteLine" if spec.credit_note else "InvoiceLine"
     for index, ln in enumerate(spec.lines, start=1):
-        line = _cac(root, "CreditNoteLine" if spec.credit_note else "InvoiceLine")
-        _cbc(line, "ID", str(index))
-        _cbc(
-            line,
+        net = ln.net
+        doc.open(line_tag)
+        doc.cbc("ID", str(index))
+        doc.cbc(
             "CreditedQuantity" if spec.credit_note else "InvoicedQuantity",
             _qty(ln.quantity),
             unitCode="EA",
         )
-        _amount(line, "LineExtensionAmount", ln.net)
+        doc.amount("LineExtensionAmount", net)
         if ln.order_line and spec.order_reference:
-            _cbc(_cac(line, "OrderLineReference"), "LineID", ln.order_line)
-        tax_total(line, {ln.vat_percent: (ln.net, money(ln.net * ln.vat_percent / 100))})
-        item = _cac(line, "Item")
-        _cbc(item, "Description", ln.description[:100])
-        _cbc(item, "Name", ln.description[:40])
+            doc.leaf(("OrderLineReference",), "LineID", ln.order_line)
+        _oioubl_tax_total(doc, {ln.vat_percent: (net, money(net * ln.vat_percent / 100))})
+        doc.open("Item")
+        doc.cbc("Description", ln.description[:100])
+        doc.cbc("Name", ln.description[:40])
         if ln.item_id:
-            _cbc(_cac(item, "SellersItemIdentification"), "ID", ln.item_id)
-        price = _cac(line, "Price")
-        _amount(price, "PriceAmount", ln.unit_price)
-        _cbc(price, "BaseQuantity", "1", unitCode="EA")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            doc.leaf(("SellersItemIdentification",), "ID", ln.item_id)
+        doc.close("Item")
+        doc.open("Price")
+        doc.amount("PriceAmount", ln.unit_price)
+        doc.cbc("BaseQuantity", "1", unitCode="EA")
+        doc.close("Price", line_tag)
+    return doc.done()
