@@ -32,10 +32,11 @@ def _folders(settings, tmp_path):
 
 def test_demo_volume_is_a_year_of_invoices_times_scale() -> None:
     """Issue 4: a year of invoices (KS: ~1,000,000) × scale; the default ``./dev demo``
-    (0.02) writes all 20,000; from scale 0.1 the documented cap applies."""
+    (0.02) writes all 20,000; from scale 0.03 the documented cap applies."""
     assert invoice_count(Decimal("0.02")) == 20_000
     assert invoice_count(Decimal("0.002")) == 2_000
-    assert invoice_count(Decimal("0.1")) == 100_000 == MAX_INVOICES
+    assert invoice_count(Decimal("0.03")) == 30_000 == MAX_INVOICES
+    assert invoice_count(Decimal("0.1")) == MAX_INVOICES
     assert invoice_count(Decimal("1")) == MAX_INVOICES
     assert invoice_count(Decimal("0.000001")) == 20
 

@@ -67,7 +67,7 @@ from koncernservice.procurement.models import (
 
 REFERENCE_DATE = dt.date(2026, 1, 1)
 INVOICES_PER_YEAR = 1_000_000
-MAX_INVOICES = 100_000
+MAX_INVOICES = 30_000
 CHUNK = 5_000
 ERROR_SHARE = 0.03
 ORDER_SHARE = 0.35
