@@ -55,6 +55,12 @@ def test_demo_accounts_payable(db) -> None:
     assert Invoice.objects.filter(match_status="deviation").exists()
     assert JournalLine.objects.aggregate(s=Sum("amount"))["s"] == 0
     assert Payment.objects.filter(status="paid").count() == counts["payments"] > 0
+    # the paid invoices' payable is settled in the journal: paid amount out of the bank
+    paid = Invoice.objects.filter(status="paid", kind="invoice")
+    payable = JournalLine.objects.filter(invoice__in=paid, account="95580")
+    assert payable.aggregate(s=Sum("amount"))["s"] == 0
+    bank = JournalLine.objects.filter(account="82205").aggregate(s=Sum("amount"))["s"]
+    assert bank == -Payment.objects.aggregate(s=Sum("paid_amount"))["s"]
     assert (
         Supplier.objects.filter(status="new").exists()
         and Supplier.objects.filter(is_blocked=True).exists()

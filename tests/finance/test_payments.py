@@ -149,6 +149,19 @@ def test_proposal_file_and_reconciliation(ap) -> None:
     failed = Invoice.objects.get(pk=iban.pk)
     assert failed.status == Invoice.Status.POSTED
     assert Payment.objects.get(invoice=iban).failure_reason == "AC04"
+    # what the bank paid is posted: payable debited, bank credited (one batch for the file)
+    payable = dict(
+        JournalLine.objects.filter(account="95580")
+        .values("invoice")
+        .annotate(s=Sum("amount"))
+        .values_list("invoice", "s")
+    )
+    assert payable[domestic.pk] + payable[credit.pk] == 0  # 575 owed, 500 credited, 75 paid
+    assert payable[fik.pk] == Decimal("-75.00")  # 500 of 575 paid
+    assert payable[iban.pk] == Decimal("-575.00")  # returned: still owed
+    bank = JournalLine.objects.filter(account="82205", batch_id=result["posting_batch"])
+    assert bank.aggregate(s=Sum("amount"))["s"] == Decimal("-575.00")  # 75 + 500 left the bank
+    assert JournalLine.objects.aggregate(s=Sum("amount"))["s"] == 0
     # the next proposal pays the rest of the partly paid one and retries the failed one
     again = services.payment_proposal(actor=SYSTEM, until=today + dt.timedelta(days=5))
     amounts = {p.invoice_id: p.amount for p in Payment.objects.filter(run_id=again["run"])}
@@ -217,6 +230,9 @@ def test_a_eur_payment_booked_in_dkk_is_reconciled_by_its_instructed_amount(ap, 
     assert (first.status, first.paid_amount) == (Payment.Status.PAID, Decimal("575.00"))
     assert (first.charges, first.charges_currency) == (Decimal("25.00"), "DKK")
     assert Invoice.objects.get(pk=paid_one.pk).paid_amount == Decimal("575.00")  # not 4288.50
+    charged = JournalLine.objects.filter(invoice=paid_one, account="64551")
+    assert [line.amount for line in charged] == [Decimal("25.00")]  # charges are an expense
+    assert JournalLine.objects.aggregate(s=Sum("amount"))["s"] == 0
     client.force_login(ap.finance)
     assert "bankgebyr 25,00 DKK" in client.get(f"/finans/faktura/{paid_one.pk}/").content.decode()
 

@@ -147,6 +147,9 @@ class ReconcileOut(Schema):
     charges: dict[str, str] = Field(
         default_factory=dict, description="Bank charges reported, per currency."
     )
+    posting_batch: int | None = Field(
+        None, description="The journal batch with the payments and charges posted."
+    )
 
 
 def _detail(invoice: Invoice) -> dict[str, Any]:

@@ -657,7 +657,7 @@ def _write_clean(
 
 def _post_and_pay(invoices: list[_Written], rng: random.Random) -> tuple[int, int, int]:
     from koncernservice.core.system import SystemOperator
-    from koncernservice.finance.ledger import invoices_post
+    from koncernservice.finance.ledger import invoices_post, payments_post
 
     approved = [i for i in invoices if i.status == Invoice.Status.APPROVED]
     if not approved:
@@ -705,6 +705,7 @@ def _post_and_pay(invoices: list[_Written], rng: random.Random) -> tuple[int, in
                 )
             )
     fast_insert(payments)
+    payments_post([p.pk for p in payments], posted_by="ks demo")  # on each payment's date
     paid_ids = [i.pk for i in due_paid]
     for start in range(0, len(paid_ids), 2000):
         chunk = paid_ids[start : start + 2000]

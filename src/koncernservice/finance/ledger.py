@@ -23,11 +23,15 @@ from koncernservice.core.access import require
 from koncernservice.core.audit import audit_context, record_events
 from koncernservice.core.errors import DomainError
 from koncernservice.finance import access
-from koncernservice.finance.models import Invoice, InvoiceLine, JournalLine, PostingBatch
+from koncernservice.finance.models import Invoice, InvoiceLine, JournalLine, Payment, PostingBatch
 
 PAYABLE_ACCOUNT = getattr(settings, "FINANCE_PAYABLE_ACCOUNT", "95580")
 VAT_ACCOUNT = getattr(settings, "FINANCE_VAT_ACCOUNT", "90180")
 ADJUSTMENT_ACCOUNT = getattr(settings, "FINANCE_ADJUSTMENT_ACCOUNT", "95590")
+# The bank account paid from (8.22.05 "indskud i pengeinstitutter" in the municipal chart)
+# and the expense account for bank charges; settings, as each municipality's chart differs.
+BANK_ACCOUNT = getattr(settings, "FINANCE_BANK_ACCOUNT", "82205")
+BANK_CHARGES_ACCOUNT = getattr(settings, "FINANCE_BANK_CHARGES_ACCOUNT", "64551")
 
 
 def invoices_post(
@@ -105,3 +109,53 @@ def invoices_post(
                 "invoice.posted",
             )
     return {"batch": batch.pk, "invoices": claimed, "lines": lines}
+
+
+def payments_post(
+    payment_ids: list[int], *, posted_by: str, on: dt.date | None = None
+) -> PostingBatch | None:
+    """Post what the bank paid for these payments, as one batch, set-based like the
+    invoices: the amount paid (``Payment.paid_amount``) debited to the payable and credited
+    to the bank, the bank's charges (``Payment.charges``) debited to the charges account
+    against the bank: four ``INSERT … SELECT`` per 5,000 payments. ``on``: the posting date
+    (default: each payment's date). The lines balance by construction."""
+    if not payment_ids:
+        return None
+    q = connection.ops.quote_name
+    pay = q(Payment._meta.db_table)
+    inv = q(Invoice._meta.db_table)
+    journal = q(JournalLine._meta.db_table)
+    columns = "batch_id, invoice_id, unit_id, posted_on, account, cost_centre, amount, text"
+    date = "%s" if on else "p.execution_date"
+    batch = PostingBatch.objects.create(
+        posted_on=on or timezone.localdate(), posted_by=posted_by[:150]
+    )
+    statements = [
+        (PAYABLE_ACCOUNT, "p.paid_amount", "p.paid_amount"),
+        (BANK_ACCOUNT, "-p.paid_amount", "p.paid_amount"),
+        (BANK_CHARGES_ACCOUNT, "p.charges", "p.charges"),
+        (BANK_ACCOUNT, "-p.charges", "p.charges"),
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(payment_ids), 5000):
+            chunk = payment_ids[start : start + 5000]
+            marks = ", ".join(["%s"] * len(chunk))
+            for account, amount, nonzero in statements:
+                cursor.execute(
+                    f"INSERT INTO {journal} ({columns}) "
+                    f"SELECT %s, p.invoice_id, i.unit_id, {date}, %s, '', {amount}, i.number "
+                    f"FROM {pay} p JOIN {inv} i ON p.invoice_id = i.id "
+                    f"WHERE p.id IN ({marks}) AND {nonzero} <> 0",
+                    [batch.pk, *([on] if on else []), account, *chunk],
+                )
+        cursor.execute(
+            f"SELECT COUNT(*), COUNT(DISTINCT invoice_id) FROM {journal} WHERE batch_id = %s",
+            [batch.pk],
+        )
+        lines, invoices = cursor.fetchone()
+    if not lines:
+        batch.delete()
+        return None
+    batch.lines, batch.invoices = lines, invoices
+    batch.save(update_fields=["lines", "invoices", "updated_at"])
+    return batch

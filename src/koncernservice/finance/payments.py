@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from koncernservice.core.access import require
 from koncernservice.core.audit import audit_context, record_event, record_events
 from koncernservice.core.errors import DomainError
-from koncernservice.finance import access, iso20022, rules
+from koncernservice.finance import access, iso20022, ledger, rules
 from koncernservice.finance.models import Invoice, Payment, PaymentRun
 
 DEBTOR = iso20022.Debtor(
@@ -236,6 +236,7 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
     }
     counts = {"paid": 0, "partial": 0, "failed": 0, "unknown": 0, "pending": 0, "currency": 0}
     charges: dict[str, Decimal] = defaultdict(Decimal)
+    to_post: list[int] = []
     now = timezone.now()
     with transaction.atomic(), audit_context(actor=actor):
         for tx in transactions:
@@ -304,6 +305,7 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
                     data={"amount": str(paid), "file": filename[-100:]},
                 )
                 counts["paid" if full else "partial"] += 1
+            to_post.append(payment.pk)
             payment.save(
                 update_fields=[
                     "status",
@@ -313,6 +315,9 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
                     "charges_currency",
                 ]
             )
+        batch = ledger.payments_post(
+            to_post, posted_by=getattr(actor, "username", str(actor)), on=timezone.localdate()
+        )
         runs = {p.run for p in by_id.values()}
         for run in runs:
             if not run.payments.filter(
@@ -325,4 +330,5 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
         "transactions": len(transactions),
         **counts,
         "charges": {currency: str(total) for currency, total in sorted(charges.items())},
+        "posting_batch": batch.pk if batch else None,
     }
