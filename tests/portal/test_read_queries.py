@@ -12,7 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from koncernservice.portal import services, views
+from koncernservice.core import access
+from koncernservice.core.models import RoleAssignment
+from koncernservice.portal import selectors, services, views
 from koncernservice.portal.models import Case
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +23,14 @@ GOOD = {"month": "01-03-2026", "kind": "løn"}
 
 # Per request: the session, the user, the user's roles (navigation and scopes), and for the
 # pages reading cases the user's grants and teams (one query, ``_grants_and_teams``).
+# A list's first page reads its rows and one more first: when they fit on the page their
+# number is the count (no counting query; core.tables.Table.page).
 EXPECTED = {
-    "my cases": 6,  # + count, page of cases (with service and SLA columns)
+    "my cases": 5,  # + page of cases (with service and SLA columns)
     "employee case page": 11,
     "caseworker case page": 16,
-    "queue list": 10,  # + queue, saved views, lead?, count, page (names as subqueries), team
-    "queue list, all states": 10,
+    "queue list": 9,  # + queue, saved views, lead?, page (names as subqueries), team
+    "queue list, all states": 9,
     "search": 7,
 }
 
@@ -122,3 +126,34 @@ def test_a_big_queue_is_counted_only_as_far_as_the_pager_needs(portal, monkeypat
     monkeypatch.setattr(views, "QUEUE_COUNT_CAP", 100)
     page = client.get("/portal/koeer/loen/?state=all").content.decode()
     assert "7 rækker" in page and "Side 1 af 4" in page
+
+
+def test_a_full_first_page_is_counted_and_one_that_fits_is_not(portal, monkeypatch) -> None:
+    monkeypatch.setattr("django.conf.settings.KS_PAGE_SIZE", 3)
+    make_cases(portal, 3)
+    client = client_for(portal.world.employee)
+    fits = queries(client, "/portal/mine/")
+    assert not [sql for sql in fits if "COUNT(" in sql.upper()]
+    page = client.get("/portal/mine/").content.decode()
+    assert "3 rækker" in page and "Side 1 af 1" in page and "page=2" not in page
+    make_cases(portal, 1)
+    full = queries(client, "/portal/mine/")
+    assert len([sql for sql in full if "COUNT(" in sql.upper()]) == 1
+    page = client.get("/portal/mine/").content.decode()
+    assert "4 rækker" in page and "Side 1 af 2" in page and "page=2" in page
+    page = client.get("/portal/mine/?page=2").content.decode()
+    assert "4 rækker" in page and "Side 2 af 2" in page
+
+
+def test_the_visibility_filter_kept_for_the_request_follows_a_change_of_roles(portal) -> None:
+    """cases_visible builds its filter once per request; when the user's roles are read
+    again (access.forget_cached_roles, as a role change does) the filter follows them."""
+    case = make_cases(portal, 1)[0]
+    nobody = portal.world.nobody
+    assert not selectors.cases_visible(user=nobody).filter(pk=case.pk).exists()
+    assert not selectors.cases_visible(user=nobody).filter(pk=case.pk).exists()  # kept
+    RoleAssignment.objects.create(user=nobody, role="caseworker", unit=portal.world.root)
+    access.forget_cached_roles(nobody)
+    assert selectors.cases_visible(user=nobody).filter(pk=case.pk).exists()
+    Case.objects.filter(pk=case.pk).update(confidential=True)
+    assert not selectors.cases_visible(user=nobody).filter(pk=case.pk).exists()

@@ -8,6 +8,7 @@ filtered, sorted result as an Excel file (write-only mode, so 45,000 rows stay c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,11 +17,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -41,12 +42,28 @@ class Column:
     def get(self, row: Any) -> Any:
         if self.value is not None:
             return self.value(row)
+        if type(row) is Row:
+            result = row.get(self.key)
+            return "" if result is None else result
         result = row
         for part in self.key.split("__"):
             result = getattr(result, part, None)
             if result is None:
                 return ""
         return result
+
+
+class Row(dict[str, Any]):
+    """A row of ``QuerySet.values()`` read as an object too (``row.number``), for the column
+    functions and links of a table that lists values instead of model instances."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 class CappedPaginator(Paginator):
@@ -87,6 +104,9 @@ class Table:
     """Start each row with a checkbox of this name, valued by the first column (bulk)."""
     select_label: str = ""
     """The checkbox's accessible name, followed by the first column's value."""
+    values: Sequence[str] = ()
+    """List the page's rows as these ``values()`` (:class:`Row`) instead of model instances:
+    for read-only lists (building 50 model instances cost more than reading them)."""
 
     def __post_init__(self) -> None:
         params = self.request.GET
@@ -117,12 +137,29 @@ class Table:
     def page(self) -> Any:
         size = self.page_size or settings.KS_PAGE_SIZE
         number = self.request.GET.get("page")
+        listed = self.filtered
+        if self.values:
+            listed = listed.values(*self.values)
         paginator = (
-            CappedPaginator(self.filtered, size, cap=self.count_cap, page=number)
+            CappedPaginator(listed, size, cap=self.count_cap, page=number)
             if self.count_cap
-            else Paginator(self.filtered, size)
+            else Paginator(listed, size)
         )
-        return paginator.get_page(number)
+        if number not in (None, "", "1"):
+            page = paginator.get_page(number)
+            if self.values:
+                page.object_list = [Row(row) for row in page.object_list]
+            return page
+        # The first page (most requests): its rows and one more first; when they fit, their
+        # number is the count and the pager needs no counting query.
+        rows = list(listed[: size + 1])
+        if len(rows) <= size:
+            paginator.__dict__["count"] = len(rows)  # Paginator.count is a cached_property
+        else:
+            paginator.count  # noqa: B018 (counted now, as get_page would: sets ``capped``)
+        if self.values:
+            rows = [Row(row) for row in rows]
+        return Page(rows[:size], 1, paginator)
 
     def header(self) -> list[dict[str, Any]]:
         result = []
@@ -137,9 +174,10 @@ class Table:
         return result
 
     def rows(self, page: Any) -> list[list[dict[str, Any]]]:
+        display = Display()
         return [
             [
-                {"value": _display(c.get(row)), "link": c.link(row) if c.link else None}
+                {"value": display(c.get(row)), "link": c.link(row) if c.link else None}
                 for c in self.columns
             ]
             for row in page.object_list
@@ -272,6 +310,50 @@ def _display(value: Any) -> Any:
     if isinstance(value, dt.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     return value
+
+
+class Display:
+    """:func:`_display` for the cells of one page: the time zone and the language's formats
+    looked up once, and a Danish ``d.m.Y H:i`` written by ``strftime`` (Django's format
+    function read the format letter by letter for every cell: ≈ 10 % of "my cases")."""
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self.datetime_format = str(formats.get_format("SHORT_DATETIME_FORMAT"))
+        self.date_format = str(formats.get_format("SHORT_DATE_FORMAT"))
+        self.datetime_pattern = _strftime_pattern(self.datetime_format)
+        self.date_pattern = _strftime_pattern(self.date_format)
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            local = value.astimezone(self.zone) if timezone.is_aware(value) else value
+            if self.datetime_pattern is not None and local.year >= 1000:
+                return local.strftime(self.datetime_pattern)
+            return dateformat.format(local, self.datetime_format)
+        if isinstance(value, dt.date):
+            if self.date_pattern is not None and value.year >= 1000:
+                return value.strftime(self.date_pattern)
+            return dateformat.format(value, self.date_format)
+        return value
+
+
+# Django's format letters that strftime writes the same way (zero-padded day, month, hour,
+# minute; the four-digit year from year 1000 on), and the separators kept as they are.
+_STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "H": "%H", "i": "%M"}
+
+
+@functools.cache
+def _strftime_pattern(django_format: str) -> str | None:
+    """The strftime pattern of a Django date format, or None when it uses other letters."""
+    parts = []
+    for char in django_format:
+        if char in _STRFTIME:
+            parts.append(_STRFTIME[char])
+        elif char in ".-/: ":
+            parts.append(char)
+        else:
+            return None
+    return "".join(parts)
 
 
 def amount(value: Decimal | int | float | None, places: int | None = None) -> str:

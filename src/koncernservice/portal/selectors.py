@@ -139,7 +139,38 @@ def case_visibility_q(user: Any) -> Q:
 def cases_visible(*, user: Any) -> QuerySet[Case]:
     if not _active(user):
         return Case.objects.none()
-    return Case.objects.filter(case_visibility_q(user))
+    # Built once per request and copied after (a case page asks three times; building the
+    # filter cost ~0.6 ms, copying it 0.02 ms). Kept with what it was built from: the user's
+    # person, flags and the request's cached roles, root units, grants and teams; when any
+    # of them is read again (access.forget_cached_roles) the filter is built again.
+    if _is_system(user):  # no row, nothing cached on it (a frozen object)
+        return Case.objects.filter(case_visibility_q(user))
+    basis = _visibility_basis(user)
+    cached = getattr(user, "_portal_visible", None)
+    if cached is not None and _same(cached[0], basis):
+        return cached[1].all()
+    visible = Case.objects.filter(case_visibility_q(user))
+    user._portal_visible = (_visibility_basis(user), visible)
+    return visible.all()
+
+
+def _visibility_basis(user: Any) -> tuple[Any, ...]:
+    return (
+        user.pk,
+        getattr(user, "person_id", None),
+        user.is_active,
+        getattr(user, "is_superuser", False),
+        getattr(user, "_ks_role_cache", None),
+        getattr(user, "_ks_root_paths", None),
+        getattr(user, "_portal_grants_and_teams", None),
+    )
+
+
+def _same(first: tuple[Any, ...], second: tuple[Any, ...]) -> bool:
+    """Equal ids and flags, and the very same cached objects (not merely equal ones)."""
+    return first[:4] == second[:4] and all(
+        a is b for a, b in zip(first[4:], second[4:], strict=True)
+    )
 
 
 def case_get(*, user: Any, number: str) -> Case:
@@ -168,6 +199,16 @@ def case_find(*, user: Any, number: str) -> Case | None:
     return cases_visible(user=user).select_related("queue", "unit").filter(number=number).first()
 
 
+_LINKS = PreparedValues(
+    lambda source, target: (
+        CaseLink.objects.filter(Q(source_id=source) | Q(target_id=target))
+        .values_list("source_id", "target_id")
+        .order_by()
+    ),
+    arguments=2,
+)
+
+
 def related_cases(*, user: Any, case: Case) -> dict[str, list[Case]]:
     """The case's parent, children, linked and merged-in cases that the user may see."""
     visible = cases_visible(user=user).only(
@@ -176,10 +217,7 @@ def related_cases(*, user: Any, case: Case) -> dict[str, list[Case]]:
     # The linked cases' ids first (indexed on both ends), then those of them the user sees:
     # joining the links into the case query made PostgreSQL scan every case.
     linked = {
-        target if source == case.pk else source
-        for source, target in CaseLink.objects.filter(
-            Q(source_id=case.pk) | Q(target_id=case.pk)
-        ).values_list("source_id", "target_id")
+        target if source == case.pk else source for source, target in _LINKS.rows(case.pk, case.pk)
     }
     # One query for all four lists (each alternative indexed), sorted into them here.
     condition = Q(parent_id=case.pk) | Q(merged_into_id=case.pk)
@@ -216,13 +254,14 @@ def is_party(user: Any, case: Case) -> bool:
 
 def my_cases(*, user: Any) -> QuerySet[Case]:
     """The user's own cases (requester or on behalf of), with the columns the list shows."""
-    if not getattr(user, "person_id", None):
-        return Case.objects.none()
+    if getattr(user, "person_id", None):
+        qs = cases_visible(user=user).filter(
+            Q(requester_id=user.person_id) | Q(on_behalf_of_id=user.person_id)
+        )
+    else:  # no person, no cases; the same columns (the list reads them as values)
+        qs = Case.objects.none()
     return _with_resolution_sla(
-        cases_visible(user=user)
-        .filter(Q(requester_id=user.person_id) | Q(on_behalf_of_id=user.person_id))
-        .select_related("service")
-        .only("number", "title", "state", "created_at", "service__name")
+        qs.select_related("service").only("number", "title", "state", "created_at", "service__name")
     )
 
 
