@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
 from koncernservice.core.audit import audit_context
 
@@ -15,6 +16,12 @@ class AuditActorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if isinstance(user, SimpleLazyObject):
+            # Read now (as the check below would) and handed on as the user itself: every
+            # attribute read through Django's lazy wrapper cost three Python calls, and a
+            # list page read ~500 of them (access checks, navigation, templates).
+            user.is_authenticated  # noqa: B018
+            user = request.user = user._wrapped
         if user is not None and user.is_authenticated:
             with audit_context(actor=user):
                 return self.get_response(request)
