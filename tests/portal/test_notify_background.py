@@ -7,7 +7,11 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
 from django_tasks_db.models import DBTaskResult
+
+from koncernservice.portal.models import Case, Deflection
 
 from .test_views import make_case
 
@@ -35,3 +39,41 @@ def test_without_a_worker_backend_the_mail_is_sent_at_once(portal, settings) -> 
     case = make_case(portal, title="Straks")
     assert any(case.number in m.subject for m in mail.outbox)
     assert not DBTaskResult.objects.exists()
+
+
+def test_the_queued_mail_is_written_in_the_cases_transaction(portal, settings) -> None:
+    """Issue 3: notifications never hold up the request and never go out for a case that was
+    not saved. With the database backend the task row is an outbox row of the case's own
+    transaction: a creation that fails after it leaves neither the case nor the task."""
+    settings.TASKS = DB_BACKEND
+    cases_before = Case.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_case(portal, title="Rulles tilbage")
+        assert DBTaskResult.objects.count() == 1  # written at once, not after the commit
+        raise RuntimeError("the request fails after the case")
+    assert Case.objects.count() == cases_before
+    assert not DBTaskResult.objects.exists()
+
+
+def test_the_form_post_writes_case_deflection_and_task_in_one_transaction(
+    portal, settings, django_capture_on_commit_callbacks
+) -> None:
+    """The new-case page with the production task backend: the deflection link and the task
+    row are written before the case's commit, nothing waits for the commit."""
+    settings.TASKS = DB_BACKEND
+    client = Client()
+    client.force_login(portal.world.employee)
+    Deflection.objects.create(user=portal.world.employee, service=portal.salary, articles=[1])
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            "/portal/ny/loen-fejl/",
+            {"title": "Forkert løn", "answers.month": "01-03-2026", "answers.kind": "løn"},
+        )
+    assert response.status_code == 302
+    case = Case.objects.get(title="Forkert løn")
+    assert callbacks == []
+    assert Deflection.objects.get().case == case
+    assert DBTaskResult.objects.get().args_kwargs["kwargs"] == {
+        "case_id": case.pk,
+        "event": "created",
+    }

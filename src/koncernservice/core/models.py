@@ -396,12 +396,17 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # audit_actor (actor, at) leads with it
     )
     actor_label = models.CharField(_("actor"), max_length=150)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     event = models.CharField(_("event"), max_length=100, blank=True)
-    content_type = models.ForeignKey(
-        ContentType, verbose_name=_("object type"), on_delete=models.PROTECT, related_name="+"
+    content_type = models.ForeignKey(  # audit_object (content_type, object_id, at) leads with it
+        ContentType,
+        verbose_name=_("object type"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     object_id = models.CharField(_("object id"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)

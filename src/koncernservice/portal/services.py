@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -327,11 +327,14 @@ def case_create(
     priority: str = "normal",
     idempotency_key: str = "",
     form: ServiceForm | None = None,
+    attach_deflection: bool = False,
 ) -> Case:
     """An employee asks KS for help; routed, numbered, timed and audited.
 
     ``form``: the service's current form when the caller has just read it (the new-case
-    page), so that it is not read twice; otherwise it is read here.
+    page), so that it is not read twice; otherwise it is read here. ``attach_deflection``:
+    the case was typed on the new-case page with suggestions; the latest open suggestion
+    is linked to it in the same transaction (:func:`deflection_attach`).
     """
     if not getattr(actor, "person_id", None):
         raise DomainError.single(
@@ -399,6 +402,8 @@ def case_create(
         _event(case, actor, "created", {"queue": queue.code, "service": service.code})
         if idempotency_key:
             IdempotencyKey.objects.create(user_id=actor.pk, key=idempotency_key[:100], case=case)
+    if attach_deflection:
+        deflection_attach(actor=actor, service=service, case=case)
     notify_later(case.pk, "created")
     return case
 
@@ -1298,20 +1303,38 @@ def notification_messages(case: Case, event: str) -> list[Any]:
 
 
 def notify_later(case_id: int, event: str) -> None:
-    """Send the case's notifications after the commit, through the ``send_notification``
-    task: in production a worker (``ks db_worker``) renders and sends them, so a request does
-    not wait for templates and the mail server (a third of a case creation's time); where
-    ``TASKS`` is the immediate backend (development, tests) they are sent at once."""
+    """Send the case's notifications through the ``send_notification`` task: in production a
+    worker (``ks db_worker``) renders and sends them, so a request does not wait for templates
+    and the mail server (a third of a case creation's time). With the database task backend
+    (production) the task row is written in the case's transaction (an outbox row: committed
+    with the case or not at all); with another backend, e.g. the immediate one of development
+    and tests, the task is enqueued after the commit (sent at once)."""
+
+    from koncernservice.portal.tasks import send_notification
 
     def enqueue() -> None:
-        from koncernservice.portal.tasks import send_notification
-
         try:
             send_notification.enqueue(case_id=case_id, event=event)
+        except DatabaseError:
+            raise  # in the case's transaction: the case is not saved without its notification
         except Exception:  # the case is saved; a failing queue must not turn it into a 500
             log.exception("Notification %s for case id %s could not be queued", event, case_id)
 
-    transaction.on_commit(enqueue)
+    if connection.in_atomic_block and _queues_in_database(send_notification.get_backend()):
+        # An outbox row in the case's own transaction (one commit fewer; the worker sees it
+        # only once the case is committed, and never for a case that was rolled back).
+        enqueue()
+    else:
+        transaction.on_commit(enqueue)
+
+
+def _queues_in_database(backend: Any) -> bool:
+    """Whether the task backend stores its tasks as rows of our default database."""
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+    except ImportError:  # pragma: no cover - the package is a dependency
+        return False
+    return isinstance(backend, DatabaseBackend) and connection.alias == "default"
 
 
 def notify(*, case_id: int, event: str) -> int:

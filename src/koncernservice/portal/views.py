@@ -129,11 +129,11 @@ def case_new(request: HttpRequest, code: str) -> HttpResponse:
                 description=description,
                 answers=values,
                 form=form,
+                attach_deflection=True,
             )
         except DomainError as exc:
             errors = _domain_errors(exc)
         else:
-            services.deflection_attach(actor=request.user, service=service, case=case)
             messages.success(request, _("Case %(n)s has been created.") % {"n": case.number})
             return redirect(_case_link(case))
     return render(
