@@ -77,3 +77,42 @@ def test_the_form_post_writes_case_deflection_and_task_in_one_transaction(
         "case_id": case.pk,
         "event": "created",
     }
+
+
+def test_concurrent_creations_get_consecutive_numbers_and_one_task_each(portal, settings) -> None:
+    """KS-YYYY-NNNNNN stays unique and gap-free when cases are created at the same time, now
+    that a case's transaction also writes its task row and deflection link: two threads, five
+    cases each, on PostgreSQL (the counter row's lock serialises them until each commit)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    settings.TASKS = DB_BACKEND
+    before = Case.objects.count()
+    start = threading.Barrier(2)
+    numbers: list[str] = []
+    failures: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            start.wait()
+            for i in range(5):
+                numbers.append(make_case(portal, title=f"Samtidig {name} {i}").number)
+        except BaseException as exc:  # reported below, not lost in the thread
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    serials = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+    assert len(serials) == 10
+    assert serials == list(range(serials[0], serials[0] + 10))  # no repeats, no gaps
+    assert Case.objects.count() == before + 10
+    assert DBTaskResult.objects.count() == 10
