@@ -5,6 +5,7 @@ official examples)."""
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from koncernservice.finance.einvoice import (
     validate_bytes,
     validate_files,
 )
+from koncernservice.finance.einvoice.engine import failed_ids
 
 from .conftest import EINVOICE_DATA
 
@@ -324,6 +326,28 @@ def test_validation_timeout_is_a_clear_error_not_a_hang(tmp_path: Path) -> None:
     (r,) = validate_files([p], timeout=0)
     assert r["format"] == "peppol" and r["valid"] is False
     assert [e["rule"] for e in r["errors"]] == ["KS-TIMEOUT"]
+
+
+def test_validation_pauses_the_garbage_collector_only_while_it_runs() -> None:
+    """validate() switches the cyclic collector off for speed and must hand it back as it
+    found it, also when the rules time out; the verdict is the same either way, and the
+    converted tree is freed by reference counting (no cyclic garbage left behind)."""
+    data = MASTER.read_bytes()
+    assert gc.isenabled()
+    with_gc = failed_ids(validate(parse_document(data)))
+    assert gc.isenabled()
+    with pytest.raises(EInvoiceError):
+        validate(parse_document(data), timeout=0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert failed_ids(validate(parse_document(data))) == with_gc
+        assert not gc.isenabled()  # a caller's choice to keep it off is kept
+    finally:
+        gc.enable()
+    gc.collect()
+    validate(parse_document(data))
+    assert gc.collect() == 0  # nothing cyclic for the collector to clean up afterwards
 
 
 def test_large_documents_are_flagged_for_the_separate_queue() -> None:

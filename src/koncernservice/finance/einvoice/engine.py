@@ -22,6 +22,7 @@ Which rule sets apply (``rulesets_for``):
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -173,6 +174,15 @@ def validate(
     findings: list[Finding] = []
     if timeout is not None:
         parsed.cache["deadline"] = time.monotonic() + timeout
+    # The cyclic garbage collector is paused while the rules run: building the tree makes a
+    # few hundred container objects a document, which triggered a collection every second
+    # document or so (8-18 % of the validation CPU, measured 2026-12-04), and none of them
+    # is cyclic garbage once ``_release_tree`` has cut the parent links. Reference
+    # counting frees the tree as before; the collector's state is restored afterwards (also
+    # on errors), so anything cyclic made meanwhile is collected later as usual.
+    gc_paused = gc.isenabled()
+    if gc_paused:
+        gc.disable()
     try:
         for name in names:
             rs = REGISTRY.get(name)
@@ -189,6 +199,8 @@ def validate(
     finally:
         parsed.cache.pop("deadline", None)
         _release_tree(parsed)
+        if gc_paused:
+            gc.enable()
     return findings
 
 
