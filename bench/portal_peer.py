@@ -65,10 +65,14 @@ def ensure_peer_venv() -> None:
         if probe.stdout.strip() == wanted:
             return
     log(f"peer: creating {PEER_VENV} with {' '.join(PEER_REQUIREMENTS)}")
-    uv = shutil.which("uv")
+    # the project's own uv (./dev installs it) first; a `uv` on PATH may be a broken shim
+    project_uv = ROOT / ".tools" / "bin" / "uv"
+    uv = str(project_uv) if project_uv.exists() else shutil.which("uv")
     if uv:
         if not PEER_PYTHON.exists():
-            subprocess.run([uv, "venv", str(PEER_VENV)], check=True)
+            # the interpreter our own venv was made from, not whatever `python` resolves to
+            base = os.path.realpath(sys.executable)
+            subprocess.run([uv, "venv", "--python", base, str(PEER_VENV)], check=True)
         install = [uv, "pip", "install", "--python", str(PEER_PYTHON)]
     else:
         if not PEER_PYTHON.exists():
