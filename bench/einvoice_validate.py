@@ -137,6 +137,13 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     docs = corpus(args.data)
+    if not docs:
+        print(
+            f"No official examples under {args.data} (the shared test material beside the "
+            "repository); point --data at ../shared/data/einvoice.",
+            file=sys.stderr,
+        )
+        return 2
     names = [n for n, _ in docs]
     size = sum(len(b) for _, b in docs)
     ours_s, ours_cpu, ours_v = run(_ours, _warm_ours, args.n, args.workers, args.data, names)
