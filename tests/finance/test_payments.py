@@ -250,6 +250,14 @@ def test_bad_bank_file_changes_nothing(ap) -> None:
         services.payments_reconcile(actor=SYSTEM, data=b"<not-camt/>", filename="x.xml")
     with pytest.raises(DomainError):
         services.payments_reconcile(actor=SYSTEM, data=b"<broken", filename="x.xml")
+    # charges too large for any account are named, not left to fail in the database
+    with pytest.raises(DomainError) as caught:
+        services.payments_reconcile(
+            actor=SYSTEM, data=_camt_v4("E2E-9", "1e20"), filename="camt.xml"
+        )
+    assert "E2E-9" in str(caught.value.errors[0].message)
+    assert "uden for det tilladte område" in str(caught.value.errors[0].message)
+    assert JournalLine.objects.count() == Payment.objects.count() == 0
 
 
 def test_only_finance_may_pay(ap) -> None:

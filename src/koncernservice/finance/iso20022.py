@@ -28,10 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 PAIN_NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 CAMT054_NS = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"
+MAX_AMOUNT = Decimal(10) ** 12
 
 
 @dataclass(frozen=True)
@@ -198,18 +200,20 @@ def parse_camt(data: bytes) -> tuple[str, list[BankTransaction]]:
     """Read a camt.054 (debit notification) or camt.053 (statement): (kind, transactions)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:65536]:
-        raise BankFileError("DTDs are not allowed in bank files.")
+        raise BankFileError(_("DTDs are not allowed in bank files."))
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise BankFileError(f"The bank file is not well-formed XML: {exc}") from None
+        raise BankFileError(
+            _("The bank file is not well-formed XML: %(error)s") % {"error": exc}
+        ) from None
     namespace = etree.QName(root).namespace or ""
     if "camt.054" in namespace:
         kind = "camt.054"
     elif "camt.053" in namespace:
         kind = "camt.053"
     else:
-        raise BankFileError("Not a camt.054 or camt.053 file.")
+        raise BankFileError(_("Not a camt.054 or camt.053 file."))
     result: list[BankTransaction] = []
     for entry in root.iter():
         if not isinstance(entry.tag, str) or _local(entry) != "Ntry":
@@ -262,9 +266,19 @@ def _money(e2e: str, el: etree._Element | None) -> tuple[Decimal, str]:
     """An ISO 20022 amount element: (value, ``Ccy``)."""
     raw = (el.text or "").strip() if el is not None else ""
     try:
-        return Decimal(raw), (el.get("Ccy", "") if el is not None else "")
+        value = Decimal(raw)
     except InvalidOperation:
-        raise BankFileError(f"Transaction {e2e}: amount '{raw}' is not a number.") from None
+        raise BankFileError(
+            _("Transaction %(id)s: amount '%(amount)s' is not a number.")
+            % {"id": e2e, "amount": raw}
+        ) from None
+    # ISO 20022 amounts have at most 18 digits, 5 decimals; ours are stored with 12 + 2
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        raise BankFileError(
+            _("Transaction %(id)s: amount '%(amount)s' is out of range.")
+            % {"id": e2e, "amount": raw}
+        )
+    return value, (el.get("Ccy", "") if el is not None else "")
 
 
 def _charges(e2e: str, charges: etree._Element | None) -> tuple[Decimal, str]:

@@ -332,3 +332,16 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
         "charges": {currency: str(total) for currency, total in sorted(charges.items())},
         "posting_batch": batch.pk if batch else None,
     }
+
+
+def reconcile_summary(result: dict[str, Any]) -> tuple[str, str]:
+    """The Danish summary of a reconciliation for the page and the command: (what was
+    booked, a warning or '' when transactions need a person)."""
+    done = _("%(paid)d paid, %(partial)d partly paid, %(failed)d failed, %(unknown)d unknown.")
+    warning = (
+        _("%(currency)d transactions were booked only as a converted amount: check them by hand.")
+        % result
+        if result["currency"]
+        else ""
+    )
+    return done % result, warning

@@ -644,6 +644,7 @@ from koncernservice.finance.payments import (  # noqa: E402
     payment_file,
     payment_proposal,
     payments_reconcile,
+    reconcile_summary,
 )
 
 __all__ = [
@@ -663,6 +664,7 @@ __all__ = [
     "payment_file",
     "payment_proposal",
     "payments_reconcile",
+    "reconcile_summary",
     "substitution_create",
     "supplier_approve",
     "supplier_block",

@@ -445,20 +445,10 @@ def reconcile(request: HttpRequest) -> HttpResponse:
         result = services.payments_reconcile(
             actor=request.user, data=upload_file.read(), filename=upload_file.name or ""
         )
-        messages.success(
-            request,
-            _("%(paid)d paid, %(partial)d partly paid, %(failed)d failed, %(unknown)d unknown.")
-            % result,
-        )
-        if result["currency"]:
-            messages.warning(
-                request,
-                _(
-                    "%(currency)d transactions were booked only as a converted amount: "
-                    "check them by hand."
-                )
-                % result,
-            )
+        done, warning = services.reconcile_summary(result)
+        messages.success(request, done)
+        if warning:
+            messages.warning(request, warning)
     except DomainError as exc:
         _fail(request, exc)
     return redirect("finance:payments")

@@ -67,16 +67,5 @@ class Command(KsCommand):
         result = services.payments_reconcile(
             actor=self.actor(options), data=path.read_bytes(), filename=str(path)
         )
-        text = _(
-            "%(paid)d paid, %(partial)d partly paid, %(failed)d failed, %(unknown)d unknown."
-        ) % (result)
-        if result["currency"]:
-            text += (
-                " "
-                + _(
-                    "%(currency)d transactions were booked only as a converted amount: "
-                    "check them by hand."
-                )
-                % result
-            )
-        return result, text
+        done, warning = services.reconcile_summary(result)
+        return result, f"{done} {warning}".strip()
