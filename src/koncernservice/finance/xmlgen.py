@@ -11,6 +11,7 @@ is what lets ``ks demo`` write a year of invoices.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -230,18 +231,7 @@ def peppol(spec: InvoiceSpec) -> bytes:
     doc.close("PaymentMeans")
     doc.leaf(("PaymentTerms",), "Note", "Netto 30 dage")
     groups = spec.vat_groups()
-    doc.open("TaxTotal")
-    doc.amount("TaxAmount", sum((v for _b, v in groups.values()), Decimal(0)))
-    for percent, (base, vat) in groups.items():
-        doc.open("TaxSubtotal")
-        doc.amount("TaxableAmount", base)
-        doc.amount("TaxAmount", vat)
-        doc.open("TaxCategory")
-        doc.cbc("ID", "S" if percent else "Z")
-        doc.cbc("Percent", _qty(percent))
-        doc.leaf(("TaxScheme",), "ID", "VAT")
-        doc.close("TaxCategory", "TaxSubtotal")
-    doc.close("TaxTotal")
+    _tax_total(doc, groups, _peppol_category)
     line_total = spec.line_total
     payable = line_total + sum((v for _b, v in groups.values()), Decimal(0))
     doc.open("LegalMonetaryTotal")
@@ -267,9 +257,7 @@ def peppol(spec: InvoiceSpec) -> bytes:
         if ln.item_id:
             doc.leaf(("SellersItemIdentification",), "ID", ln.item_id)
         doc.open("ClassifiedTaxCategory")
-        doc.cbc("ID", "S" if ln.vat_percent else "Z")
-        doc.cbc("Percent", _qty(ln.vat_percent))
-        doc.leaf(("TaxScheme",), "ID", "VAT")
+        _peppol_category(doc, ln.vat_percent)
         doc.close("ClassifiedTaxCategory", "Item")
         doc.open("Price")
         doc.amount("PriceAmount", ln.unit_price)
@@ -277,7 +265,13 @@ def peppol(spec: InvoiceSpec) -> bytes:
     return doc.done()
 
 
-def _oioubl_tax_total(doc: _Doc, groups: dict[Decimal, tuple[Decimal, Decimal]]) -> None:
+def _tax_total(
+    doc: _Doc,
+    groups: dict[Decimal, tuple[Decimal, Decimal]],
+    category: Callable[[_Doc, Decimal], None],
+) -> None:
+    """The document's ``TaxTotal`` with one subtotal per VAT rate; ``category`` writes the
+    syntax's own tax category (Peppol's S/Z codes, OIOUBL's named categories)."""
     doc.open("TaxTotal")
     doc.amount("TaxAmount", sum((v for _b, v in groups.values()), Decimal(0)))
     for percent, (base, vat) in groups.items():
@@ -285,13 +279,24 @@ def _oioubl_tax_total(doc: _Doc, groups: dict[Decimal, tuple[Decimal, Decimal]])
         doc.amount("TaxableAmount", base)
         doc.amount("TaxAmount", vat)
         doc.open("TaxCategory")
-        doc.cbc("ID", "StandardRated" if percent else "ZeroRated", **OIOUBL_CATEGORY)
-        doc.cbc("Percent", _qty(percent))
-        doc.open("TaxScheme")
-        doc.cbc("ID", "63", **OIOUBL_TAX)
-        doc.cbc("Name", "Moms")
-        doc.close("TaxScheme", "TaxCategory", "TaxSubtotal")
+        category(doc, percent)
+        doc.close("TaxCategory", "TaxSubtotal")
     doc.close("TaxTotal")
+
+
+def _peppol_category(doc: _Doc, percent: Decimal) -> None:
+    doc.cbc("ID", "S" if percent else "Z")
+    doc.cbc("Percent", _qty(percent))
+    doc.leaf(("TaxScheme",), "ID", "VAT")
+
+
+def _oioubl_category(doc: _Doc, percent: Decimal) -> None:
+    doc.cbc("ID", "StandardRated" if percent else "ZeroRated", **OIOUBL_CATEGORY)
+    doc.cbc("Percent", _qty(percent))
+    doc.open("TaxScheme")
+    doc.cbc("ID", "63", **OIOUBL_TAX)
+    doc.cbc("Name", "Moms")
+    doc.close("TaxScheme")
 
 
 def oioubl(spec: InvoiceSpec) -> bytes:
@@ -409,7 +414,7 @@ def oioubl(spec: InvoiceSpec) -> bytes:
     doc.close("PaymentMeans")
     groups = spec.vat_groups()
     vat_total = sum((v for _b, v in groups.values()), Decimal(0))
-    _oioubl_tax_total(doc, groups)
+    _tax_total(doc, groups, _oioubl_category)
     line_total = spec.line_total
     doc.open("LegalMonetaryTotal")
     doc.amount("LineExtensionAmount", line_total)
@@ -430,7 +435,9 @@ def oioubl(spec: InvoiceSpec) -> bytes:
         doc.amount("LineExtensionAmount", net)
         if ln.order_line and spec.order_reference:
             doc.leaf(("OrderLineReference",), "LineID", ln.order_line)
-        _oioubl_tax_total(doc, {ln.vat_percent: (net, money(net * ln.vat_percent / 100))})
+        _tax_total(
+            doc, {ln.vat_percent: (net, money(net * ln.vat_percent / 100))}, _oioubl_category
+        )
         doc.open("Item")
         doc.cbc("Description", ln.description[:100])
         doc.cbc("Name", ln.description[:40])
