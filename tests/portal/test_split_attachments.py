@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from django.http import Http404
 
 from koncernservice.core.audit import AuditEntry
 from koncernservice.core.errors import DomainError
 from koncernservice.portal import rules, selectors, services
-from koncernservice.portal.models import Case, CaseAttachment, CaseEntry
+from koncernservice.portal.models import Case, CaseAccess, CaseAttachment, CaseEntry
 
 from .test_views import client_for, make_case
 
@@ -121,6 +122,30 @@ def test_split_failing_after_copying_leaves_no_file_and_no_row(portal, media, mo
     after = (Case.objects.count(), CaseAttachment.objects.count(), CaseEntry.objects.count())
     assert after == before
     assert stored_files(media) == files and len(files) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_split_whose_commit_fails_leaves_no_file_and_no_row(portal, media, monkeypatch) -> None:
+    """The commit itself can fail after the files were copied: here a deferred foreign key
+    (checked only at COMMIT on SQLite and PostgreSQL) points at a case that does not exist.
+    The database rolls the split back and the copies are deleted from the storage again."""
+    case = make_case(portal)
+    slip = attach(portal, case, "lønseddel.pdf", PDF)
+    before = (Case.objects.count(), CaseAttachment.objects.count(), CaseEntry.objects.count())
+    files = stored_files(media)
+    write_event = services._event
+
+    def event_with_a_dangling_reference(target, actor, event, data):
+        if event == "split_to":
+            CaseAccess.objects.bulk_create([CaseAccess(case_id=10**9, user=portal.lawyer)])
+        return write_event(target, actor, event, data)
+
+    monkeypatch.setattr(services, "_event", event_with_a_dangling_reference)
+    with pytest.raises(IntegrityError):
+        services.case_split(actor=portal.caseworker, case=case, title="Ny", attachments=[slip.pk])
+    after = (Case.objects.count(), CaseAttachment.objects.count(), CaseEntry.objects.count())
+    assert after == before
+    assert stored_files(media) == files and len(files) == 1
 
 
 def _stored_without_checks(case: Case, name: str, content: bytes) -> CaseAttachment:

@@ -745,7 +745,6 @@ def case_set_parent(*, actor: Any, case: Case, parent: Case | None) -> Case:
     return case
 
 
-@transaction.atomic
 def case_split(
     *,
     actor: Any,
@@ -760,7 +759,34 @@ def case_split(
     confidentiality, the chosen replies, notes and attachments copied (each file copied
     through the storage, checked against today's size and type limits), explicit access
     copied, the two cases linked. The new case gets its own number and SLA timers from now.
-    ``notify``: tell the requester about the new case (not for the demo's history)."""
+    ``notify``: tell the requester about the new case (not for the demo's history).
+
+    The storage is not part of the database transaction: if anything fails after files were
+    copied, including the commit itself, the copies are deleted again, so a failed split
+    leaves neither rows nor files. (Called inside a caller's own transaction, a rollback
+    the caller makes later is beyond this function; the pages, API and commands call it
+    outside any.)"""
+    copies: list[CaseAttachment] = []
+    try:
+        with transaction.atomic():
+            return _case_split(
+                actor, case, title, description, entries, attachments, notify, copies
+            )
+    except BaseException:
+        _delete_files(copies)
+        raise
+
+
+def _case_split(
+    actor: Any,
+    case: Case,
+    title: str,
+    description: str,
+    entries: Sequence[int],
+    attachments: Sequence[int],
+    notify: bool,
+    copies: list[CaseAttachment],
+) -> Case:
     case = (
         Case.objects.select_for_update().select_related("queue", "unit", "service").get(pk=case.pk)
     )
@@ -800,13 +826,7 @@ def case_split(
         confidential=case.confidential,
         assignee_id=case.assignee_id,
     )
-    copies: list[CaseAttachment] = []
-    try:
-        _split_write(actor, case, new, now, chosen, files, copies)
-    except BaseException:
-        # The transaction leaves no row behind; the copied files must not stay either.
-        _delete_files(copies)
-        raise
+    _split_write(actor, case, new, now, chosen, files, copies)
     if notify:
         notify_later(new.pk, "created")
     return new
