@@ -13,6 +13,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -20,8 +21,16 @@ from django.utils import timezone
 from koncernservice.core import audit
 from koncernservice.core.models import AuditEntry, BusinessCalendar, ClosingDay
 from koncernservice.core.selectors import calendar_spec
-from koncernservice.portal import config, rules, services
-from koncernservice.portal.models import Case, CaseEntry, Deflection, RoutingRule, SlaTimer
+from koncernservice.portal import config, rules, selectors, services
+from koncernservice.portal.models import (
+    Case,
+    CaseEntry,
+    Deflection,
+    RoutingRule,
+    Service,
+    ServiceForm,
+    SlaTimer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +207,51 @@ def test_rule_changed_by_another_process_reaches_the_next_case(portal) -> None:
     assert make_case(portal, title="En opsigelse").queue == portal.law
     RoutingRule.objects.filter(pk=rule.pk).delete()  # one row fewer, the latest change the same
     assert make_case(portal, title="En opsigelse").queue == portal.general
+
+
+def test_catalogue_change_reaches_the_next_lookup(portal) -> None:
+    """Services and their current forms come from the per-process configuration: an admin's
+    edit, a new form version, a deactivation or a deleted version is seen by the next
+    lookup; what a caller changes on its copy is not."""
+    admin, employee = portal.world.admin, portal.world.employee
+    code = portal.salary.code
+    found = selectors.service_get(user=employee, code=code)
+    assert (found.name, found.area.code) == (portal.salary.name, portal.salary.area.code)
+    found.name = "Ændret i en kopi"
+    assert selectors.service_get(user=employee, code=code).name == portal.salary.name
+    services.service_update(
+        actor=admin, service=Service.objects.get(pk=portal.salary.pk), name="Løn og lønsedler"
+    )
+    assert selectors.service_get(user=employee, code=code).name == "Løn og lønsedler"
+
+    assert selectors.current_form(found).version == 1
+    fields = selectors.current_form(found).fields
+    services.service_form_publish(actor=admin, service=portal.salary, fields=fields)
+    assert selectors.current_form(found).version == 2
+    ServiceForm.objects.filter(service=portal.salary, version=2).delete()
+    assert selectors.current_form(found).version == 1
+    services.service_form_publish(actor=admin, service=portal.salary, fields=fields)
+    assert make_case(portal).form.version == 2
+
+    services.service_update(
+        actor=admin, service=Service.objects.get(pk=portal.salary.pk), is_active=False
+    )
+    with pytest.raises(Http404):
+        selectors.service_get(user=employee, code=code)
+
+
+def test_new_case_page_reads_service_and_form_without_a_query_of_their_own(portal) -> None:
+    """Every new-case page, suggestion and creation looks up its service and form; while
+    the catalogue is unchanged that costs the configuration's one stamp statement each."""
+    employee = portal.world.employee
+    selectors.service_get(user=employee, code=portal.salary.code)
+    with CaptureQueriesContext(connection) as queries:
+        service = selectors.service_get(user=employee, code=portal.salary.code)
+        form = selectors.current_form(service)
+    assert form is not None and form.service_id == portal.salary.pk
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert len(queries.captured_queries) == 2, tables
+    assert "portal_service" in tables and "UNION ALL" in tables  # the stamp, nothing else
 
 
 def test_queue_change_reaches_the_next_case(portal) -> None:

@@ -1,10 +1,12 @@
-"""What new cases are routed and timed by, kept per process: routing rules, queues and
-business calendars.
+"""What new cases are routed and timed by, kept per process: routing rules, queues,
+business calendars, and the service catalogue with each service's current form.
 
 Read from the database once and reused while one cheap statement per use — the number of
 rows and the latest ``updated_at`` in these tables — shows them unchanged. A rule, queue,
 calendar or closing day created, saved or deleted through the ORM (services, admin) changes
-that stamp in every process, so the next case anywhere uses the new configuration. Changes
+that stamp in every process, so the next case anywhere uses the new configuration. (The
+catalogue is here because every new-case page, suggestion and case creation looked its
+service and form up with two queries; now they cost none beyond the stamp.) Changes
 that bypass ``save()`` (``QuerySet.update``, raw SQL) must set ``updated_at`` themselves.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from django.db import connection
@@ -20,7 +23,7 @@ from django.db import connection
 from koncernservice.core.calendars import spec_from_model
 from koncernservice.core.models import BusinessCalendar, ClosingDay
 from koncernservice.core.rules import calendar as calendar_rules
-from koncernservice.portal.models import Queue, RoutingRule
+from koncernservice.portal.models import Queue, RoutingRule, Service, ServiceArea, ServiceForm
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,23 @@ class Config:
     # A calendar whose rows do not make a valid spec keeps its error, raised for its queues
     # only (as reading it per case did), not for every case.
     calendars: Mapping[str, calendar_rules.CalendarSpec | Exception]
+    services: Mapping[str, Service] = MappingProxyType({})
+    forms: Mapping[int, ServiceForm] = MappingProxyType({})
 
     def queue(self, pk: int) -> Queue | None:
         """A copy of the queue (callers may set attributes on it), or None if unknown."""
         queue = self.queues.get(pk)
         return copy.copy(queue) if queue is not None else None
+
+    def service(self, code: str) -> Service | None:
+        """A copy of the service with its area (as ``select_related``), or None if unknown."""
+        service = self.services.get(code)
+        return copy.copy(service) if service is not None else None
+
+    def form(self, service_id: int) -> ServiceForm | None:
+        """A copy of the service's current form (its highest version), or None."""
+        form = self.forms.get(service_id)
+        return copy.copy(form) if form is not None else None
 
     def calendar(self, name: str) -> calendar_rules.CalendarSpec:
         """As :func:`koncernservice.core.selectors.calendar_spec`: ``standard`` falls back to
@@ -66,14 +81,22 @@ _current: Config | None = None
 
 
 def _stamp_sql() -> str:
-    # One scan of four small tables (about 0.1 ms of PostgreSQL's time; a subquery per table
+    # One scan of seven small tables (about 0.1 ms of PostgreSQL's time; a subquery per table
     # and figure cost four times that). A delete lowers the count; a save or an insert
     # raises the latest ``updated_at`` (the rules' units are not watched: a unit's path is
     # fixed when it is made).
     qn = connection.ops.quote_name
     tables = " UNION ALL ".join(
         f"SELECT {qn('updated_at')} FROM {qn(model._meta.db_table)}"
-        for model in (RoutingRule, Queue, BusinessCalendar, ClosingDay)
+        for model in (
+            RoutingRule,
+            Queue,
+            BusinessCalendar,
+            ClosingDay,
+            ServiceArea,
+            Service,
+            ServiceForm,
+        )
     )
     return f"SELECT COUNT(*), MAX({qn('updated_at')}) FROM ({tables}) stamp"
 
@@ -104,7 +127,18 @@ def _load(stamp_now: tuple[Any, ...]) -> Config:
             calendars[calendar.name] = spec_from_model(calendar)
         except (ValueError, TypeError, KeyError) as error:
             calendars[calendar.name] = error
-    return Config(stamp=stamp_now, rules=rules, queues=queues, calendars=calendars)
+    services = {s.code: s for s in Service.objects.select_related("area")}
+    forms = {
+        form.service_id: form for form in ServiceForm.objects.order_by("service_id", "version")
+    }
+    return Config(
+        stamp=stamp_now,
+        rules=rules,
+        queues=queues,
+        calendars=calendars,
+        services=MappingProxyType(services),
+        forms=MappingProxyType(forms),
+    )
 
 
 def current() -> Config:

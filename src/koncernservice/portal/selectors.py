@@ -535,15 +535,20 @@ def may_request(user: Any, service: Service) -> bool:
     return service.audience == Service.Audience.ALL or is_manager(user) or _is_system(user)
 
 
-def service_get(*, user: Any, code: str) -> Service:
-    service = Service.objects.select_related("area").filter(code=code).order_by().first()
+def service_get(*, user: Any, code: str, config: portal_config.Config | None = None) -> Service:
+    """The service with its area, from the per-process catalogue (:mod:`.config`);
+    ``config``: the configuration the caller has just read (no second freshness check)."""
+    service = (config or portal_config.current()).service(code)
     if service is None or not may_request(user, service):
         raise Http404
     return service
 
 
-def current_form(service: Service) -> ServiceForm | None:
-    return service.forms.order_by("-version").first()
+def current_form(
+    service: Service, config: portal_config.Config | None = None
+) -> ServiceForm | None:
+    """The service's form at its highest version, from the per-process catalogue."""
+    return (config or portal_config.current()).form(service.pk)
 
 
 def prefill(*, user: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:

@@ -328,11 +328,14 @@ def case_create(
     idempotency_key: str = "",
     form: ServiceForm | None = None,
     attach_deflection: bool = False,
+    config: portal_config.Config | None = None,
 ) -> Case:
     """An employee asks KS for help; routed, numbered, timed and audited.
 
     ``form``: the service's current form when the caller has just read it (the new-case
-    page), so that it is not read twice; otherwise it is read here. ``attach_deflection``:
+    page), so that it is not read twice; otherwise it is read here. ``config``: the
+    routing and catalogue configuration the caller has just read (the same; it is checked
+    for freshness once a request, not three times). ``attach_deflection``:
     the case was typed on the new-case page with suggestions; the latest open suggestion
     is linked to it in the same transaction (:func:`deflection_attach`).
     """
@@ -356,8 +359,9 @@ def case_create(
         errors.append(ErrorDetail(_("At most 200 characters."), field="title", code="too_long"))
     if priority not in Case.Priority.values:
         errors.append(ErrorDetail(_("Unknown priority."), field="priority", code="choice"))
+    config = config or portal_config.current()
     if form is None or form.service_id != service.pk:
-        form = selectors.current_form(service)
+        form = selectors.current_form(service, config)
     cleaned, problems = rules.clean_answers(form.fields if form else [], answers or {})
     errors += [
         ErrorDetail(_form_message(p.code), field=f"answers.{p.field}", code=p.code)
@@ -372,7 +376,6 @@ def case_create(
     if errors:
         raise _invalid(errors)
     assert employment is not None
-    config = portal_config.current()
     queue, assign = route(
         service=service,
         unit_path=employment.unit.path,

@@ -31,6 +31,7 @@ from koncernservice.core.errors import DomainError
 from koncernservice.core.models import User
 from koncernservice.core.periods import period_from_query
 from koncernservice.core.tables import Column, Table, excel_response, export_query, render_table
+from koncernservice.portal import config as portal_config
 from koncernservice.portal import rules, selectors, services
 from koncernservice.portal.models import Case
 from koncernservice.portal.permissions import MANAGE_CATALOGUE, VIEW_REPORTS, WORK_CASE
@@ -109,8 +110,9 @@ def _form_fields(fields: list[dict[str, Any]], values: dict[str, Any], errors: d
 
 @login_required
 def case_new(request: HttpRequest, code: str) -> HttpResponse:
-    service = selectors.service_get(user=request.user, code=code)
-    form = selectors.current_form(service)
+    config = portal_config.current()
+    service = selectors.service_get(user=request.user, code=code, config=config)
+    form = selectors.current_form(service, config)
     fields = form.fields if form else []
     errors: dict[str, list[str]] = {}
     values: dict[str, Any]
@@ -130,6 +132,7 @@ def case_new(request: HttpRequest, code: str) -> HttpResponse:
                 answers=values,
                 form=form,
                 attach_deflection=True,
+                config=config,
             )
         except DomainError as exc:
             errors = _domain_errors(exc)
