@@ -17,7 +17,13 @@ from lxml import etree
 from koncernservice.core.errors import DomainError
 from koncernservice.core.system import system_operator
 from koncernservice.finance import iso20022, services
-from koncernservice.finance.models import Invoice, JournalLine, Payment, PaymentRun
+from koncernservice.finance.models import (
+    ExchangeRate,
+    Invoice,
+    JournalLine,
+    Payment,
+    PaymentRun,
+)
 from koncernservice.finance.services import CodingInput
 from tests.finance.ap import ap_world, fik_id, ingest_spec, invoice_of, spec_for
 
@@ -217,6 +223,7 @@ def test_a_eur_payment_booked_in_dkk_is_reconciled_by_its_instructed_amount(ap, 
     paid_one = approved(ap, due_date=today, payment="iban", iban="DE89370400440532013000")
     unclear = approved(ap, due_date=today, payment="iban", iban="DE89370400440532013000")
     Invoice.objects.filter(pk__in=[paid_one.pk, unclear.pk]).update(currency="EUR")
+    ExchangeRate.objects.create(currency="EUR", date=today, rate=Decimal("746.08"))
     services.invoices_post(actor=SYSTEM)
     run = services.payment_proposal(actor=SYSTEM, until=today)["run"]
     services.payment_file(actor=SYSTEM, run=PaymentRun.objects.get(pk=run))

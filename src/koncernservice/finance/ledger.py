@@ -1,11 +1,20 @@
-"""Set-based posting of approved invoices to the double-entry journal.
+"""Set-based posting of approved invoices and payments to the double-entry journal, in DKK.
 
-One posting claims every approved, routed invoice with a single UPDATE, then writes the
-journal with four ``INSERT … SELECT`` statements (expense lines per invoice line, the
-difference from document-level allowances and charges, input VAT, and the supplier
-payable) and marks the invoices posted with one more UPDATE: no ORM save per line. Debit
-is positive, credit negative; a credit note posts with the opposite sign. The batch is
-refused (rolled back) unless its lines sum to zero.
+One posting claims every approved, routed invoice with a single UPDATE (which also records
+each invoice's exchange rate: DKK per 100 units on the posting date, 100 for DKK), then
+writes the journal with four ``INSERT … SELECT`` statements (expense lines per invoice
+line, input VAT, the supplier payable, and the difference from document-level allowances
+and charges together with the øre of rounding the converted lines) and marks the invoices
+posted with one more UPDATE: no ORM save per line. Debit is positive, credit negative; a
+credit note posts with the opposite sign. ``amount`` is DKK; ``currency`` and
+``currency_amount`` keep the original. The batch is refused (rolled back) unless its lines
+sum to zero, in DKK and in the original amounts.
+
+Foreign-currency invoices without a usable rate (``exchange.posting_rates``) are left
+approved and unposted and reported (``unposted``), so a missing EUR rate never holds up the
+DKK invoices. A payment debits the payable at the rate its invoice was posted at, credits
+the bank at the rate of the payment's posting date and posts the difference to the
+exchange-difference account; a missing rate refuses the whole reconciliation.
 """
 
 from __future__ import annotations
@@ -16,13 +25,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, DecimalField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koncernservice.core.access import require
 from koncernservice.core.audit import audit_context, record_events
-from koncernservice.core.errors import DomainError
-from koncernservice.finance import access
+from koncernservice.core.errors import DomainError, ErrorDetail
+from koncernservice.finance import access, exchange, rules
 from koncernservice.finance.models import Invoice, InvoiceLine, JournalLine, Payment, PostingBatch
 
 PAYABLE_ACCOUNT = getattr(settings, "FINANCE_PAYABLE_ACCOUNT", "95580")
@@ -32,65 +42,138 @@ ADJUSTMENT_ACCOUNT = getattr(settings, "FINANCE_ADJUSTMENT_ACCOUNT", "95590")
 # and the expense account for bank charges; settings, as each municipality's chart differs.
 BANK_ACCOUNT = getattr(settings, "FINANCE_BANK_ACCOUNT", "82205")
 BANK_CHARGES_ACCOUNT = getattr(settings, "FINANCE_BANK_CHARGES_ACCOUNT", "64551")
+# Realised exchange gains and losses: 7.58.79 "Kurstab og kursgevinster" in the municipal
+# chart (hovedfunktion 7.58); each municipality must check the account in its own chart.
+EXCHANGE_DIFFERENCE_ACCOUNT = getattr(settings, "FINANCE_EXCHANGE_DIFFERENCE_ACCOUNT", "75879")
+COLUMNS = (
+    "batch_id, invoice_id, unit_id, posted_on, account, cost_centre, amount, currency, "
+    "currency_amount, text"
+)
+CURRENCY = "COALESCE(NULLIF(i.currency, ''), 'DKK')"
+
+
+def _dkk(amount: str, rate: str) -> str:
+    """SQL: ``amount`` (in a currency) in DKK at ``rate`` (DKK per 100), rounded to øre half
+    away from zero as ``rules.to_dkk`` (ROUND_HALF_UP). PostgreSQL's numeric ROUND does
+    exactly that; SQLite computes in binary floating point, where 2.675 is 2.67499…, so a
+    nudge of 1e-9 (far below the 1e-8 steps of a 2-decimal amount times a 4-decimal rate
+    over 100) puts exact halves on the right side."""
+    value = f"(({amount}) * ({rate}) / 100.0)"
+    if connection.vendor == "sqlite":
+        return f"ROUND({value} + (CASE WHEN {value} < 0 THEN -1e-9 ELSE 1e-9 END), 2)"
+    return f"ROUND({value}, 2)"
+
+
+def _rounded(value: str) -> str:
+    return f"ROUND({value}, 2)" if connection.vendor == "sqlite" else value
+
+
+def _unposted(waiting: Any, missing: list[rules.RateMissing]) -> list[dict[str, Any]]:
+    """Per currency without a rate: the invoices left unposted and the Danish reason."""
+    report = []
+    for exc in missing:
+        numbers = list(
+            waiting.filter(currency=exc.currency).order_by("pk").values_list("number", flat=True)
+        )
+        report.append(
+            {
+                "currency": exc.currency,
+                "date": exc.on.isoformat(),
+                "latest_rate_date": exc.latest.isoformat() if exc.latest else None,
+                "invoices": len(numbers),
+                "numbers": numbers[:100],
+                "message": exchange.missing_message(exc, numbers, len(numbers)),
+            }
+        )
+    return report
 
 
 def invoices_post(
     *, actor: Any, on: dt.date | None = None, audit_each: bool = True
 ) -> dict[str, Any]:
-    """Post every approved, routed invoice; ``audit_each`` writes one ``invoice.posted``
-    event per invoice (the demo, which records one ``demo.built`` event, turns it off)."""
+    """Post every approved, routed invoice in DKK at its posting date's rate; ``audit_each``
+    writes one ``invoice.posted`` event per invoice (the demo, which records one
+    ``demo.built`` event, turns it off). Invoices in a currency without a usable rate are
+    left approved and listed in ``unposted`` (currency, date, invoice numbers, message)."""
     require(actor, access.POST)
     posted_on = on or timezone.localdate()
     q = connection.ops.quote_name
     inv = q(Invoice._meta.db_table)
     line = q(InvoiceLine._meta.db_table)
     journal = q(JournalLine._meta.db_table)
-    columns = "batch_id, invoice_id, unit_id, posted_on, account, cost_centre, amount, text"
     sign = "(CASE WHEN i.kind = 'credit_note' THEN -1 ELSE 1 END)"
+    rate = "i.exchange_rate"
     label = getattr(actor, "username", str(actor))
     with transaction.atomic(), audit_context(actor=actor):
-        batch = PostingBatch.objects.create(posted_on=posted_on, posted_by=label[:150])
-        claimed = Invoice.objects.filter(
+        waiting = Invoice.objects.filter(
             status=Invoice.Status.APPROVED, unit__isnull=False, posting_batch__isnull=True
-        ).update(posting_batch=batch)
+        )
+        currencies = set(waiting.order_by().values_list("currency", flat=True).distinct())
+        rates, missing = exchange.posting_rates((c, posted_on) for c in currencies)
+        unposted = _unposted(waiting, missing)
+        refused = {exc.currency for exc in missing}
+        batch = PostingBatch.objects.create(posted_on=posted_on, posted_by=label[:150])
+        claimed = (
+            waiting.filter(currency__in=currencies - refused).update(
+                posting_batch=batch,
+                exchange_rate=Case(
+                    *(When(currency=c, then=Value(r)) for (c, _on), r in rates.items()),
+                    default=Value(rules.PER),
+                    output_field=DecimalField(max_digits=12, decimal_places=4),
+                ),
+            )
+            if currencies - refused
+            else 0
+        )
         if not claimed:
             batch.delete()
-            return {"batch": None, "invoices": 0, "lines": 0}
+            return {"batch": None, "invoices": 0, "lines": 0, "unposted": unposted}
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {journal} ({columns}) "
+                f"INSERT INTO {journal} ({COLUMNS}) "
                 f"SELECT %s, i.id, i.unit_id, %s, l.account, l.cost_centre, "
+                f"{_dkk(f'l.net_amount * {sign}', rate)}, {CURRENCY}, "
                 f"l.net_amount * {sign}, i.number "
                 f"FROM {line} l JOIN {inv} i ON l.invoice_id = i.id "
                 f"WHERE i.posting_batch_id = %s",
                 [batch.pk, posted_on, batch.pk],
             )
             cursor.execute(
-                f"INSERT INTO {journal} ({columns}) "
+                f"INSERT INTO {journal} ({COLUMNS}) "
                 f"SELECT %s, i.id, i.unit_id, %s, %s, '', "
-                f"(i.net_amount - i.line_total) * {sign}, i.number "
-                f"FROM {inv} i WHERE i.posting_batch_id = %s AND i.net_amount <> i.line_total",
-                [batch.pk, posted_on, ADJUSTMENT_ACCOUNT, batch.pk],
-            )
-            cursor.execute(
-                f"INSERT INTO {journal} ({columns}) "
-                f"SELECT %s, i.id, i.unit_id, %s, %s, '', i.vat_amount * {sign}, i.number "
+                f"{_dkk(f'i.vat_amount * {sign}', rate)}, {CURRENCY}, "
+                f"i.vat_amount * {sign}, i.number "
                 f"FROM {inv} i WHERE i.posting_batch_id = %s AND i.vat_amount <> 0",
                 [batch.pk, posted_on, VAT_ACCOUNT, batch.pk],
             )
             cursor.execute(
-                f"INSERT INTO {journal} ({columns}) "
+                f"INSERT INTO {journal} ({COLUMNS}) "
                 f"SELECT %s, i.id, i.unit_id, %s, %s, '', "
+                f"-{_dkk(f'(i.net_amount + i.vat_amount) * {sign}', rate)}, {CURRENCY}, "
                 f"-(i.net_amount + i.vat_amount) * {sign}, i.number "
                 f"FROM {inv} i WHERE i.posting_batch_id = %s",
                 [batch.pk, posted_on, PAYABLE_ACCOUNT, batch.pk],
             )
+            # Document-level allowances and charges (net amount less the sum of the lines)
+            # in the currency; in DKK whatever balances the invoice, so the øre of
+            # rounding each converted line land here too (none for DKK invoices).
             cursor.execute(
-                f"SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM {journal} WHERE batch_id = %s",
+                f"INSERT INTO {journal} ({COLUMNS}) "
+                f"SELECT %s, i.id, i.unit_id, %s, %s, '', {_rounded('-s.total')}, {CURRENCY}, "
+                f"(i.net_amount - i.line_total) * {sign}, i.number "
+                f"FROM {inv} i JOIN (SELECT invoice_id, SUM(amount) AS total FROM {journal} "
+                f"WHERE batch_id = %s GROUP BY invoice_id) s ON s.invoice_id = i.id "
+                f"WHERE i.posting_batch_id = %s "
+                f"AND (ABS(s.total) >= 0.005 OR i.net_amount <> i.line_total)",
+                [batch.pk, posted_on, ADJUSTMENT_ACCOUNT, batch.pk, batch.pk],
+            )
+            cursor.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(amount), 0), COALESCE(SUM(currency_amount), 0) "
+                f"FROM {journal} WHERE batch_id = %s",
                 [batch.pk],
             )
-            lines, total = cursor.fetchone()
-        if abs(Decimal(str(total))) >= Decimal("0.005"):
+            lines, total, original = cursor.fetchone()
+        if max(abs(Decimal(str(total))), abs(Decimal(str(original)))) >= Decimal("0.005"):
             raise DomainError.single(
                 _("The journal does not balance; nothing was posted."), code="unbalanced"
             )
@@ -101,61 +184,162 @@ def invoices_post(
         if audit_each:
             record_events(
                 (
-                    (invoice, {"batch": batch.pk, "posted_on": posted_on.isoformat()})
+                    (
+                        invoice,
+                        {
+                            "batch": batch.pk,
+                            "posted_on": posted_on.isoformat(),
+                            "exchange_rate": str(invoice.exchange_rate),
+                        },
+                    )
                     for invoice in Invoice.objects.filter(posting_batch=batch).select_related(
                         "unit"
                     )
                 ),
                 "invoice.posted",
             )
-    return {"batch": batch.pk, "invoices": claimed, "lines": lines}
+    return {"batch": batch.pk, "invoices": claimed, "lines": lines, "unposted": unposted}
+
+
+def _payment_rates(chunk: list[int], on: dt.date | None) -> tuple[str, str]:
+    """SQL ``CASE`` expressions giving, per payment, the rate (DKK per 100) of the invoice's
+    currency and of the charges' currency on the payment's posting date, by
+    ``exchange.posting_rates``: one query for the chunk's (currency, date) pairs, one for
+    the rates. The values are written into the SQL: rates are numbers, dates ISO dates and
+    currencies stored ones (three capital letters, a constraint of ``ExchangeRate``). A pair
+    without a usable rate refuses the posting, naming its invoices."""
+    payments = Payment.objects.filter(pk__in=chunk).order_by()
+    in_currency = payments.exclude(invoice__currency__in=["", rules.DKK])
+    charged = payments.exclude(charges=0).exclude(charges_currency__in=["", rules.DKK])
+    pairs = {
+        (currency, on or paid_on)
+        for query, field in ((in_currency, "invoice__currency"), (charged, "charges_currency"))
+        for currency, paid_on in query.values_list(field, "execution_date").distinct()
+    }
+    rates, missing = exchange.posting_rates(pairs)
+    if missing:
+        errors = []
+        for exc in missing:
+            same = Q(invoice__currency=exc.currency) | Q(charges_currency=exc.currency)
+            numbers = sorted(
+                set(
+                    payments.filter(same, **({} if on else {"execution_date": exc.on})).values_list(
+                        "invoice__number", flat=True
+                    )
+                )
+            )
+            errors.append(
+                ErrorDetail(
+                    exchange.missing_message(exc, numbers, len(numbers)),
+                    code="exchange_rate_missing",
+                )
+            )
+        raise DomainError(_("Exchange rates are missing; nothing was booked."), errors)
+
+    def case(column: str) -> str:
+        sql = f"CASE WHEN {column} IN ('', 'DKK') THEN 100"
+        for (currency, when), value in sorted(rates.items()):
+            assert currency.isalpha() and currency.isupper() and len(currency) == 3
+            day = "" if on else f" AND p.execution_date = '{when.isoformat()}'"
+            sql += f" WHEN {column} = '{currency}'{day} THEN {Decimal(value):f}"
+        return sql + " END"
+
+    return case("i.currency"), case("p.charges_currency")
 
 
 def payments_post(
     payment_ids: list[int], *, posted_by: str, on: dt.date | None = None
 ) -> PostingBatch | None:
     """Post what the bank paid for these payments, as one batch, set-based like the
-    invoices: the amount paid (``Payment.paid_amount``) debited to the payable and credited
-    to the bank, the bank's charges (``Payment.charges``) debited to the charges account
-    against the bank: four ``INSERT … SELECT`` per 5,000 payments. ``on``: the posting date
-    (default: each payment's date). The lines balance by construction."""
+    invoices: the amount paid (``Payment.paid_amount``, in the invoice's currency) debited to
+    the payable at the rate the invoice was posted at and credited to the bank at the rate
+    of the payment's posting date, the difference in DKK to the exchange-difference account;
+    the bank's charges (``Payment.charges``, converted from their currency) debited to the
+    charges account against the bank: five ``INSERT … SELECT`` per 5,000 payments. ``on``:
+    the posting date (default: each payment's date). Refused unless the batch balances in
+    DKK, or when a rate is missing (:class:`DomainError`; the caller's transaction rolls
+    back)."""
     if not payment_ids:
         return None
     q = connection.ops.quote_name
     pay = q(Payment._meta.db_table)
     inv = q(Invoice._meta.db_table)
     journal = q(JournalLine._meta.db_table)
-    columns = "batch_id, invoice_id, unit_id, posted_on, account, cost_centre, amount, text"
     date = "%s" if on else "p.execution_date"
-    batch = PostingBatch.objects.create(
-        posted_on=on or timezone.localdate(), posted_by=posted_by[:150]
-    )
-    statements = [
-        (PAYABLE_ACCOUNT, "p.paid_amount", "p.paid_amount"),
-        (BANK_ACCOUNT, "-p.paid_amount", "p.paid_amount"),
-        (BANK_CHARGES_ACCOUNT, "p.charges", "p.charges"),
-        (BANK_ACCOUNT, "-p.charges", "p.charges"),
-    ]
-    with connection.cursor() as cursor:
-        for start in range(0, len(payment_ids), 5000):
-            chunk = payment_ids[start : start + 5000]
-            marks = ", ".join(["%s"] * len(chunk))
-            for account, amount, nonzero in statements:
-                cursor.execute(
-                    f"INSERT INTO {journal} ({columns}) "
-                    f"SELECT %s, p.invoice_id, i.unit_id, {date}, %s, '', {amount}, i.number "
-                    f"FROM {pay} p JOIN {inv} i ON p.invoice_id = i.id "
-                    f"WHERE p.id IN ({marks}) AND {nonzero} <> 0",
-                    [batch.pk, *([on] if on else []), account, *chunk],
-                )
-        cursor.execute(
-            f"SELECT COUNT(*), COUNT(DISTINCT invoice_id) FROM {journal} WHERE batch_id = %s",
-            [batch.pk],
+    booked = "COALESCE(i.exchange_rate, 100)"
+    charges_currency = "COALESCE(NULLIF(p.charges_currency, ''), 'DKK')"
+    with transaction.atomic():
+        batch = PostingBatch.objects.create(
+            posted_on=on or timezone.localdate(), posted_by=posted_by[:150]
         )
-        lines, invoices = cursor.fetchone()
-    if not lines:
-        batch.delete()
-        return None
-    batch.lines, batch.invoices = lines, invoices
-    batch.save(update_fields=["lines", "invoices", "updated_at"])
+        with connection.cursor() as cursor:
+            for start in range(0, len(payment_ids), 5000):
+                chunk = payment_ids[start : start + 5000]
+                bank, fee = _payment_rates(chunk, on)
+                difference = _rounded(
+                    f"{_dkk('p.paid_amount', bank)} - {_dkk('p.paid_amount', booked)}"
+                )
+                statements: list[tuple[str, str, str, str, str]] = [
+                    # account, DKK amount, currency, original amount, which payments
+                    (
+                        PAYABLE_ACCOUNT,
+                        _dkk("p.paid_amount", booked),
+                        CURRENCY,
+                        "p.paid_amount",
+                        "p.paid_amount <> 0",
+                    ),
+                    (
+                        BANK_ACCOUNT,
+                        f"-{_dkk('p.paid_amount', bank)}",
+                        CURRENCY,
+                        "-p.paid_amount",
+                        "p.paid_amount <> 0",
+                    ),
+                    (
+                        EXCHANGE_DIFFERENCE_ACCOUNT,
+                        difference,
+                        CURRENCY,
+                        "0",
+                        f"p.paid_amount <> 0 AND ABS({difference}) >= 0.005",
+                    ),
+                    (
+                        BANK_CHARGES_ACCOUNT,
+                        _dkk("p.charges", fee),
+                        charges_currency,
+                        "p.charges",
+                        "p.charges <> 0",
+                    ),
+                    (
+                        BANK_ACCOUNT,
+                        f"-{_dkk('p.charges', fee)}",
+                        charges_currency,
+                        "-p.charges",
+                        "p.charges <> 0",
+                    ),
+                ]
+                marks = ", ".join(["%s"] * len(chunk))
+                for account, amount, currency, original, condition in statements:
+                    cursor.execute(
+                        f"INSERT INTO {journal} ({COLUMNS}) "
+                        f"SELECT %s, p.invoice_id, i.unit_id, {date}, %s, '', {amount}, "
+                        f"{currency}, {original}, i.number "
+                        f"FROM {pay} p JOIN {inv} i ON p.invoice_id = i.id "
+                        f"WHERE p.id IN ({marks}) AND {condition}",
+                        [batch.pk, *([on] if on else []), account, *chunk],
+                    )
+            cursor.execute(
+                f"SELECT COUNT(*), COUNT(DISTINCT invoice_id), COALESCE(SUM(amount), 0) "
+                f"FROM {journal} WHERE batch_id = %s",
+                [batch.pk],
+            )
+            lines, invoices, total = cursor.fetchone()
+        if abs(Decimal(str(total))) >= Decimal("0.005"):
+            raise DomainError.single(
+                _("The journal does not balance; nothing was posted."), code="unbalanced"
+            )
+        if not lines:
+            batch.delete()
+            return None
+        batch.lines, batch.invoices = lines, invoices
+        batch.save(update_fields=["lines", "invoices", "updated_at"])
     return batch

@@ -16,6 +16,7 @@ from koncernservice.core.models import (
 )
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+RATE = {"max_digits": 12, "decimal_places": 4}
 
 
 class Supplier(AuditedModel, TimeStampedModel):
@@ -197,6 +198,13 @@ class Invoice(AuditedModel, TimeStampedModel):
     on_hold = models.BooleanField(_("disputed (payment held)"), default=False)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     paid_amount = models.DecimalField(_("paid"), **MONEY, default=0)
+    exchange_rate = models.DecimalField(
+        _("exchange rate at posting"),
+        **RATE,
+        null=True,
+        blank=True,
+        help_text=_("DKK per 100 units of the invoice's currency on the posting date."),
+    )
     posting_batch = models.ForeignKey(
         "PostingBatch",
         verbose_name=_("posting batch"),
@@ -506,7 +514,14 @@ class JournalLine(models.Model):
     posted_on = models.DateField(_("posting date"))
     account = models.CharField(_("account"), max_length=20)
     cost_centre = models.CharField(_("cost centre"), max_length=20, blank=True)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount (DKK)"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="DKK")
+    currency_amount = models.DecimalField(
+        _("amount in the currency"),
+        **MONEY,
+        default=0,
+        help_text=_("The original amount in the invoice's (or the charges') currency."),
+    )
     text = models.CharField(_("text"), max_length=200, blank=True)
 
     class Meta:
@@ -596,10 +611,51 @@ class Payment(models.Model):
         return subtree_q("invoice__unit__path", paths)
 
 
+class ExchangeRate(AuditedModel, TimeStampedModel):
+    """A daily exchange rate as Danmarks Nationalbank publishes it: DKK per 100 units of the
+    currency (EUR 746.08 means 100 EUR cost 746.08 DKK). Banking days only."""
+
+    currency = models.CharField(_("currency"), max_length=3)
+    date = models.DateField(_("date"))
+    rate = models.DecimalField(_("rate (DKK per 100)"), **RATE)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["-date", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "date"],
+                name="exchangerate_currency_date",
+                violation_error_message=_("There is already a rate for this currency and date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gt=0),
+                name="exchangerate_rate_positive",
+                violation_error_message=_("An exchange rate is above 0."),
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"),
+                name="exchangerate_currency_iso4217",
+                violation_error_message=_("A currency code is three capital letters (ISO 4217)."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.date} {self.rate}"
+
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        # Public reference data: a permission on any unit sees all of it.
+        return Q() if paths else Q(pk__in=[])
+
+
 __all__ = [
     "Account",
     "ApprovalLimit",
     "ApprovalStep",
+    "ExchangeRate",
     "Finding",
     "Invoice",
     "InvoiceDocument",

@@ -405,3 +405,72 @@ def amount_paid(
     if booked_currency in ("", currency):
         return booked
     return None
+
+
+# --- Exchange rates ---------------------------------------------------------------------------
+
+DKK = "DKK"
+PER = Decimal(100)  # Danmarks Nationalbank quotes DKK per 100 units of a currency
+FIRST_RATE_DATE = dt.date(1970, 1, 1)
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
+@dataclass(frozen=True)
+class PublishedRate:
+    """A rate as published: DKK per 100 units of the currency on a banking day."""
+
+    on: dt.date
+    rate: Decimal
+
+
+class RateMissing(ValueError):
+    """No usable rate for ``currency`` on ``on``: none published on or before it, or the
+    latest (``latest``) is more than ``max_age_days`` days older."""
+
+    def __init__(
+        self, currency: str, on: dt.date, latest: dt.date | None, max_age_days: int
+    ) -> None:
+        self.currency, self.on, self.latest, self.max_age_days = currency, on, latest, max_age_days
+        super().__init__(f"No exchange rate for {currency} on {on} (latest: {latest}).")
+
+
+def is_dkk(currency: str) -> bool:
+    """An invoice without a currency is in DKK (the payments treat it so too)."""
+    return currency in ("", DKK)
+
+
+def rate_for(
+    currency: str, on: dt.date, published: Iterable[PublishedRate], *, max_age_days: int = 7
+) -> Decimal:
+    """DKK per 100 units of ``currency`` for a posting on ``on``: the latest rate published
+    on or before that day (there are none on weekends and bank holidays, so a Saturday
+    uses Friday's), refused (:class:`RateMissing`) when there is none or it is more than
+    ``max_age_days`` days older than ``on``. DKK is 100."""
+    if is_dkk(currency):
+        return PER
+    usable = [p for p in published if p.on <= on]
+    if not usable:
+        raise RateMissing(currency, on, None, max_age_days)
+    latest = max(usable, key=lambda p: p.on)
+    if (on - latest.on).days > max_age_days:
+        raise RateMissing(currency, on, latest.on, max_age_days)
+    return latest.rate
+
+
+def to_dkk(amount: Decimal, rate: Decimal) -> Decimal:
+    """An amount in a currency in DKK at ``rate`` (DKK per 100), rounded to øre half up:
+    EUR 1,000.00 at 746.08 is DKK 7,460.80."""
+    return money(amount * rate / PER)
+
+
+def rate_problem(currency: str, on: dt.date, rate: Decimal, *, today: dt.date) -> str | None:
+    """Why a published rate cannot be stored (a code), or None: ``currency`` (not three
+    capital letters, ISO 4217, or DKK itself), ``rate`` (zero or negative), ``date`` (before
+    1970 or after ``today``: rates are not published ahead)."""
+    if not _CURRENCY_CODE.fullmatch(currency) or currency == DKK:
+        return "currency"
+    if not rate.is_finite() or rate <= 0:
+        return "rate"
+    if on < FIRST_RATE_DATE or on > today:
+        return "date"
+    return None

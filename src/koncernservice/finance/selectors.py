@@ -18,6 +18,7 @@ from koncernservice.core.models import AuditEntry, OrgUnit
 from koncernservice.finance import access, rules
 from koncernservice.finance.models import (
     ApprovalLimit,
+    ExchangeRate,
     Finding,
     Invoice,
     InvoiceLine,
@@ -397,3 +398,18 @@ def substitution_get(*, user: Any, pk: int) -> Substitution:
     if found is None:
         raise Http404
     return found
+
+
+def exchange_rates(*, user: Any, currency: str = "") -> QuerySet[ExchangeRate]:
+    """Stored exchange rates, newest first, for whoever may see invoices (public reference
+    data: a permission on any unit sees all); ``currency`` narrows to one."""
+    rates = restrict(ExchangeRate.objects.all(), user, access.VIEW_INVOICE)
+    if currency:
+        rates = rates.filter(currency=currency.strip().upper())
+    return rates.order_by("-date", "currency")
+
+
+def exchange_rate_currencies(*, user: Any) -> list[str]:
+    return list(
+        exchange_rates(user=user).order_by("currency").values_list("currency", flat=True).distinct()
+    )

@@ -25,4 +25,5 @@ urlpatterns = [
     path("betalinger/<int:pk>/fil/", views.payment_file, name="payment_file"),
     path("betalinger/afstem/", views.reconcile, name="reconcile"),
     path("betalinger/bogfoer/", views.post, name="post"),
+    path("valutakurser/", views.exchange_rates, name="exchange_rates"),
 ]

@@ -409,6 +409,8 @@ def post(request: HttpRequest) -> HttpResponse:
             request,
             _("%(invoices)d invoices posted in %(lines)d journal lines.") % result,
         )
+        for unposted in result["unposted"]:
+            messages.warning(request, unposted["message"])
     except DomainError as exc:
         _fail(request, exc)
     return redirect("finance:payments")
@@ -452,6 +454,52 @@ def reconcile(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         _fail(request, exc)
     return redirect("finance:payments")
+
+
+@login_required
+def exchange_rates(request: HttpRequest) -> HttpResponse:
+    """Danmarks Nationalbank's rates as stored: filter by currency, sort, Excel export; who
+    may post imports a file here too."""
+    _need(request, access.VIEW_INVOICE)
+    can_import = has_permission_anywhere(request.user, access.POST)
+    if request.method == "POST":
+        if not can_import:
+            raise PermissionDenied
+        upload_file = request.FILES.get("file")
+        if upload_file is None:
+            messages.error(request, _("Choose a file."))
+            return redirect("finance:exchange_rates")
+        try:
+            result = services.rates_import(
+                actor=request.user, data=upload_file.read(), filename=upload_file.name or ""
+            )
+            messages.success(request, services.rates_import_summary(result))
+        except DomainError as exc:
+            _fail(request, exc)
+        return redirect("finance:exchange_rates")
+    currency = request.GET.get("valuta", "").strip().upper()[:3]
+    table = Table(
+        request,
+        selectors.exchange_rates(user=request.user, currency=currency),
+        [
+            Column("date", _("Date"), "date"),
+            Column("currency", _("Currency"), "currency"),
+            Column("rate", _("Rate (DKK per 100)"), "rate"),
+            Column("source", _("Source"), "source"),
+        ],
+        search_fields=["currency", "source"],
+        default_sort="-date",
+        title=str(_("Exchange rates")),
+        page_size=50,
+    )
+    return render_table(
+        request,
+        "finance/exchange_rates.html",
+        table,
+        currencies=selectors.exchange_rate_currencies(user=request.user),
+        currency=currency,
+        can_import=can_import,
+    )
 
 
 def _int(value: Any) -> int:

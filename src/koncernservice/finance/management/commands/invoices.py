@@ -95,7 +95,8 @@ class Command(KsCommand):
     def run_post(self, **options: Any) -> tuple[Any, str]:
         on = date_option(options.get("on"), "--on")
         result = services.invoices_post(actor=self.actor(options), on=on)
-        return result, _("%(invoices)d invoices posted in %(lines)d journal lines.") % result
+        text = _("%(invoices)d invoices posted in %(lines)d journal lines.") % result
+        return result, "\n".join([text, *(u["message"] for u in result["unposted"])])
 
 
 def _summary(results: list[dict[str, Any]]) -> str:
