@@ -52,12 +52,13 @@ def _statements(captured: CaptureQueriesContext) -> list[str]:
 # --- Statements ------------------------------------------------------------------------------
 
 
-def test_new_case_form_post_sends_thirteen_statements(
+def test_new_case_form_post_sends_eleven_statements(
     portal, django_capture_on_commit_callbacks
 ) -> None:
-    """The employee's form POST: session and user (middleware), service and form (page),
-    employment, configuration stamp, number, case, timers, timeline event, audit trail,
-    deflection link. The notification is queued after the commit (one callback)."""
+    """The employee's form POST: session and user (middleware), the configuration stamp
+    (service, form, routing and calendars come from the per-process configuration while
+    unchanged), employment, number, case, timers, timeline event, audit trail, deflection
+    link. The notification is queued after the commit (one callback)."""
     client = Client()
     client.force_login(portal.world.employee)
     client.post("/portal/ny/loen-fejl/", {**FORM, "title": "Første"})  # reads the configuration
@@ -71,10 +72,8 @@ def test_new_case_form_post_sends_thirteen_statements(
     assert statements == [
         "SELECT",  # session
         "SELECT",  # user
-        "SELECT",  # service (no employment query: the service is for all employees)
-        "SELECT",  # current form
+        "SELECT",  # configuration stamp (catalogue, rules, queues, calendars unchanged)
         "SELECT",  # current employment
-        "SELECT",  # configuration stamp (rules, queues, calendars unchanged: not read)
         "UPDATE",  # case counter, returning the number
         "INSERT",  # case
         "INSERT",  # both SLA timers
