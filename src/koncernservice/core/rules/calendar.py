@@ -365,10 +365,12 @@ def business_seconds_between(spec: CalendarSpec, start: datetime, end: datetime)
     """
     _require_aware(start, "start")
     _require_aware(end, "end")
+    # UTC, because aware arithmetic and comparison within one tzinfo is wall-clock in Python:
+    # 02:55 summer time is "after" 02:00 winter time five minutes later, on the night the
+    # clocks go back, and the measure came out 0 (found by the round-trip property).
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end < start:
         return -business_seconds_between(spec, end, start)
-    # UTC, because aware arithmetic within one tzinfo is wall-clock arithmetic in Python.
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
     total = timedelta(0)
     day = start.astimezone(spec.tz).date() - timedelta(days=1)
     last = end.astimezone(spec.tz).date()
