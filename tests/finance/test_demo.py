@@ -9,12 +9,14 @@ import pytest
 from django.db.models import Sum
 
 from koncernservice.core.models import User
+from koncernservice.core.system import system_operator
 from koncernservice.demo.services import demo_build
-from koncernservice.finance import selectors
+from koncernservice.finance import demo, selectors, services
 from koncernservice.finance.demo import CHUNK, MAX_INVOICES, invoice_count
 from koncernservice.finance.einvoice import validate_bytes
 from koncernservice.finance.models import (
     ApprovalStep,
+    ExchangeRate,
     Invoice,
     InvoiceDocument,
     InvoiceResponse,
@@ -90,3 +92,14 @@ def test_demo_accounts_payable(db) -> None:
     )
     dashboard = selectors.dashboard(user=User.objects.get(username="oekonomi"))
     assert dashboard["on_time_rate"] >= 85
+    # approximate demo rates, labelled so, up to today: a EUR invoice posts in the demo
+    rates = ExchangeRate.objects.filter(currency="EUR")
+    assert set(ExchangeRate.objects.values_list("source", flat=True)) == {demo.DEMO_RATE_SOURCE}
+    assert not rates.filter(date__week_day__in=[1, 7]).exists()  # no weekend rates
+    assert all(Decimal(745) < r < Decimal(747) for r in rates.values_list("rate", flat=True))
+    waiting = Invoice.objects.filter(status="to_approve").first()
+    assert waiting is not None
+    Invoice.objects.filter(pk=waiting.pk).update(status="approved", currency="EUR")
+    posted = services.invoices_post(actor=system_operator())
+    assert posted["invoices"] >= 1 and posted["unposted"] == []
+    assert Invoice.objects.get(pk=waiting.pk).exchange_rate > 745

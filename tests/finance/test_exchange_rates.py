@@ -18,6 +18,7 @@ from koncernservice.core.system import system_operator
 from koncernservice.finance import ledger, rules, services
 from koncernservice.finance.models import ExchangeRate, Invoice, JournalLine, Payment, PaymentRun
 from tests.core.test_import import run
+from tests.finance.ap import spec_for
 from tests.finance.test_payments import _camt_v4, approved
 
 SYSTEM = system_operator()
@@ -330,3 +331,41 @@ def test_rates_page_lists_filters_exports_and_imports_for_who_may_post(client, a
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("Dato", "Valuta", "Kurs (kr. pr. 100)")
     assert [row[1:3] for row in rows[1:]] == [("USD", 644.51)]
+
+
+def test_a_credit_note_at_another_rate_is_settled_with_its_payment(ap) -> None:
+    """EUR 575.00 invoice posted at 746.08, its EUR 500.00 credit note at 750.00, the EUR
+    75.00 rest paid at 748.00: both payables end at zero in DKK; the exchange difference
+    is 1.44 on the payment and 19.60 on the note: 21.04 DKK, what the 561.00 paid exceeds
+    the 539.96 booked (4,289.96 − 3,750.00)."""
+    today = timezone.localdate()
+    invoice = approved(ap, due_date=today, payment="iban", iban="DE89370400440532013000")
+    Invoice.objects.filter(pk=invoice.pk).update(currency="EUR")
+    for days, rate in ((10, "746.08"), (3, "750.00"), (0, "748.00")):
+        ExchangeRate.objects.create(
+            currency="EUR", date=today - dt.timedelta(days=days), rate=Decimal(rate)
+        )
+    services.invoices_post(actor=SYSTEM, on=today - dt.timedelta(days=10))
+    note_spec = spec_for(ap.world.school, credit_note=True, billing_reference=invoice.number)
+    note = approved(
+        ap, credit_note=True, billing_reference=invoice.number, lines=note_spec.lines[:1]
+    )  # 10 × 40 + 25 % VAT = 500.00
+    Invoice.objects.filter(pk=note.pk).update(currency="EUR")
+    services.invoices_post(actor=SYSTEM, on=today - dt.timedelta(days=3))
+    assert _journal(note)["95580"] == Decimal("3750.00")
+    run_id = services.payment_proposal(actor=SYSTEM, until=today)["run"]
+    services.payment_file(actor=SYSTEM, run=PaymentRun.objects.get(pk=run_id))
+    payment = Payment.objects.get(invoice=invoice)
+    assert payment.amount == Decimal("75.00")
+    result = services.payments_reconcile(
+        actor=SYSTEM, data=_camt_v4(payment.end_to_end_id, "561.00", instructed="75.00")
+    )
+    assert result["paid"] == 1
+    assert _journal(invoice)["95580"] == _journal(note)["95580"] == 0
+    differences = JournalLine.objects.filter(account=ledger.EXCHANGE_DIFFERENCE_ACCOUNT)
+    assert sorted(differences.values_list("amount", flat=True)) == [
+        Decimal("1.44"),  # 75 × (7.48 − 7.4608)
+        Decimal("19.60"),  # 500 × (7.50 − 7.4608)
+    ]
+    assert _journal(invoice, result["posting_batch"])["82205"] == Decimal("-586.00")  # +25 fees
+    assert sum(JournalLine.objects.values_list("amount", flat=True)) == 0

@@ -46,10 +46,16 @@ from koncernservice.finance.ingest import (
     ingest,
     store_pack,
 )
-from koncernservice.finance.ledger import ADJUSTMENT_ACCOUNT, PAYABLE_ACCOUNT, VAT_ACCOUNT
+from koncernservice.finance.ledger import (
+    ADJUSTMENT_ACCOUNT,
+    EXCHANGE_DIFFERENCE_ACCOUNT,
+    PAYABLE_ACCOUNT,
+    VAT_ACCOUNT,
+)
 from koncernservice.finance.models import (
     Account,
     ApprovalStep,
+    ExchangeRate,
     Invoice,
     InvoiceDocument,
     InvoiceLine,
@@ -223,6 +229,11 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
             Account(code=PAYABLE_ACCOUNT, name="Kreditorer", kind=Account.Kind.PAYABLE),
             Account(code=VAT_ACCOUNT, name="Købsmoms", kind=Account.Kind.VAT),
             Account(code=ADJUSTMENT_ACCOUNT, name="Rabatter og gebyrer", kind=Account.Kind.EXPENSE),
+            Account(
+                code=EXCHANGE_DIFFERENCE_ACCOUNT,
+                name="Kurstab og kursgevinster",
+                kind=Account.Kind.EXPENSE,
+            ),
         ],
         ignore_conflicts=True,
     )
@@ -276,8 +287,10 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
                 )
                 Invoice.objects.filter(pk=result["invoice"]).update(received_at=received)
             rejected += result["status"] == "rejected"
+    rates = _exchange_rates()
     posted, payments, runs = _post_and_pay(written, rng)
     return {
+        "exchange_rates": rates,
         "suppliers": len(suppliers),
         "invoices": Invoice.objects.count(),
         "invoices_rejected": rejected,
@@ -653,6 +666,38 @@ def _write_clean(
     copy_rows(InvoiceLine, LINE_COLUMNS, line_rows)
     copy_rows(ApprovalStep, ("invoice_id", "step", "user_id", "at", "comment"), step_rows)
     return written
+
+
+# Approximate rates (DKK per 100 units) for the demo only, NOT Danmarks Nationalbank's: the
+# demo's invoices are all in DKK, but a demo user can post an invoice in one of these
+# currencies (and see the rates page) without importing a file first.
+DEMO_RATES = {"EUR": 746.0, "SEK": 68.0, "NOK": 63.0, "USD": 660.0, "GBP": 860.0}
+DEMO_RATE_SOURCE = "Demo: omtrentlige kurser, ikke fra Danmarks Nationalbank"
+
+
+def _exchange_rates() -> int:
+    """Demo rates on every weekday of the demo year up to today: a small wave around each
+    approximate level (the euro within the peg's band). One ``bulk_create``."""
+    first = REFERENCE_DATE - dt.timedelta(days=366)
+    last = max(REFERENCE_DATE, timezone.localdate())
+    rows = []
+    for offset in range((last - first).days + 1):
+        day = first + dt.timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        wave = ((offset * 7) % 61 - 30) / 3000  # within ±1 %
+        for code, level in DEMO_RATES.items():
+            swing = wave / 20 if code == "EUR" else wave
+            rows.append(
+                ExchangeRate(
+                    currency=code,
+                    date=day,
+                    rate=Decimal(str(round(level * (1 + swing), 4))),
+                    source=DEMO_RATE_SOURCE,
+                )
+            )
+    ExchangeRate.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return len(rows)
 
 
 def _post_and_pay(invoices: list[_Written], rng: random.Random) -> tuple[int, int, int]:

@@ -255,7 +255,9 @@ def payments_post(
     the payable at the rate the invoice was posted at and credited to the bank at the rate
     of the payment's posting date, the difference in DKK to the exchange-difference account;
     the bank's charges (``Payment.charges``, converted from their currency) debited to the
-    charges account against the bank: five ``INSERT … SELECT`` per 5,000 payments. ``on``:
+    charges account against the bank; a paid payment also settles the credit notes netted
+    in it (each note's payable cleared at its own rate against the invoice's at the
+    invoice's): eight ``INSERT … SELECT`` per 5,000 payments. ``on``:
     the posting date (default: each payment's date). Refused unless the batch balances in
     DKK, or when a rate is missing (:class:`DomainError`; the caller's transaction rolls
     back)."""
@@ -265,6 +267,7 @@ def payments_post(
     pay = q(Payment._meta.db_table)
     inv = q(Invoice._meta.db_table)
     journal = q(JournalLine._meta.db_table)
+    notes = q(Payment.credit_notes.through._meta.db_table)
     date = "%s" if on else "p.execution_date"
     booked = "COALESCE(i.exchange_rate, 100)"
     charges_currency = "COALESCE(NULLIF(p.charges_currency, ''), 'DKK')"
@@ -326,6 +329,27 @@ def payments_post(
                         f"FROM {pay} p JOIN {inv} i ON p.invoice_id = i.id "
                         f"WHERE p.id IN ({marks}) AND {condition}",
                         [batch.pk, *([on] if on else []), account, *chunk],
+                    )
+                # A paid payment settles the credit notes netted in it: each note's payable
+                # is cleared at the note's rate against the invoice's at the invoice's, the
+                # difference to the exchange-difference account (none in DKK).
+                noted = _dkk("n.payable_amount", "COALESCE(n.exchange_rate, 100)")
+                invoiced = _dkk("n.payable_amount", booked)
+                settled = _rounded(f"{noted} - {invoiced}")
+                for document, account, amount, original, condition in (
+                    ("n", PAYABLE_ACCOUNT, f"-{noted}", "-n.payable_amount", "1 = 1"),
+                    ("i", PAYABLE_ACCOUNT, invoiced, "n.payable_amount", "1 = 1"),
+                    ("i", EXCHANGE_DIFFERENCE_ACCOUNT, settled, "0", f"ABS({settled}) >= 0.005"),
+                ):
+                    cursor.execute(
+                        f"INSERT INTO {journal} ({COLUMNS}) "
+                        f"SELECT %s, {document}.id, {document}.unit_id, {date}, %s, '', "
+                        f"{amount}, {CURRENCY}, {original}, {document}.number "
+                        f"FROM {notes} t JOIN {pay} p ON t.payment_id = p.id "
+                        f"JOIN {inv} i ON p.invoice_id = i.id JOIN {inv} n ON t.invoice_id = n.id "
+                        f"WHERE p.id IN ({marks}) AND p.status = %s AND n.payable_amount <> 0 "
+                        f"AND {condition}",
+                        [batch.pk, *([on] if on else []), account, *chunk, Payment.Status.PAID],
                     )
             cursor.execute(
                 f"SELECT COUNT(*), COUNT(DISTINCT invoice_id), COALESCE(SUM(amount), 0) "
