@@ -20,12 +20,13 @@ exchange-difference account; a missing rate refuses the whole reconciliation.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, DecimalField, Q, Value, When
+from django.db.models import Case, DecimalField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,7 +103,6 @@ def invoices_post(
     line = q(InvoiceLine._meta.db_table)
     journal = q(JournalLine._meta.db_table)
     sign = "(CASE WHEN i.kind = 'credit_note' THEN -1 ELSE 1 END)"
-    rate = "i.exchange_rate"
     label = getattr(actor, "username", str(actor))
     with transaction.atomic(), audit_context(actor=actor):
         waiting = Invoice.objects.filter(
@@ -128,11 +128,16 @@ def invoices_post(
         if not claimed:
             batch.delete()
             return {"batch": None, "invoices": 0, "lines": 0, "unposted": unposted}
+
+        # A batch of DKK invoices only (the usual case) needs no conversion.
+        def dkk(amount: str) -> str:
+            return _dkk(amount, "i.exchange_rate") if rates else amount
+
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {journal} ({COLUMNS}) "
                 f"SELECT %s, i.id, i.unit_id, %s, l.account, l.cost_centre, "
-                f"{_dkk(f'l.net_amount * {sign}', rate)}, {CURRENCY}, "
+                f"{dkk(f'l.net_amount * {sign}')}, {CURRENCY}, "
                 f"l.net_amount * {sign}, i.number "
                 f"FROM {line} l JOIN {inv} i ON l.invoice_id = i.id "
                 f"WHERE i.posting_batch_id = %s",
@@ -141,7 +146,7 @@ def invoices_post(
             cursor.execute(
                 f"INSERT INTO {journal} ({COLUMNS}) "
                 f"SELECT %s, i.id, i.unit_id, %s, %s, '', "
-                f"{_dkk(f'i.vat_amount * {sign}', rate)}, {CURRENCY}, "
+                f"{dkk(f'i.vat_amount * {sign}')}, {CURRENCY}, "
                 f"i.vat_amount * {sign}, i.number "
                 f"FROM {inv} i WHERE i.posting_batch_id = %s AND i.vat_amount <> 0",
                 [batch.pk, posted_on, VAT_ACCOUNT, batch.pk],
@@ -149,24 +154,34 @@ def invoices_post(
             cursor.execute(
                 f"INSERT INTO {journal} ({COLUMNS}) "
                 f"SELECT %s, i.id, i.unit_id, %s, %s, '', "
-                f"-{_dkk(f'(i.net_amount + i.vat_amount) * {sign}', rate)}, {CURRENCY}, "
+                f"-{dkk(f'(i.net_amount + i.vat_amount) * {sign}')}, {CURRENCY}, "
                 f"-(i.net_amount + i.vat_amount) * {sign}, i.number "
                 f"FROM {inv} i WHERE i.posting_batch_id = %s",
                 [batch.pk, posted_on, PAYABLE_ACCOUNT, batch.pk],
             )
             # Document-level allowances and charges (net amount less the sum of the lines)
             # in the currency; in DKK whatever balances the invoice, so the øre of
-            # rounding each converted line land here too (none for DKK invoices).
-            cursor.execute(
-                f"INSERT INTO {journal} ({COLUMNS}) "
-                f"SELECT %s, i.id, i.unit_id, %s, %s, '', {_rounded('-s.total')}, {CURRENCY}, "
-                f"(i.net_amount - i.line_total) * {sign}, i.number "
-                f"FROM {inv} i JOIN (SELECT invoice_id, SUM(amount) AS total FROM {journal} "
-                f"WHERE batch_id = %s GROUP BY invoice_id) s ON s.invoice_id = i.id "
-                f"WHERE i.posting_batch_id = %s "
-                f"AND (ABS(s.total) >= 0.005 OR i.net_amount <> i.line_total)",
-                [batch.pk, posted_on, ADJUSTMENT_ACCOUNT, batch.pk, batch.pk],
-            )
+            # rounding each converted line land here too (for DKK invoices the same).
+            difference = f"(i.net_amount - i.line_total) * {sign}"
+            if rates:
+                cursor.execute(
+                    f"INSERT INTO {journal} ({COLUMNS}) "
+                    f"SELECT %s, i.id, i.unit_id, %s, %s, '', {_rounded('-s.total')}, "
+                    f"{CURRENCY}, {difference}, i.number "
+                    f"FROM {inv} i JOIN (SELECT invoice_id, SUM(amount) AS total "
+                    f"FROM {journal} WHERE batch_id = %s GROUP BY invoice_id) s "
+                    f"ON s.invoice_id = i.id WHERE i.posting_batch_id = %s "
+                    f"AND (ABS(s.total) >= 0.005 OR i.net_amount <> i.line_total)",
+                    [batch.pk, posted_on, ADJUSTMENT_ACCOUNT, batch.pk, batch.pk],
+                )
+            else:
+                cursor.execute(
+                    f"INSERT INTO {journal} ({COLUMNS}) "
+                    f"SELECT %s, i.id, i.unit_id, %s, %s, '', {difference}, {CURRENCY}, "
+                    f"{difference}, i.number FROM {inv} i "
+                    f"WHERE i.posting_batch_id = %s AND i.net_amount <> i.line_total",
+                    [batch.pk, posted_on, ADJUSTMENT_ACCOUNT, batch.pk],
+                )
             cursor.execute(
                 f"SELECT COUNT(*), COALESCE(SUM(amount), 0), COALESCE(SUM(currency_amount), 0) "
                 f"FROM {journal} WHERE batch_id = %s",
@@ -201,40 +216,58 @@ def invoices_post(
     return {"batch": batch.pk, "invoices": claimed, "lines": lines, "unposted": unposted}
 
 
-def _payment_rates(chunk: list[int], on: dt.date | None) -> tuple[str, str]:
+def _payment_rates(chunk: list[int], on: dt.date | None) -> tuple[str, str, bool, list[int]]:
     """SQL ``CASE`` expressions giving, per payment, the rate (DKK per 100) of the invoice's
     currency and of the charges' currency on the payment's posting date, by
-    ``exchange.posting_rates``: one query for the chunk's (currency, date) pairs, one for
-    the rates. The values are written into the SQL: rates are numbers, dates ISO dates and
-    currencies stored ones (three capital letters, a constraint of ``ExchangeRate``). A pair
-    without a usable rate refuses the posting, naming its invoices."""
-    payments = Payment.objects.filter(pk__in=chunk).order_by()
-    in_currency = payments.exclude(invoice__currency__in=["", rules.DKK])
-    charged = payments.exclude(charges=0).exclude(charges_currency__in=["", rules.DKK])
-    pairs = {
-        (currency, on or paid_on)
-        for query, field in ((in_currency, "invoice__currency"), (charged, "charges_currency"))
-        for currency, paid_on in query.values_list(field, "execution_date").distinct()
-    }
+    ``exchange.posting_rates``; whether any is foreign; and the paid payments that settle
+    credit notes. One query for the chunk (only its foreign or credit-note payments come
+    back), one for the rates. The values are written into the SQL: rates are numbers, dates
+    ISO dates and currencies stored ones (three capital letters, a constraint of
+    ``ExchangeRate``). A pair without a usable rate refuses the posting, naming its
+    invoices."""
+    q = connection.ops.quote_name
+    notes = q(Payment.credit_notes.through._meta.db_table)
+    pay, inv = q(Payment._meta.db_table), q(Invoice._meta.db_table)
+    dkk = "('', 'DKK')"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, i.currency, p.charges_currency, p.charges, p.execution_date, "
+            f"i.number, p.status = %s AND EXISTS (SELECT 1 FROM {notes} t "
+            f"WHERE t.payment_id = p.id) FROM {pay} p JOIN {inv} i ON p.invoice_id = i.id "
+            f"WHERE p.id IN ({', '.join(['%s'] * len(chunk))}) AND (i.currency NOT IN {dkk} "
+            f"OR (p.charges <> 0 AND p.charges_currency NOT IN {dkk}) OR (p.status = %s "
+            f"AND EXISTS (SELECT 1 FROM {notes} t WHERE t.payment_id = p.id)))",
+            [Payment.Status.PAID, *chunk, Payment.Status.PAID],
+        )
+        rows = cursor.fetchall()
+    pairs: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
+    settling = []
+    for pk, currency, charges_currency, charges, paid_on, number, settles in rows:
+        when = on or (
+            paid_on if isinstance(paid_on, dt.date) else dt.date.fromisoformat(str(paid_on))
+        )
+        if not rules.is_dkk(currency):
+            pairs[(currency, when)].add(number)
+        if charges and Decimal(str(charges)) != 0 and not rules.is_dkk(charges_currency):
+            pairs[(charges_currency, when)].add(number)
+        if settles:
+            settling.append(pk)
     rates, missing = exchange.posting_rates(pairs)
     if missing:
-        errors = []
-        for exc in missing:
-            same = Q(invoice__currency=exc.currency) | Q(charges_currency=exc.currency)
-            numbers = sorted(
-                set(
-                    payments.filter(same, **({} if on else {"execution_date": exc.on})).values_list(
-                        "invoice__number", flat=True
-                    )
-                )
-            )
-            errors.append(
+        raise DomainError(
+            _("Exchange rates are missing; nothing was booked."),
+            [
                 ErrorDetail(
-                    exchange.missing_message(exc, numbers, len(numbers)),
+                    exchange.missing_message(
+                        exc,
+                        sorted(pairs[(exc.currency, exc.on)]),
+                        len(pairs[(exc.currency, exc.on)]),
+                    ),
                     code="exchange_rate_missing",
                 )
-            )
-        raise DomainError(_("Exchange rates are missing; nothing was booked."), errors)
+                for exc in missing
+            ],
+        )
 
     def case(column: str) -> str:
         sql = f"CASE WHEN {column} IN ('', 'DKK') THEN 100"
@@ -244,7 +277,7 @@ def _payment_rates(chunk: list[int], on: dt.date | None) -> tuple[str, str]:
             sql += f" WHEN {column} = '{currency}'{day} THEN {Decimal(value):f}"
         return sql + " END"
 
-    return case("i.currency"), case("p.charges_currency")
+    return case("i.currency"), case("p.charges_currency"), bool(pairs), settling
 
 
 def payments_post(
@@ -278,22 +311,26 @@ def payments_post(
         with connection.cursor() as cursor:
             for start in range(0, len(payment_ids), 5000):
                 chunk = payment_ids[start : start + 5000]
-                bank, fee = _payment_rates(chunk, on)
+                bank, fee, foreign, settling = _payment_rates(chunk, on)
+
+                def dkk(amount: str, rate: str, convert: bool = foreign) -> str:
+                    return _dkk(amount, rate) if convert else amount  # DKK only: as it is
+
                 difference = _rounded(
-                    f"{_dkk('p.paid_amount', bank)} - {_dkk('p.paid_amount', booked)}"
+                    f"{dkk('p.paid_amount', bank)} - {dkk('p.paid_amount', booked)}"
                 )
                 statements: list[tuple[str, str, str, str, str]] = [
                     # account, DKK amount, currency, original amount, which payments
                     (
                         PAYABLE_ACCOUNT,
-                        _dkk("p.paid_amount", booked),
+                        dkk("p.paid_amount", booked),
                         CURRENCY,
                         "p.paid_amount",
                         "p.paid_amount <> 0",
                     ),
                     (
                         BANK_ACCOUNT,
-                        f"-{_dkk('p.paid_amount', bank)}",
+                        f"-{dkk('p.paid_amount', bank)}",
                         CURRENCY,
                         "-p.paid_amount",
                         "p.paid_amount <> 0",
@@ -307,14 +344,14 @@ def payments_post(
                     ),
                     (
                         BANK_CHARGES_ACCOUNT,
-                        _dkk("p.charges", fee),
+                        dkk("p.charges", fee),
                         charges_currency,
                         "p.charges",
                         "p.charges <> 0",
                     ),
                     (
                         BANK_ACCOUNT,
-                        f"-{_dkk('p.charges', fee)}",
+                        f"-{dkk('p.charges', fee)}",
                         charges_currency,
                         "-p.charges",
                         "p.charges <> 0",
@@ -322,6 +359,8 @@ def payments_post(
                 ]
                 marks = ", ".join(["%s"] * len(chunk))
                 for account, amount, currency, original, condition in statements:
+                    if account == EXCHANGE_DIFFERENCE_ACCOUNT and not foreign:
+                        continue  # DKK invoices (all posted at 100) paid in DKK: none
                     cursor.execute(
                         f"INSERT INTO {journal} ({COLUMNS}) "
                         f"SELECT %s, p.invoice_id, i.unit_id, {date}, %s, '', {amount}, "
@@ -333,6 +372,8 @@ def payments_post(
                 # A paid payment settles the credit notes netted in it: each note's payable
                 # is cleared at the note's rate against the invoice's at the invoice's, the
                 # difference to the exchange-difference account (none in DKK).
+                if not settling:
+                    continue
                 noted = _dkk("n.payable_amount", "COALESCE(n.exchange_rate, 100)")
                 invoiced = _dkk("n.payable_amount", booked)
                 settled = _rounded(f"{noted} - {invoiced}")
@@ -347,9 +388,9 @@ def payments_post(
                         f"{amount}, {CURRENCY}, {original}, {document}.number "
                         f"FROM {notes} t JOIN {pay} p ON t.payment_id = p.id "
                         f"JOIN {inv} i ON p.invoice_id = i.id JOIN {inv} n ON t.invoice_id = n.id "
-                        f"WHERE p.id IN ({marks}) AND p.status = %s AND n.payable_amount <> 0 "
-                        f"AND {condition}",
-                        [batch.pk, *([on] if on else []), account, *chunk, Payment.Status.PAID],
+                        f"WHERE p.id IN ({', '.join(['%s'] * len(settling))}) "
+                        f"AND n.payable_amount <> 0 AND {condition}",
+                        [batch.pk, *([on] if on else []), account, *settling],
                     )
             cursor.execute(
                 f"SELECT COUNT(*), COUNT(DISTINCT invoice_id), COALESCE(SUM(amount), 0) "
