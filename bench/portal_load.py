@@ -114,17 +114,17 @@ def prepare(*, employees: int, seed: int) -> dict[str, Any]:
 
     django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
     from django.middleware.csrf import _get_new_csrf_string  # the secret a cookie holds
     from django.utils import timezone
 
     from koncernservice.core.models import Employment, Role, RoleAssignment, User
+    from koncernservice.core.sessions import SessionStore
     from koncernservice.portal import selectors
     from koncernservice.portal.models import Article, Case, Queue, Service
 
     rng = random.Random(seed)
-    backend = "django.contrib.auth.backends.ModelBackend"
+    backend = "koncernservice.core.auth.ModelBackend"
 
     def session_for(user: User) -> str:
         store = SessionStore()

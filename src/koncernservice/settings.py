@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "koncernservice.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "koncernservice.core.auth.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -151,7 +151,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Django's ModelBackend, taking the user read with the session (core.auth, core.sessions).
+AUTHENTICATION_BACKENDS = ["koncernservice.core.auth.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -188,7 +189,8 @@ if OIDC_ENABLED:
 # --- Security -------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("KS_SECURE_COOKIES", PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
-# Django's database sessions, read with SQL compiled once per process (core.sessions).
+# Django's database sessions in core.UserSession, read with their user in one statement
+# (core.sessions).
 SESSION_ENGINE = "koncernservice.core.sessions"
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True

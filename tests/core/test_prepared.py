@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from koncernservice.core import access
-from koncernservice.core.models import OrgUnit, RoleAssignment
+from koncernservice.core.models import OrgUnit, RoleAssignment, UserSession
 from koncernservice.core.prepared import PreparedValues
 
 ROLES = PreparedValues(
@@ -47,7 +46,7 @@ def test_session_signs_in_until_its_expiry_date_and_not_after(client, world) -> 
     client.force_login(world.manager)
     assert client.get("/").status_code == 200
     key = client.cookies["sessionid"].value
-    Session.objects.filter(pk=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    UserSession.objects.filter(pk=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302
     assert "/login/" in response["Location"]

@@ -52,10 +52,10 @@ def _statements(captured: CaptureQueriesContext) -> list[str]:
 # --- Statements ------------------------------------------------------------------------------
 
 
-def test_new_case_form_post_sends_eleven_statements(
+def test_new_case_form_post_sends_ten_statements(
     portal, django_capture_on_commit_callbacks
 ) -> None:
-    """The employee's form POST: session and user (middleware), the configuration stamp
+    """The employee's form POST: session with its user (middleware), the configuration stamp
     (service, form, routing and calendars come from the per-process configuration while
     unchanged), employment, number, case, timers, timeline event, audit trail, deflection
     link. The notification is queued after the commit (one callback)."""
@@ -70,8 +70,7 @@ def test_new_case_form_post_sends_eleven_statements(
     assert response.status_code == 302
     statements = [s for s in _statements(captured) if s not in ("SAVEPOINT", "RELEASE")]
     assert statements == [
-        "SELECT",  # session
-        "SELECT",  # user
+        "SELECT",  # session, joined with its user
         "SELECT",  # configuration stamp (catalogue, rules, queues, calendars unchanged)
         "SELECT",  # current employment
         "UPDATE",  # case counter, returning the number

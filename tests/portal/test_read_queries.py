@@ -21,17 +21,18 @@ pytestmark = pytest.mark.django_db
 
 GOOD = {"month": "01-03-2026", "kind": "løn"}
 
-# Per request: the session, the user, the user's roles (navigation and scopes), and for the
-# pages reading cases the user's grants and teams (one query, ``_grants_and_teams``).
+# Per request: the session with its user (one statement), the user's roles (navigation and
+# scopes), and for the pages reading cases the user's grants and teams (one query,
+# ``_grants_and_teams``).
 # A list's first page reads its rows and one more first: when they fit on the page their
 # number is the count (no counting query; core.tables.Table.page).
 EXPECTED = {
-    "my cases": 5,  # + page of cases (with service and SLA columns)
-    "employee case page": 11,
-    "caseworker case page": 16,
-    "queue list": 9,  # + queue, saved views, lead?, page (names as subqueries), team
-    "queue list, all states": 9,
-    "search": 7,
+    "my cases": 4,  # + page of cases (with service and SLA columns)
+    "employee case page": 10,
+    "caseworker case page": 15,
+    "queue list": 8,  # + queue, saved views, lead?, page (names as subqueries), team
+    "queue list, all states": 8,
+    "search": 6,
 }
 
 

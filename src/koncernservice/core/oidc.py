@@ -12,12 +12,13 @@ from typing import Any
 
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from koncernservice.core.auth import ReadWithSessionMixin
 from koncernservice.core.models import User
 
 USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
 
 
-class KsOIDCBackend(OIDCAuthenticationBackend):
+class KsOIDCBackend(ReadWithSessionMixin, OIDCAuthenticationBackend):
     def filter_users_by_claims(self, claims: dict[str, Any]) -> Any:
         username = claims.get(USERNAME_CLAIM)
         if not username:
