@@ -177,7 +177,7 @@ def _journal(invoice: Invoice, batch: int | None = None) -> dict[str, Decimal]:
     return {row["account"]: row["s"] for row in lines.values("account").annotate(s=Sum("amount"))}
 
 
-def test_a_eur_invoice_is_posted_in_dkk_and_paid_with_an_exchange_difference(ap) -> None:
+def test_a_eur_invoice_is_posted_in_dkk_and_paid_with_an_exchange_difference(ap, client) -> None:
     """575.00 EUR (400 + 60 + 115 VAT) posted at 746.11: every line converted (the øre of
     rounding the lines on 95590), then paid at 750.00: the payable is cleared at 746.11,
     the bank credited at 750.00, the loss of 22.37 DKK on the exchange-difference account."""
@@ -211,6 +211,9 @@ def test_a_eur_invoice_is_posted_in_dkk_and_paid_with_an_exchange_difference(ap)
         "EUR"
     }
     assert Invoice.objects.get(pk=invoice.pk).exchange_rate == Decimal("746.11")
+    client.force_login(ap.finance)
+    page = client.get(f"/finans/faktura/{invoice.pk}/").content.decode()
+    assert "4.290,13 DKK (kurs 746,1100 kr. pr. 100 EUR)" in page
     # the DKK invoice is posted exactly as before, at 100
     assert _journal(dkk) == {
         "22110": Decimal("460.00"),

@@ -3,6 +3,8 @@ findings, responses, coding, approval, the journal and payments."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,7 @@ from koncernservice.core.models import (
     User,
     subtree_q,
 )
+from koncernservice.finance import rules
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 12, "decimal_places": 4}
@@ -234,6 +237,13 @@ class Invoice(AuditedModel, TimeStampedModel):
     @property
     def sign(self) -> int:
         return -1 if self.kind == self.Kind.CREDIT_NOTE else 1
+
+    @property
+    def payable_in_dkk(self) -> Decimal | None:
+        """The payable of a posted foreign-currency invoice in DKK, as the journal has it."""
+        if self.exchange_rate is None or rules.is_dkk(self.currency):
+            return None
+        return rules.to_dkk(self.payable_amount, self.exchange_rate)
 
     def audit_scope_path(self) -> str:
         known = getattr(self, "_audit_scope", None)  # set by bulk paths to spare a query
