@@ -98,6 +98,10 @@ def _stamp_sql() -> str:
             ServiceForm,
         )
     )
+    # A service's units have no timestamp of their own: their rows count (an edit through
+    # services.service_update also saves the service).
+    units = Service.requester_units.through._meta.db_table
+    tables += f" UNION ALL SELECT NULL FROM {qn(units)}"
     return f"SELECT COUNT(*), MAX({qn('updated_at')}) FROM ({tables}) stamp"
 
 
@@ -128,6 +132,13 @@ def _load(stamp_now: tuple[Any, ...]) -> Config:
         except (ValueError, TypeError, KeyError) as error:
             calendars[calendar.name] = error
     services = {s.code: s for s in Service.objects.select_related("area")}
+    paths: dict[int, list[str]] = {}
+    for service_id, path in Service.requester_units.through.objects.values_list(
+        "service_id", "orgunit__path"
+    ):
+        paths.setdefault(service_id, []).append(path)
+    for service in services.values():
+        service._requester_paths = tuple(paths.get(service.pk, ()))  # type: ignore[attr-defined]
     forms = {
         form.service_id: form for form in ServiceForm.objects.order_by("service_id", "version")
     }

@@ -106,6 +106,16 @@ class Service(AuditedModel, TimeStampedModel):
     audience = models.CharField(
         _("who may request"), max_length=20, choices=Audience.choices, default=Audience.ALL
     )
+    requester_units = models.ManyToManyField(
+        "core.OrgUnit",
+        verbose_name=_("only employees of"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Empty: everyone the audience allows. Otherwise only employees of these units "
+            "and the units below them."
+        ),
+    )
     default_queue = models.ForeignKey(
         Queue, verbose_name=_("default queue"), on_delete=models.PROTECT, related_name="services"
     )

@@ -15,6 +15,7 @@ from django.db import connections, router
 from django.db.models import (
     Count,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -513,11 +514,44 @@ def is_manager(user: Any) -> bool:
     ).exists()
 
 
+def _current_unit_paths(user: Any) -> list[str]:
+    """The paths of the units the user is employed in today."""
+    if not getattr(user, "person_id", None):
+        return []
+    today = timezone.localdate()
+    return list(
+        Employment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=today),
+            person_id=user.person_id,
+            start_date__lte=today,
+        ).values_list("unit__path", flat=True)
+    )
+
+
+def requester_paths(service: Service) -> tuple[str, ...]:
+    """The unit paths a service is limited to (empty: none), from the per-process catalogue
+    when the service came from it, else read."""
+    paths = getattr(service, "_requester_paths", None)
+    if paths is None:
+        paths = tuple(service.requester_units.values_list("path", flat=True))
+    return paths
+
+
 def services_for(*, user: Any) -> QuerySet[Service]:
+    """The active services the user may request: the audience (all employees or managers)
+    and, where a service is limited to units, an employment in one of them or below."""
     qs = Service.objects.filter(is_active=True).select_related("area")
-    if not is_manager(user) and not _is_system(user):
+    if _is_system(user):
+        return qs
+    if not is_manager(user):
         qs = qs.filter(audience=Service.Audience.ALL)
-    return qs
+    through = Service.requester_units.through
+    ancestors = {
+        int(part) for path in _current_unit_paths(user) for part in path.strip("/").split("/")
+    }
+    limited = Exists(through.objects.filter(service_id=OuterRef("pk")))
+    allowed = Exists(through.objects.filter(service_id=OuterRef("pk"), orgunit_id__in=ancestors))
+    return qs.filter(~limited | allowed)
 
 
 def catalogue(*, user: Any) -> list[tuple[ServiceArea, list[Service]]]:
@@ -529,10 +563,18 @@ def catalogue(*, user: Any) -> list[tuple[ServiceArea, list[Service]]]:
 
 def may_request(user: Any, service: Service) -> bool:
     """Whether ``service`` is in ``services_for(user=user)``, without reading the catalogue:
-    an active service for all employees needs no query, one for managers one."""
+    an active service for all employees needs no query, one for managers or limited to
+    units one each."""
     if not service.is_active:
         return False
-    return service.audience == Service.Audience.ALL or is_manager(user) or _is_system(user)
+    if _is_system(user):
+        return True
+    if service.audience != Service.Audience.ALL and not is_manager(user):
+        return False
+    limits = requester_paths(service)
+    if not limits:
+        return True
+    return any(path.startswith(limit) for path in _current_unit_paths(user) for limit in limits)
 
 
 def service_get(*, user: Any, code: str, config: portal_config.Config | None = None) -> Service:

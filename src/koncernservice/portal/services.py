@@ -34,7 +34,7 @@ from koncernservice.core.audit import (
     snapshot,
 )
 from koncernservice.core.errors import DomainError, ErrorDetail
-from koncernservice.core.models import Employment, Person, User
+from koncernservice.core.models import Employment, OrgUnit, Person, User
 from koncernservice.portal import config as portal_config
 from koncernservice.portal import rules, selectors
 from koncernservice.portal.models import (
@@ -137,7 +137,38 @@ SERVICE_FIELDS = {
     "confidential",
     "retention_days",
     "is_active",
+    "requester_units",
 }
+
+
+def _requester_units(wanted: Any, errors: list[ErrorDetail]) -> list[OrgUnit] | None:
+    """The active units a service is to be limited to, from ids (None: leave as is); an
+    unknown or closed unit is named."""
+    if wanted is None:
+        return None
+    ids = []
+    for value in wanted:
+        try:
+            ids.append(int(getattr(value, "pk", value)))
+        except (TypeError, ValueError):
+            errors.append(
+                ErrorDetail(
+                    _("Unknown unit: %(unit)s") % {"unit": value},
+                    field="requester_units",
+                    code="unknown",
+                )
+            )
+    units = list(OrgUnit.objects.filter(pk__in=ids, is_active=True))
+    missing = sorted(set(ids) - {unit.pk for unit in units})
+    if missing:
+        errors.append(
+            ErrorDetail(
+                _("Unknown unit: %(unit)s") % {"unit": ", ".join(map(str, missing))},
+                field="requester_units",
+                code="unknown",
+            )
+        )
+    return units
 
 
 @transaction.atomic
@@ -159,6 +190,7 @@ def service_update(*, actor: Any, service: Service, reason: str = "", **changes:
             errors.append(ErrorDetail(_("Must be above 0 hours."), field=name))
     if "audience" in changes and changes["audience"] not in Service.Audience.values:
         errors.append(ErrorDetail(_("Choose one of the options."), field="audience"))
+    units = _requester_units(changes.pop("requester_units", None), errors)
     if errors:
         raise _invalid(errors)
     was_confidential = service.confidential
@@ -166,6 +198,16 @@ def service_update(*, actor: Any, service: Service, reason: str = "", **changes:
         setattr(service, name, value)
     with audit_context(actor=actor, reason=reason):
         service.save()
+        if units is not None:
+            before = sorted(service.requester_units.values_list("pk", flat=True))
+            after = sorted(unit.pk for unit in units)
+            if before != after:
+                service.requester_units.set(units)
+                record_event(
+                    service,
+                    "portal.service_requester_units",
+                    data={"before": before, "after": after},
+                )
         if bool(service.confidential) != was_confidential:
             # Visibility follows the service at once: re-flag its existing cases.
             cases = Case.objects.filter(service=service)

@@ -1032,6 +1032,7 @@ def service_edit(request: HttpRequest, code: str) -> HttpResponse:
 
     if not access.has_permission_anywhere(request.user, MANAGE_CATALOGUE):
         raise PermissionDenied
+    from koncernservice.core.models import OrgUnit
     from koncernservice.portal.models import Queue, Service
 
     service = Service.objects.filter(code=code).select_related("area").first()
@@ -1067,6 +1068,7 @@ def service_edit(request: HttpRequest, code: str) -> HttpResponse:
                         request.POST.get("retention_days"), service.retention_days
                     ),
                     is_active=request.POST.get("is_active") == "1",
+                    requester_units=request.POST.getlist("requester_units"),
                 )
                 if form is None or fields != form.fields:
                     services.service_form_publish(
@@ -1087,6 +1089,17 @@ def service_edit(request: HttpRequest, code: str) -> HttpResponse:
             "errors": errors,
             "queues": Queue.objects.order_by("name"),
             "audiences": Service.Audience.choices,
+            "units": [
+                (str(pk), "\u2003" * depth + name)
+                for pk, name, depth in OrgUnit.objects.filter(is_active=True)
+                .order_by("path")
+                .values_list("pk", "name", "depth")
+            ],
+            "chosen_units": set(
+                map(str, request.POST.getlist("requester_units"))
+                if request.method == "POST"
+                else map(str, service.requester_units.values_list("pk", flat=True))
+            ),
         },
         status=400 if errors else 200,
     )
