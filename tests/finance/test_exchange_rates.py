@@ -372,3 +372,27 @@ def test_a_credit_note_at_another_rate_is_settled_with_its_payment(ap) -> None:
     ]
     assert _journal(invoice, result["posting_batch"])["82205"] == Decimal("-586.00")  # +25 fees
     assert sum(JournalLine.objects.values_list("amount", flat=True)) == 0
+
+
+def test_rates_over_the_api(ap) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.core.test_api import token_client
+
+    manager, finance = token_client(ap.world.manager), token_client(ap.finance)
+    url = "/api/finance/exchange-rates"
+    denied = manager.post(url, {"file": SimpleUploadedFile("valuta.xml", XML_EN)})
+    assert denied.status_code == 403 and ExchangeRate.objects.count() == 0
+    bad = finance.post(url, {"file": SimpleUploadedFile("k.csv", b"2026-11-27;EUR;-1\n")})
+    assert bad.status_code == 400 and ExchangeRate.objects.count() == 0
+    [error] = bad.json()["errors"]
+    assert (error["source"], error["row"], error["code"]) == ("k.csv", 1, "rate_rate")
+    assert error["message"].startswith("Kursen for EUR skal være over 0")
+    made = finance.post(url, {"file": SimpleUploadedFile("valuta.xml", XML_EN)})
+    assert made.status_code == 200, made.content
+    assert (made.json()["created"], made.json()["skipped"]) == (3, ["ISK 2026-11-27"])
+    rows = manager.get(url, {"currency": "eur"}).json()
+    assert rows == [
+        {"currency": "EUR", "date": "2026-11-27", "rate": "746.0800", "source": rows[0]["source"]}
+    ]
+    assert token_client(ap.world.nobody).get(url).json() == []

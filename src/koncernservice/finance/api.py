@@ -60,9 +60,13 @@ class InvoiceOut(Schema):
     unit_id: int | None
     issue_date: dt.date | None
     due_date: dt.date | None
+    currency: str
     net_amount: Decimal
     vat_amount: Decimal
     payable_amount: Decimal
+    exchange_rate: Decimal | None = Field(
+        None, description="DKK per 100 units at posting (100 for DKK); empty before posting."
+    )
     match_status: str
     on_hold: bool
 
@@ -264,6 +268,51 @@ def payment_file(request: HttpRequest, run_id: int) -> HttpResponse:
 @router.post("/payments/reconcile", response=ReconcileOut, summary="Reconcile a camt.054/053 file")
 def reconcile(request: HttpRequest, file: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
     return services.payments_reconcile(
+        actor=request.auth,  # type: ignore[attr-defined]
+        data=file.read(),
+        filename=file.name or "",
+    )
+
+
+# --- Exchange rates ---------------------------------------------------------------------------
+
+
+class ExchangeRateOut(Schema):
+    currency: str
+    date: dt.date
+    rate: Decimal = Field(description="DKK per 100 units, as Danmarks Nationalbank publishes.")
+    source: str
+
+
+class RatesImportOut(Schema):
+    file: str
+    created: int
+    updated: int
+    unchanged: int
+    skipped: list[str]
+    currencies: list[str]
+    first_date: dt.date
+    last_date: dt.date
+
+
+@router.get(
+    "/exchange-rates", response=list[ExchangeRateOut], summary="Exchange rates, newest first"
+)
+def exchange_rates(
+    request: HttpRequest, currency: str = "", limit: int = 100, offset: int = 0
+) -> list[Any]:
+    rates = selectors.exchange_rates(user=request.auth, currency=currency)  # type: ignore[attr-defined]
+    limit = max(1, min(limit, 1000))
+    return list(rates[offset : offset + limit])
+
+
+@router.post(
+    "/exchange-rates",
+    response=RatesImportOut,
+    summary="Import Danmarks Nationalbank's XML or a date;currency;rate CSV",
+)
+def exchange_rates_import(request: HttpRequest, file: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
+    return services.rates_import(
         actor=request.auth,  # type: ignore[attr-defined]
         data=file.read(),
         filename=file.name or "",
