@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -274,6 +274,28 @@ def rates_import(*, actor: Any, data: bytes, filename: str) -> dict[str, Any]:
     rows, skipped = read_rates(data, source)
     label = f"{NATIONALBANK} ({source.rsplit('/', 1)[-1]})"[:200]
     dates = [r.on for r in rows]
+    try:
+        created, updated, unchanged = _store(actor, rows, label)
+    except IntegrityError:  # the same rates stored meanwhile by another import
+        raise DomainError.single(
+            _("Another import stored rates at the same time; import the file again."),
+            field=source,
+            code="rate_conflict",
+        ) from None
+    return {
+        "file": source,
+        "created": created,
+        "updated": updated,
+        "unchanged": unchanged,
+        "skipped": skipped,
+        "currencies": sorted({r.currency for r in rows}),
+        "first_date": min(dates).isoformat(),
+        "last_date": max(dates).isoformat(),
+    }
+
+
+def _store(actor: Any, rows: list[RateRow], label: str) -> tuple[int, int, int]:
+    dates = [r.on for r in rows]
     with transaction.atomic(), audit_context(actor=actor):
         existing = {
             (r.currency, r.date): r
@@ -297,16 +319,7 @@ def rates_import(*, actor: Any, data: bytes, filename: str) -> dict[str, Any]:
                 unchanged += 1
         ExchangeRate.objects.bulk_create(new, batch_size=2000)
         record_bulk_create(new)
-    return {
-        "file": source,
-        "created": len(new),
-        "updated": updated,
-        "unchanged": unchanged,
-        "skipped": skipped,
-        "currencies": sorted({r.currency for r in rows}),
-        "first_date": min(dates).isoformat(),
-        "last_date": max(dates).isoformat(),
-    }
+    return len(new), updated, unchanged
 
 
 def import_summary(result: dict[str, Any]) -> str:
