@@ -272,7 +272,10 @@ def _payment_rates(chunk: list[int], on: dt.date | None) -> tuple[str, str, bool
     def case(column: str) -> str:
         sql = f"CASE WHEN {column} IN ('', 'DKK') THEN 100"
         for (currency, when), value in sorted(rates.items()):
-            assert currency.isalpha() and currency.isupper() and len(currency) == 3
+            if not (len(currency) == 3 and currency.isascii() and currency.isalpha()) or (
+                not currency.isupper()
+            ):
+                raise ValueError(f"Not a stored currency code: {currency!r}")  # never in SQL
             day = "" if on else f" AND p.execution_date = '{when.isoformat()}'"
             sql += f" WHEN {column} = '{currency}'{day} THEN {Decimal(value):f}"
         return sql + " END"
