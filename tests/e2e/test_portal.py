@@ -129,6 +129,44 @@ def test_confidential_case_is_invisible_to_an_admin_outside_the_team(
     assert "Afskedigelse af Lars Lærer" in lawyer.get_by_role("heading", level=1).text_content()
 
 
+def test_caseworker_remaps_a_shortcut_key(live_server, live_world, browser):
+    """WCAG 2.1.4: single-key shortcuts can be turned off or remapped. The caseworker puts
+    "next case" on "n" (kept in the browser), a key used twice or "?" is refused with a
+    message, and the standard keys come back."""
+    portal = build_portal(live_world)
+    case = services.case_create(
+        actor=live_world.employee,
+        service=portal.salary,
+        title="Første sag",
+        answers={"month": "01-03-2026", "kind": "løn"},
+    )
+    page = session(browser, live_server.url, "sagsbehandler")
+    page.goto(f"{live_server.url}/portal/koeer/loen/")
+    page.locator("#shortcuts-help summary").click()
+    page.get_by_label("Næste sag").fill("k")  # already "previous case"
+    page.get_by_role("button", name="Gem taster").click()
+    assert (
+        "Hver tast kan kun bruges til én ting: k"
+        in page.locator("#shortcut-keys-status").text_content()
+    )
+    page.get_by_label("Næste sag").fill("?")
+    page.get_by_role("button", name="Gem taster").click()
+    assert "Skriv én tast" in page.locator("#shortcut-keys-status").text_content()
+    page.get_by_label("Næste sag").fill("n")
+    page.get_by_role("button", name="Gem taster").click()
+    assert "gemt" in page.locator("#shortcut-keys-status").text_content()
+    page.reload()
+    assert page.locator('kbd[data-shortcut="next"]').text_content() == "n"
+    page.locator("body").click()
+    page.keyboard.press("j")  # no longer a shortcut
+    assert page.evaluate("document.activeElement.closest('#table-region') === null")
+    page.keyboard.press("n")
+    assert page.evaluate("document.activeElement.textContent") == case.number
+    page.locator("#shortcuts-help summary").click()
+    page.get_by_role("button", name="Standardtaster").click()
+    assert page.locator('kbd[data-shortcut="next"]').text_content() == "j"
+
+
 def test_caseworker_uses_keyboard_shortcuts_and_bulk_state(live_server, live_world, browser):
     portal = build_portal(live_world)
     first = services.case_create(

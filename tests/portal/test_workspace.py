@@ -119,5 +119,7 @@ def test_canned_replies_are_managed_by_admins_and_used_by_the_team(portal) -> No
 def test_queue_page_documents_keyboard_shortcuts(portal) -> None:
     make_case(portal)
     page = client_for(portal.caseworker).get("/portal/koeer/loen/").content.decode()
-    assert 'id="shortcuts-help"' in page and "<kbd>j</kbd>" in page
+    assert 'id="shortcuts-help"' in page and '<kbd data-shortcut="next">j</kbd>' in page
     assert 'id="shortcuts-off"' in page  # can be turned off (WCAG 2.1.4)
+    assert '<label for="key-next">Næste sag</label>' in page  # or remapped
+    assert 'id="key-next" data-action="next"' in page
