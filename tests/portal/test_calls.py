@@ -106,10 +106,9 @@ def test_report_per_team_and_per_phone_queue(portal) -> None:
         ]
     )
     report = selectors.call_report(user=portal.world.admin, since=dt.date(2026, 1, 1))
-    # The salary service's queue team: 3 calls, 2 of 3 resolved, (100+200+600)/3 s.
+    # The caseworker's team (Løn) took all four: 3 of 4 resolved, (100+200+600+50)/4 s.
     assert report["per_team"] == [
-        {"team": "Løn", "calls": 3, "first_contact_resolution": 66.7, "avg_handle_seconds": 300.0},
-        {"team": "–", "calls": 1, "first_contact_resolution": 100.0, "avg_handle_seconds": 50.0},
+        {"team": "Løn", "calls": 4, "first_contact_resolution": 75.0, "avg_handle_seconds": 237.5},
     ]
     assert report["per_phone_queue"] == [
         {"queue": "Løn", "records": 2, "avg_wait_seconds": 20.0, "avg_talk_seconds": 140.0},
@@ -117,3 +116,55 @@ def test_report_per_team_and_per_phone_queue(portal) -> None:
     ]
     page = client_for(portal.caseworker).get("/portal/opkald/").content.decode()
     assert 'id="calls-per-team"' in page and 'id="calls-per-phone-queue"' in page
+
+
+def test_a_call_is_counted_under_the_team_that_took_it(portal) -> None:
+    """By default the taker's team; another team when chosen; a call logged without a team
+    (before teams were kept, or by someone on none) under its topic's queue, else "–"."""
+    caller = portal.world.teacher.person
+    own = services.call_log(
+        actor=portal.caseworker, caller=caller, service=portal.salary, outcome="resolved"
+    )
+    assert own.team == portal.general  # the caseworker is on the Løn team
+    lent = services.call_log(
+        actor=portal.caseworker,
+        caller=caller,
+        service=portal.salary,
+        outcome="transferred",
+        duration_seconds=120,
+        team=portal.law,
+    )
+    assert lent.team == portal.law
+    nobody = services.call_log(
+        actor=portal.world.admin, caller=caller, service=portal.salary, outcome="resolved"
+    )
+    assert nobody.team is None  # the admin is on no team: counted under the topic's queue
+    report = selectors.call_report(user=portal.world.admin, since=dt.date(2026, 1, 1))
+    assert [(row["team"], row["calls"]) for row in report["per_team"]] == [
+        ("Løn", 2),
+        ("Personalejura", 1),
+    ]
+
+
+def test_calls_page_and_api_choose_a_team_and_name_an_unknown_one(portal) -> None:
+    client = client_for(portal.caseworker)
+    page = client.get("/portal/opkald/").content.decode()
+    assert '<option value="loen" selected>Løn</option>' in page
+    form = {"caller": "", "service": "loen-fejl", "outcome": "resolved", "team": "findes-ikke"}
+    bad = client.post("/portal/opkald/", form)
+    assert bad.status_code == 400 and "Ukendt team." in bad.content.decode()
+    assert Call.objects.count() == 0
+    assert client.post("/portal/opkald/", {**form, "team": "jura"}).status_code == 302
+    assert Call.objects.get().team == portal.law
+    api = client.post(
+        "/api/portal/calls",
+        {"service": "loen-fejl", "outcome": "resolved", "team": "nej"},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and Call.objects.count() == 1
+    created = client.post(
+        "/api/portal/calls",
+        {"service": "loen-fejl", "outcome": "resolved"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["team"] == "loen"

@@ -294,6 +294,7 @@ class CallOut(Schema):
     outcome: str
     duration_seconds: int
     taken_by: str | None
+    team: str | None = None
     case: str | None
 
 
@@ -305,6 +306,7 @@ class CallIn(Schema):
     title: str = ""
     note: str = ""
     case: str = ""
+    team: str = ""
 
 
 def _call_out(call: Any, visible_cases: set[int]) -> dict[str, Any]:
@@ -317,6 +319,7 @@ def _call_out(call: Any, visible_cases: set[int]) -> dict[str, Any]:
         "outcome": call.outcome,
         "duration_seconds": call.duration_seconds,
         "taken_by": call.taken_by.username if call.taken_by else None,
+        "team": call.team.code if call.team_id and call.team else None,
         # A case the caller of the API cannot see is not named.
         "case": call.case.number if call.case_id in visible_cases else None,
     }
@@ -395,6 +398,7 @@ def create_call(request: HttpRequest, payload: CallIn):  # type: ignore[no-untyp
         title=payload.title,
         note=payload.note,
         existing_case=existing,
+        team=services.call_team(payload.team),
     )
     visible = {call.case_id} if call.case_id else set()
     return Status(201, _call_out(call, visible))

@@ -808,6 +808,16 @@ class Call(AuditedModel, TimeStampedModel):
         null=True,
         related_name="+",
     )
+    # The team that took the call (a queue's team; by default the taker's). Calls logged
+    # before there was one are counted under their topic's queue.
+    team = models.ForeignKey(
+        Queue,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+    )
     case = models.ForeignKey(
         Case,
         verbose_name=_("case"),

@@ -881,24 +881,33 @@ def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
     }
 
 
+def team_of(user: Any) -> Queue | None:
+    """The user's team: the queue they are a member of (the first by name when several)."""
+    if not getattr(user, "pk", None):
+        return None
+    return Queue.objects.filter(memberships__user_id=user.pk).order_by("name").first()
+
+
 def _calls_per_team(calls: QuerySet[Any]) -> list[dict[str, Any]]:
-    """Logged calls per team: the team of the topic's default queue (no topic: "–")."""
+    """Logged calls per team: the team that took the call; for calls logged without one,
+    the team of the topic's default queue (no topic either: "–")."""
     from django.db.models import Avg
 
     from koncernservice.portal.models import Call
 
     rows = (
-        calls.values("service__default_queue__name")
+        calls.annotate(team_name=Coalesce("team__name", "service__default_queue__name"))
+        .values("team_name")
         .annotate(
             n=Count("pk"),
             resolved=Count("pk", filter=Q(outcome=Call.Outcome.RESOLVED)),
             handle=Avg("duration_seconds"),
         )
-        .order_by("service__default_queue__name")
+        .order_by("team_name")
     )
     result = [
         {
-            "team": row["service__default_queue__name"] or "–",
+            "team": row["team_name"] or "–",
             "calls": row["n"],
             "first_contact_resolution": round(100 * row["resolved"] / row["n"], 1),
             "avg_handle_seconds": round(row["handle"] or 0, 1),
@@ -912,7 +921,7 @@ def calls_visible(*, user: Any) -> QuerySet[Any]:
     """Logged calls: those the user took, and calls from units where the user may view cases."""
     from koncernservice.portal.models import Call
 
-    qs = Call.objects.select_related("caller", "unit", "service", "taken_by", "case")
+    qs = Call.objects.select_related("caller", "unit", "service", "taken_by", "team", "case")
     if _is_system(user):
         return qs
     if not _active(user) or not user.pk:

@@ -2194,11 +2194,13 @@ def call_log(
     title: str = "",
     note: str = "",
     existing_case: Case | None = None,
+    team: Queue | None = None,
 ) -> Call:
     """Log a call; with outcome ``case_created`` a case is created for the caller (on their
     behalf, by the caseworker) and linked to the call. ``existing_case`` links the call to a
     case the actor can see instead (a call about it): its timeline gets the call, and the
-    note, if any, as an internal note."""
+    note, if any, as an internal note. ``team``: the team that took the call (default: the
+    actor's team, the first by name when they are on several)."""
     if not access.has_permission_anywhere(actor, WORK_CASE):
         raise access.AccessDenied(_("You do not have access to do this."))
     errors: list[ErrorDetail] = []
@@ -2247,6 +2249,7 @@ def call_log(
             outcome=outcome,
             duration_seconds=seconds,
             taken_by=_actor_user(actor),
+            team=team or selectors.team_of(actor),
             case=case,
         )
         if case is not None:
@@ -2260,6 +2263,16 @@ def call_log(
                     data={"call": call.pk},
                 )
     return call
+
+
+def call_team(code: str) -> Queue | None:
+    """The team chosen for a call by its queue code (empty: none chosen, the taker's own)."""
+    if not code:
+        return None
+    team = Queue.objects.filter(code=code).first()
+    if team is None:
+        raise DomainError.single(_("Unknown team."), field="team", code="unknown_team")
+    return team
 
 
 def _case_for_caller(

@@ -941,7 +941,7 @@ def calls(request: HttpRequest) -> HttpResponse:
     if not access.has_permission_anywhere(request.user, WORK_CASE):
         raise PermissionDenied
     from koncernservice.core.models import Person
-    from koncernservice.portal.models import Call, Service
+    from koncernservice.portal.models import Call, Queue, Service
 
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -967,6 +967,7 @@ def calls(request: HttpRequest) -> HttpResponse:
                 title=request.POST.get("title", ""),
                 note=request.POST.get("note", ""),
                 existing_case=existing,
+                team=services.call_team(request.POST.get("team", "")),
             )
         except DomainError as exc:
             errors = _domain_errors(exc)
@@ -989,6 +990,8 @@ def calls(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "services": Service.objects.filter(is_active=True).order_by("name"),
             "outcomes": Call.Outcome.choices,
+            "teams": Queue.objects.order_by("name"),
+            "my_team": selectors.team_of(request.user),
             "report": selectors.call_report(user=request.user)
             if access.has_permission_anywhere(request.user, VIEW_REPORTS)
             else None,
