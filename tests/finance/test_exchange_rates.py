@@ -241,6 +241,50 @@ def test_a_eur_invoice_is_posted_in_dkk_and_paid_with_an_exchange_difference(ap,
     assert sum(JournalLine.objects.values_list("amount", flat=True)) == 0
 
 
+def test_the_bank_side_is_what_the_bank_booked_in_dkk(ap) -> None:
+    """The bank's file says what the EUR transfer cost on the DKK account (4,320.00 for
+    EUR 575.00, its own rate and margin): the bank is credited that, not 575 × 7.50 at the
+    published rate, and the exchange difference is 4,320.00 − 4,290.13 = 29.87."""
+    today = timezone.localdate()
+    posted_on = today - dt.timedelta(days=3)
+    invoice = approved(ap, due_date=today, payment="iban", iban="DE89370400440532013000")
+    Invoice.objects.filter(pk=invoice.pk).update(currency="EUR")
+    ExchangeRate.objects.create(currency="EUR", date=posted_on, rate=Decimal("746.11"))
+    ExchangeRate.objects.create(currency="EUR", date=today, rate=Decimal("750.00"))
+    services.invoices_post(actor=SYSTEM, on=posted_on)
+    run_id = services.payment_proposal(actor=SYSTEM, until=today)["run"]
+    services.payment_file(actor=SYSTEM, run=PaymentRun.objects.get(pk=run_id))
+    payment = Payment.objects.get(invoice=invoice)
+    reconciled = services.payments_reconcile(
+        actor=SYSTEM, data=_camt_v4(payment.end_to_end_id, "4320.00", instructed="575.00")
+    )
+    assert reconciled["paid"] == 1
+    assert Payment.objects.get(pk=payment.pk).bank_amount_dkk == Decimal("4320.00")
+    assert _journal(invoice, reconciled["posting_batch"]) == {
+        "95580": Decimal("4290.13"),
+        "82205": Decimal("-4345.00"),  # 4,320.00 booked and the charges of 25.00
+        ledger.EXCHANGE_DIFFERENCE_ACCOUNT: Decimal("29.87"),
+        "64551": Decimal("25.00"),
+    }
+    assert sum(JournalLine.objects.values_list("amount", flat=True)) == 0
+
+
+def test_only_a_foreign_payment_booked_in_dkk_has_a_bank_amount_in_dkk() -> None:
+    booked = rules.booked_in_dkk
+    assert booked(
+        currency="EUR", booked=Decimal("4320"), booked_currency="DKK", paid=Decimal("575")
+    ) == Decimal("4320")
+    assert (
+        booked(currency="EUR", booked=Decimal("575"), booked_currency="EUR", paid=Decimal("575"))
+        is None
+    )
+    assert (
+        booked(currency="DKK", booked=Decimal("575"), booked_currency="DKK", paid=Decimal("575"))
+        is None
+    )
+    assert booked(currency="EUR", booked=Decimal("4320"), booked_currency="DKK", paid=None) is None
+
+
 def test_a_saturday_posting_uses_fridays_rate(ap) -> None:
     invoice = approved(ap)
     Invoice.objects.filter(pk=invoice.pk).update(currency="EUR")

@@ -319,9 +319,14 @@ def payments_post(
                 def dkk(amount: str, rate: str, convert: bool = foreign) -> str:
                     return _dkk(amount, rate) if convert else amount  # DKK only: as it is
 
-                difference = _rounded(
-                    f"{dkk('p.paid_amount', bank)} - {dkk('p.paid_amount', booked)}"
+                # The bank side: what the bank booked in DKK when its file says so, else
+                # the amount at the payment date's published rate.
+                paid_out = (
+                    f"COALESCE(p.bank_amount_dkk, {dkk('p.paid_amount', bank)})"
+                    if foreign
+                    else "p.paid_amount"
                 )
+                difference = _rounded(f"{paid_out} - {dkk('p.paid_amount', booked)}")
                 statements: list[tuple[str, str, str, str, str]] = [
                     # account, DKK amount, currency, original amount, which payments
                     (
@@ -333,7 +338,7 @@ def payments_post(
                     ),
                     (
                         BANK_ACCOUNT,
-                        f"-{dkk('p.paid_amount', bank)}",
+                        f"-{paid_out}",
                         CURRENCY,
                         "-p.paid_amount",
                         "p.paid_amount <> 0",

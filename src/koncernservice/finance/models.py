@@ -606,6 +606,11 @@ class Payment(models.Model):
     )
     failure_reason = models.CharField(_("reason for failure"), max_length=300, blank=True)
     charges = models.DecimalField(_("bank charges"), **MONEY, default=0)
+    # What the bank took from the DKK account for a foreign payment (its booked amount), when
+    # its file says so: the bank side is posted at this, not at the day's published rate.
+    bank_amount_dkk = models.DecimalField(
+        _("booked by the bank in DKK"), **MONEY, null=True, blank=True
+    )
     charges_currency = models.CharField(_("currency of the charges"), max_length=3, blank=True)
     credit_notes = models.ManyToManyField(
         Invoice, verbose_name=_("credit notes set off"), related_name="set_off_in", blank=True

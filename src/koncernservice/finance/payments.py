@@ -288,6 +288,12 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
             else:
                 assert paid is not None
                 payment.paid_amount = paid
+                payment.bank_amount_dkk = rules.booked_in_dkk(
+                    currency=invoice.currency or "DKK",
+                    booked=tx.amount,
+                    booked_currency=tx.currency,
+                    paid=paid,
+                )
                 full = paid >= payment.amount
                 payment.status = Payment.Status.PAID if full else Payment.Status.PARTIAL
                 Invoice.objects.filter(pk=invoice.pk).update(
@@ -313,6 +319,7 @@ def payments_reconcile(*, actor: Any, data: bytes, filename: str = "") -> dict[s
                     "failure_reason",
                     "charges",
                     "charges_currency",
+                    "bank_amount_dkk",
                 ]
             )
         batch = ledger.payments_post(

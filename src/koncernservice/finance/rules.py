@@ -407,6 +407,17 @@ def amount_paid(
     return None
 
 
+def booked_in_dkk(
+    *, currency: str, booked: Decimal, booked_currency: str, paid: Decimal | None
+) -> Decimal | None:
+    """What a foreign payment cost in DKK when the bank booked it on a DKK account (its
+    booked amount, with the payment's own currency repeated as the instructed amount): the
+    bank side of the posting is that, not a conversion at the day's rate. None otherwise."""
+    if paid is None or currency in ("", "DKK") or booked_currency != "DKK":
+        return None
+    return booked
+
+
 # --- Exchange rates ---------------------------------------------------------------------------
 
 DKK = "DKK"
