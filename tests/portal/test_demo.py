@@ -112,6 +112,14 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
     assert not others.exists()
     calls = selectors.call_report(user=admin, since=timezone.localdate() - dt.timedelta(days=400))
     assert 60 <= calls["first_contact_resolution"] <= 85 and calls["records"] == calls["calls"]
+    # Each call is counted under the team answering its telephony queue.
+    assert {row["team"] for row in calls["per_team"]} == {
+        "Løn",
+        "Personaleadministration",
+        "Tid og fravær",
+        "Kreditorer og debitorer",
+        "Systemadgange",
+    }
     # Calls that created a case are linked to it: same caller and service, the call first.
     from koncernservice.portal.models import Call
 

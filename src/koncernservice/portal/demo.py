@@ -1090,7 +1090,15 @@ def _cases(
 
 
 CALLS_PER_YEAR = 153_000
-PHONE_QUEUES = ["Løn", "Personale", "Tid og fravær", "Kreditorer", "Systemer"]
+# The telephony system's queues and the portal team (queue code) that answers each.
+PHONE_TEAMS = {
+    "Løn": "loen",
+    "Personale": "personale",
+    "Tid og fravær": "tid",
+    "Kreditorer": "kreditor",
+    "Systemer": "systemer",
+}
+PHONE_QUEUES = list(PHONE_TEAMS)
 
 
 def _phoned_cases(rng: random.Random, wanted: int, tz: Any) -> list[tuple[int, int, int, int, int]]:
@@ -1127,6 +1135,9 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
         return 0
     tz = timezone.get_current_timezone()
     desk = User.objects.filter(username="sagsbehandler").values_list("pk", flat=True).first()
+    # The team that took a call: the one answering the telephony queue it came in on.
+    team_ids = dict(Queue.objects.values_list("code", "pk"))
+    team_of = {phone: team_ids.get(code) for phone, code in PHONE_TEAMS.items()}
     open_services = [s.pk for s in services.values() if not s.confidential]
     weekdays = [
         today - dt.timedelta(days=i)
@@ -1149,6 +1160,7 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
             "outcome",
             "duration_seconds",
             "taken_by_id",
+            "team_id",
             "case_id",
         ],
     )
@@ -1184,6 +1196,7 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
                 outcome,
                 talk + rng.randrange(30, 120),
                 desk,
+                team_of.get(queue),
                 case_id,
             )
         )
