@@ -345,6 +345,71 @@ def test_a_payment_without_a_rate_refuses_the_reconciliation(ap) -> None:
 # --- The page ---------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def rate_server():
+    """A local stand-in for Danmarks Nationalbank: /kurser.xml answers the day's XML,
+    /stort.xml more than 1 MB, anything else 404."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = {"/kurser.xml": XML_EN, "/stort.xml": b" " * 1_000_001}.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_days_rates_are_fetched_and_imported(ap, rate_server, settings) -> None:
+    settings.FINANCE_EXCHANGE_RATES_URL = f"{rate_server}/kurser.xml"
+    result = services.rates_fetch(actor=SYSTEM)
+    assert (result["created"], result["currencies"]) == (3, ["EUR", "JPY", "USD"])
+    assert ExchangeRate.objects.get(currency="EUR", date=FRIDAY).rate == Decimal("746.08")
+    again = services.rates_fetch(actor=SYSTEM)
+    assert (again["created"], again["unchanged"]) == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [("/findes-ikke.xml", "Not Found"), ("/stort.xml", "større end 1 MB")],
+)
+def test_a_failed_download_is_named_and_changes_nothing(ap, rate_server, path, words) -> None:
+    url = f"{rate_server}{path}"
+    with pytest.raises(DomainError) as failed:
+        services.rates_fetch(actor=SYSTEM, url=url)
+    message = str(failed.value.errors[0].message)
+    assert message.startswith(f"Valutakurserne kunne ikke hentes fra {url}") and words in message
+    assert not ExchangeRate.objects.exists()
+
+
+def test_fetching_needs_the_right_to_post_and_a_web_address(ap, rate_server) -> None:
+    with pytest.raises(DomainError) as refused:
+        services.rates_fetch(actor=ap.world.manager, url=f"{rate_server}/kurser.xml")
+    assert refused.value.status == 403
+    with pytest.raises(DomainError) as bad:
+        services.rates_fetch(actor=SYSTEM, url="file:///etc/passwd")
+    assert "skal begynde med https://" in str(bad.value.errors[0].message)
+    assert not ExchangeRate.objects.exists()
+
+
+def test_ks_rates_fetch(ap, rate_server) -> None:
+    code, out, err = run("rates", "fetch", "--url", f"{rate_server}/kurser.xml", "--json")
+    assert code == 0, err
+    assert json.loads(out)["created"] == 3
+    code, _out, err = run("rates", "fetch", "--url", f"{rate_server}/nej.xml")
+    assert code == 2 and "kunne ikke hentes" in err
+
+
 def test_rates_page_lists_filters_exports_and_imports_for_who_may_post(client, ap) -> None:
     from io import BytesIO
 

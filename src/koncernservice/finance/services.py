@@ -640,7 +640,7 @@ def invoices_escalate(*, actor: Any, days: int = 3) -> int:
 # --- Ledger and payment (set-based; see ledger.py and payments.py) --------------------------
 
 from koncernservice.finance.exchange import import_summary as rates_import_summary  # noqa: E402
-from koncernservice.finance.exchange import rates_import  # noqa: E402
+from koncernservice.finance.exchange import rates_fetch, rates_import  # noqa: E402
 from koncernservice.finance.ledger import invoices_post  # noqa: E402
 from koncernservice.finance.payments import (  # noqa: E402
     payment_file,
@@ -666,6 +666,7 @@ __all__ = [
     "payment_file",
     "payment_proposal",
     "payments_reconcile",
+    "rates_fetch",
     "rates_import",
     "rates_import_summary",
     "reconcile_summary",

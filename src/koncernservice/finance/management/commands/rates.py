@@ -1,4 +1,9 @@
-"""``ks rates import FILE...`` and ``ks rates list [--currency EUR]``: exchange rates.
+"""``ks rates import FILE...``, ``ks rates fetch [--url URL]`` and ``ks rates list
+[--currency EUR]``: exchange rates.
+
+``fetch`` downloads the day's rates (``FINANCE_EXCHANGE_RATES_URL``, by default Danmarks
+Nationalbank's XML) and imports them the same way; a failed download is named and exits 2.
+Schedule it daily after 16:00, when the bank publishes.
 
 ``import`` reads Danmarks Nationalbank's daily XML (English or Danish variant, ``746.08``
 or ``746,08``) or a CSV of ``date;currency;rate`` lines (DKK per 100 units) and stores it in
@@ -30,10 +35,12 @@ class Command(KsCommand):
             "import", help="Import Danmarks Nationalbank's XML or a date;currency;rate CSV."
         )
         imp.add_argument("files", nargs="+", type=Path)
+        fetch = sub.add_parser("fetch", help="Download the day's rates and import them.")
+        fetch.add_argument("--url", default="", help="Address (default: Danmarks Nationalbank).")
         listing = sub.add_parser("list", help="List stored rates, newest first.")
         listing.add_argument("--currency", metavar="CODE", help="Only this currency (EUR).")
         listing.add_argument("--limit", type=int, default=50)
-        for action in (imp, listing):
+        for action in (imp, fetch, listing):
             action.add_argument("--json", action="store_true", help="Print the result as JSON.")
             action.add_argument("--as", dest="as_user", metavar="USER", help="Act as this user.")
 
@@ -52,6 +59,10 @@ class Command(KsCommand):
                 for path in files
             ]
         return results, "\n".join(services.rates_import_summary(r) for r in results)
+
+    def run_fetch(self, **options: Any) -> tuple[Any, str]:
+        result = services.rates_fetch(actor=self.actor(options), url=options.get("url") or "")
+        return result, services.rates_import_summary(result)
 
     def run_list(self, **options: Any) -> tuple[Any, str]:
         actor = self.actor(options)
