@@ -269,6 +269,35 @@ def test_the_bank_side_is_what_the_bank_booked_in_dkk(ap) -> None:
     assert sum(JournalLine.objects.values_list("amount", flat=True)) == 0
 
 
+def test_a_foreign_invoice_paid_in_parts_leaves_no_ore_on_its_payable(ap) -> None:
+    """EUR 575.00 posted at 746.11 is a payable of 4,290.13 DKK. Paid EUR 0.10 first
+    (0.746 → 0.75) and EUR 574.90 later (4,289.386 → 4,289.39), the two parts converted one
+    by one would clear 4,290.14, one øre too much. The payment that completes the invoice
+    clears what is left in DKK instead (4,289.38); the difference to the bank's side goes to
+    the exchange-difference account, so the invoice owes nothing in DKK either."""
+    today = timezone.localdate()
+    posted_on = today - dt.timedelta(days=3)
+    invoice = approved(ap, due_date=today, payment="iban", iban="DE89370400440532013000")
+    Invoice.objects.filter(pk=invoice.pk).update(currency="EUR")
+    for on in (posted_on, today):
+        ExchangeRate.objects.create(currency="EUR", date=on, rate=Decimal("746.11"))
+    services.invoices_post(actor=SYSTEM, on=posted_on)
+    assert _journal(invoice)["95580"] == Decimal("-4290.13")
+    for part, booked in (("0.10", "0.75"), ("574.90", "4289.39")):  # the bank at 746.11
+        run_id = services.payment_proposal(actor=SYSTEM, until=today)["run"]
+        services.payment_file(actor=SYSTEM, run=PaymentRun.objects.get(pk=run_id))
+        payment = Payment.objects.get(invoice=invoice, run_id=run_id)
+        services.payments_reconcile(
+            actor=SYSTEM, data=_camt_v4(payment.end_to_end_id, booked, instructed=part)
+        )
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.PAID
+    payable = JournalLine.objects.filter(invoice=invoice, account="95580")
+    assert sum(payable.values_list("amount", flat=True)) == 0  # each line in øre
+    last = payable.latest("id")
+    assert (last.amount, last.currency_amount) == (Decimal("4289.38"), Decimal("574.90"))
+    assert sum(JournalLine.objects.values_list("amount", flat=True)) == 0
+
+
 def test_only_a_foreign_payment_booked_in_dkk_has_a_bank_amount_in_dkk() -> None:
     booked = rules.booked_in_dkk
     assert booked(

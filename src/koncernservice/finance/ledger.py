@@ -65,6 +65,11 @@ def _dkk(amount: str, rate: str) -> str:
     return f"ROUND({value}, 2)"
 
 
+def _literal(text: str) -> str:
+    """A setting (an account number) as an SQL string literal, quotes doubled."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _rounded(value: str) -> str:
     return f"ROUND({value}, 2)" if connection.vendor == "sqlite" else value
 
@@ -216,6 +221,39 @@ def invoices_post(
     return {"batch": batch.pk, "invoices": claimed, "lines": lines, "unposted": unposted}
 
 
+def _completing_parts(chunk: list[int]) -> list[int]:
+    """The paid payments of the chunk that complete a foreign invoice paid earlier in part
+    (a partly paid payment of it outside the chunk), with no credit note set off in them or
+    credited to the invoice and no other payment of the invoice in the chunk: for these the
+    payable's DKK balance is cleared as it stands."""
+    q = connection.ops.quote_name
+    pay, inv = q(Payment._meta.db_table), q(Invoice._meta.db_table)
+    notes = q(Payment.credit_notes.through._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, p.invoice_id, e.id FROM {pay} p JOIN {inv} i ON p.invoice_id = i.id "
+            f"JOIN {pay} e ON e.invoice_id = p.invoice_id AND e.id <> p.id "
+            f"WHERE p.id IN ({', '.join(['%s'] * len(chunk))}) AND p.status = %s "
+            f"AND i.currency NOT IN ('', 'DKK') "
+            f"AND NOT EXISTS (SELECT 1 FROM {notes} t WHERE t.payment_id = p.id) "
+            f"AND NOT EXISTS (SELECT 1 FROM {inv} n WHERE n.credited_invoice_id = i.id)",
+            [*chunk, Payment.Status.PAID],
+        )
+        rows = cursor.fetchall()
+    in_chunk = set(chunk)
+    others: dict[int, set[int]] = defaultdict(set)
+    payment_of: dict[int, int] = {}
+    for pk, invoice_id, other in rows:
+        payment_of[pk] = invoice_id
+        others[pk].add(other)
+    partly = set(
+        Payment.objects.filter(
+            pk__in={o for os in others.values() for o in os}, status=Payment.Status.PARTIAL
+        ).values_list("pk", flat=True)
+    )
+    return sorted(pk for pk, theirs in others.items() if not theirs & in_chunk and theirs & partly)
+
+
 def _payment_rates(chunk: list[int], on: dt.date | None) -> tuple[str, str, bool, list[int]]:
     """SQL ``CASE`` expressions giving, per payment, the rate (DKK per 100) of the invoice's
     currency and of the charges' currency on the payment's posting date, by
@@ -326,12 +364,24 @@ def payments_post(
                     if foreign
                     else "p.paid_amount"
                 )
-                difference = _rounded(f"{paid_out} - {dkk('p.paid_amount', booked)}")
+                cleared = dkk("p.paid_amount", booked)
+                completing = _completing_parts(chunk) if foreign else []
+                if completing:
+                    # The last of several parts clears what is left of the payable in DKK
+                    # (each part converted by itself could leave an øre).
+                    cleared = (
+                        f"CASE WHEN p.id IN ({', '.join(map(str, completing))}) THEN "
+                        f"(SELECT -SUM(j.amount) FROM {journal} j WHERE j.invoice_id = i.id "
+                        f"AND j.account = {_literal(PAYABLE_ACCOUNT)} "
+                        f"AND j.batch_id <> {int(batch.pk)}) "
+                        f"ELSE {cleared} END"
+                    )
+                difference = _rounded(f"{paid_out} - {cleared}")
                 statements: list[tuple[str, str, str, str, str]] = [
                     # account, DKK amount, currency, original amount, which payments
                     (
                         PAYABLE_ACCOUNT,
-                        dkk("p.paid_amount", booked),
+                        _rounded(cleared),
                         CURRENCY,
                         "p.paid_amount",
                         "p.paid_amount <> 0",
