@@ -35,7 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def _module(rev: str, path: str, name: str) -> types.ModuleType:
+def module_at_revision(rev: str, path: str, name: str) -> types.ModuleType:
+    """A source file of the project as it was at ``rev``, loaded as module ``name`` (the
+    baseline a benchmark measures against in the same run)."""
     source = subprocess.run(
         ["git", "show", f"{rev}:{path}"], check=True, capture_output=True, text=True, cwd=ROOT
     ).stdout
@@ -90,8 +92,12 @@ def main() -> None:
     runs: dict[str, list[tuple[float, float]]] = {"now": [], "baseline": []}
     old = None
     if args.baseline_rev:
-        xmlgen = _module(args.baseline_rev, "src/koncernservice/finance/xmlgen.py", "xmlgen_old")
-        old = _module(args.baseline_rev, "src/koncernservice/finance/demo.py", "demo_old")
+        xmlgen = module_at_revision(
+            args.baseline_rev, "src/koncernservice/finance/xmlgen.py", "xmlgen_old"
+        )
+        old = module_at_revision(
+            args.baseline_rev, "src/koncernservice/finance/demo.py", "demo_old"
+        )
         for name in ("render", "InvoiceSpec", "LineSpec", "PartySpec"):
             setattr(old, name, getattr(xmlgen, name))
         old.MAX_INVOICES = 10**9  # type: ignore[attr-defined]

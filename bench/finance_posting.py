@@ -19,25 +19,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-
-def _module(rev: str, path: str, name: str) -> types.ModuleType:
-    source = subprocess.run(
-        ["git", "show", f"{rev}:{path}"], check=True, capture_output=True, text=True, cwd=ROOT
-    ).stdout
-    module = types.ModuleType(name)
-    sys.modules[name] = module
-    exec(compile(source, f"{name}.py", "exec"), module.__dict__)
-    return module
+from finance_demo import module_at_revision  # noqa: E402 (bench/ is the script's folder)
 
 
 def main() -> None:
@@ -85,7 +75,7 @@ def main() -> None:
         return post_wall, post_cpu, pay_wall, pay_cpu, int(result["invoices"])
 
     old = (
-        _module(args.baseline_rev, "src/koncernservice/finance/ledger.py", "ledger_old")
+        module_at_revision(args.baseline_rev, "src/koncernservice/finance/ledger.py", "ledger_old")
         if args.baseline_rev
         else None
     )

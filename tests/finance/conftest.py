@@ -24,6 +24,22 @@ def einvoice_data() -> Path:
     return EINVOICE_DATA
 
 
+@pytest.fixture(autouse=True)
+def _finance_folders(settings, tmp_path: Path) -> None:
+    """Stored documents, the outbox and the inbox in the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
+    settings.EINVOICE_INBOX_DIR = tmp_path / "inbox"
+
+
+@pytest.fixture
+def ap(world):
+    """The accounts-payable world: units, suppliers, cost centres and finance users."""
+    from tests.finance.ap import ap_world
+
+    return ap_world(world)
+
+
 OfficialVerdict = Callable[[bytes, Iterable[str]], dict[str, str]]
 
 

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from koncernservice.finance.models import Invoice, InvoiceDocument
 from koncernservice.finance.xmlgen import render
 from tests.core.test_api import token_client
-from tests.finance.ap import ap_world, spec_for
-
-
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
-
-
-@pytest.fixture
-def ap(world):
-    return ap_world(world)
+from tests.finance.ap import spec_for
 
 
 def post_json(client, url, body):

@@ -16,18 +16,7 @@ from koncernservice.finance import services
 from koncernservice.finance.models import ApprovalStep, Invoice
 from koncernservice.finance.services import CodingInput
 from tests.factories import make_user
-from tests.finance.ap import ap_world, ingest_spec, invoice_of, spec_for
-
-
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
-
-
-@pytest.fixture
-def ap(world):
-    return ap_world(world)
+from tests.finance.ap import ingest_spec, invoice_of, spec_for
 
 
 def coded(ap, **spec_changes) -> Invoice:

@@ -14,20 +14,8 @@ from koncernservice.finance import iso20022
 from koncernservice.finance.models import Invoice, InvoiceResponse, JournalLine, Payment
 from koncernservice.finance.xmlgen import PartySpec, render
 from tests.core.test_import import run
-from tests.finance.ap import BAD_CVR, ap_world, spec_for
+from tests.finance.ap import BAD_CVR, spec_for
 from tests.finance.conftest import EINVOICE_DATA
-
-
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
-    settings.EINVOICE_INBOX_DIR = tmp_path / "inbox"
-
-
-@pytest.fixture
-def ap(world):
-    return ap_world(world)
 
 
 def test_validate_json_keys_and_exit_code(tmp_path, db) -> None:

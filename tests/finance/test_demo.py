@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django.db.models import Sum
 
 from koncernservice.core.models import User
@@ -24,12 +23,6 @@ from koncernservice.finance.models import (
     Payment,
     Supplier,
 )
-
-
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
 
 
 def test_demo_volume_is_a_year_of_invoices_times_scale() -> None:

@@ -40,19 +40,6 @@ XML_DA = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
-
-
-@pytest.fixture
-def ap(world):
-    from tests.finance.ap import ap_world
-
-    return ap_world(world)
-
-
 def _published(*pairs: tuple[dt.date, str]) -> list[rules.PublishedRate]:
     return [rules.PublishedRate(on, Decimal(rate)) for on, rate in pairs]
 

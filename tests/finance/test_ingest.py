@@ -19,18 +19,6 @@ from tests.finance.ap import BAD_CVR, OTHER_CVR, ap_world, fik_id, ingest_spec, 
 from tests.finance.conftest import EINVOICE_DATA
 
 
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
-    settings.EINVOICE_INBOX_DIR = tmp_path / "inbox"
-
-
-@pytest.fixture
-def ap(world):
-    return ap_world(world)
-
-
 def fatal(result) -> set[str]:
     return {e["rule"] for e in result["errors"] if e["severity"] == "fatal"}
 

@@ -24,18 +24,7 @@ from koncernservice.finance.models import Invoice, InvoiceDocument
 from koncernservice.finance.xmlgen import PartySpec, render
 from koncernservice.procurement import services as procurement
 from koncernservice.procurement.services import LineInput
-from tests.finance.ap import BAD_CVR, SUPPLIER_CVR, ap_world, spec_for
-
-
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
-
-
-@pytest.fixture
-def ap(world):
-    return ap_world(world)
+from tests.finance.ap import BAD_CVR, SUPPLIER_CVR, spec_for
 
 
 def _documents(ap, count: int, tag: str) -> list[Incoming]:

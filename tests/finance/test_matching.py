@@ -12,20 +12,9 @@ from koncernservice.core.system import system_operator
 from koncernservice.finance.models import ApprovalStep, Invoice
 from koncernservice.procurement import services as procurement
 from koncernservice.procurement.services import LineInput
-from tests.finance.ap import OTHER_CVR, SUPPLIER_CVR, ap_world, ingest_spec, invoice_of, spec_for
+from tests.finance.ap import OTHER_CVR, SUPPLIER_CVR, ingest_spec, invoice_of, spec_for
 
 SYSTEM = system_operator()
-
-
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
-
-
-@pytest.fixture
-def ap(world):
-    return ap_world(world)
 
 
 def order(unit, number="PO-1", *, three_way=True, cvr=SUPPLIER_CVR):

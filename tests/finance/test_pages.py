@@ -7,24 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
 from koncernservice.finance import iso20022
 from koncernservice.finance.models import Invoice, Payment, Supplier
 from koncernservice.finance.xmlgen import PartySpec, render
-from tests.finance.ap import BAD_CVR, OTHER_CVR, ap_world, ingest_spec, invoice_of, spec_for
-
-
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
-
-
-@pytest.fixture
-def ap(world):
-    return ap_world(world)
+from tests.finance.ap import BAD_CVR, OTHER_CVR, ingest_spec, invoice_of, spec_for
 
 
 def test_inbox_code_attest_approve_through_the_pages(client, ap) -> None:

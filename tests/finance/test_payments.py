@@ -25,21 +25,10 @@ from koncernservice.finance.models import (
     PaymentRun,
 )
 from koncernservice.finance.services import CodingInput
-from tests.finance.ap import ap_world, fik_id, ingest_spec, invoice_of, spec_for
+from tests.finance.ap import fik_id, ingest_spec, invoice_of, spec_for
 
 SYSTEM = system_operator()
 PAIN = {"p": iso20022.PAIN_NS}
-
-
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EINVOICE_OUTBOX_DIR = tmp_path / "outbox"
-
-
-@pytest.fixture
-def ap(world):
-    return ap_world(world)
 
 
 def approved(ap, **changes) -> Invoice:
