@@ -144,15 +144,16 @@ def main() -> None:
 
     rng = random.Random(3)
     plan = pages(data, rng)
-    clients: dict[str, Client] = {}
+    # One client for every session: each Client has its own handler, and a handler's first
+    # request loads the middleware (WhiteNoise scans the static files), which gunicorn does
+    # once per worker; a client per employee made the employee pages look 3x dearer.
+    client = Client(HTTP_X_FORWARDED_PROTO="https")
 
     def client_for(session: str) -> Client:
-        if session not in clients:
-            client = Client(HTTP_X_FORWARDED_PROTO="https")
-            if session:
-                client.cookies["sessionid"] = session
-            clients[session] = client
-        return clients[session]
+        client.cookies.pop("sessionid", None)
+        if session:
+            client.cookies["sessionid"] = session
+        return client
 
     def get(session: str, url: str) -> None:
         response = client_for(session).get(url)
