@@ -74,6 +74,24 @@ def test_manager_sees_own_unit_employees(world) -> None:
     assert "Sofie" not in html
 
 
+def test_breadcrumbs_link_only_the_units_the_user_may_open(world) -> None:
+    """A school's manager sees the administration and the municipality above the school
+    as text: they lie outside the manager's scope, so a link would lead to 404. HR,
+    scoped to the municipality, gets links to both."""
+    url = reverse("core:unit_detail", args=[world.classroom.pk])
+    links = [
+        reverse("core:unit_detail", args=[unit.pk])
+        for unit in (world.root, world.school.parent, world.school)
+    ]
+    manager_html = client_for(world.manager).get(url).content.decode()
+    assert "Børne- og Ungdomsforvaltningen" in manager_html
+    assert f'href="{links[0]}"' not in manager_html
+    assert f'href="{links[1]}"' not in manager_html
+    assert f'href="{links[2]}"' in manager_html  # the school itself is in scope
+    hr_html = client_for(world.hr).get(url).content.decode()
+    assert all(f'href="{link}"' in hr_html for link in links)
+
+
 def test_unit_outside_scope_is_404(world) -> None:
     client = client_for(world.manager)
     assert client.get(reverse("core:unit_detail", args=[world.nursing_home.pk])).status_code == 404

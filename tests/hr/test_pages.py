@@ -159,10 +159,15 @@ def test_application_page_flow_to_hire_and_letter(client, world, posting) -> Non
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.stage == "hired"
-    letter = client.get(reverse("hr:letter", args=[application.hire.pk]))
+    letter_url = reverse("hr:letter", args=[application.hire.pk])
+    assert f'href="{letter_url}"' in client.get(url).content.decode()
+    letter = client.get(letter_url)
     assert letter["Content-Type"] == "application/pdf" and letter.content.startswith(b"%PDF")
-    login(client, world.manager)  # a manager cannot read the letter (HR hires)
-    assert client.get(reverse("hr:letter", args=[application.hire.pk])).status_code == 404
+    login(client, world.manager)  # a manager cannot read the letter (HR hires) ...
+    assert client.get(letter_url).status_code == 404
+    page = client.get(url).content.decode()  # ... and is not offered a link to it
+    assert application.hire.employment.employee_number in page
+    assert f'href="{letter_url}"' not in page
 
 
 def test_manager_requests_a_position_on_the_page(client, world, agreements) -> None:

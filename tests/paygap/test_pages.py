@@ -48,6 +48,20 @@ def test_unit_page_is_404_outside_scope(client, paid) -> None:
     assert client.get(reverse("paygap:requests")).status_code == 404
 
 
+def test_auditor_sees_the_statistics_without_a_link_to_individual_pay(client, paid) -> None:
+    """The auditor role reads the gap statistics but not individual pay (404), so the
+    overview does not offer the link; HR has both."""
+    world = paid.world
+    client.force_login(world.auditor)
+    page = client.get(reverse("paygap:home") + f"?year={YEAR}")
+    assert page.status_code == 200 and world.buf.name in page.content.decode()
+    assert f'href="{reverse("paygap:pay")}"' not in page.content.decode()
+    assert client.get(reverse("paygap:pay")).status_code == 404
+    client.force_login(world.hr)
+    page = client.get(reverse("paygap:home") + f"?year={YEAR}")
+    assert f'href="{reverse("paygap:pay")}"' in page.content.decode()
+
+
 def test_individual_pay_list_is_scoped(client, paid) -> None:
     world = paid.world
     client.force_login(world.manager)

@@ -50,10 +50,15 @@ def unit_children(*, user: Any, unit: OrgUnit) -> QuerySet[OrgUnit]:
     )
 
 
-def unit_ancestors(*, unit: OrgUnit) -> list[OrgUnit]:
+def unit_ancestors(*, user: Any, unit: OrgUnit) -> list[OrgUnit]:
+    """The units above, from the top; ``visible`` on each says whether the user may open it
+    (a manager's breadcrumbs show the administration above as text, not as a link to 404)."""
     ids = unit.ancestor_ids[:-1]
     by_id = OrgUnit.objects.in_bulk(ids)
-    return [by_id[i] for i in ids if i in by_id]
+    ancestors = [by_id[i] for i in ids if i in by_id]
+    for ancestor in ancestors:
+        ancestor.visible = access.holds_on_path(user, access.VIEW_ORG, ancestor.path)
+    return ancestors
 
 
 def _current(on: dt.date | None = None) -> Q:

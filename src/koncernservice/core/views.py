@@ -67,7 +67,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_get(user=request.user, pk=pk)
     context: dict[str, Any] = {
         "unit": unit,
-        "ancestors": selectors.unit_ancestors(unit=unit),
+        "ancestors": selectors.unit_ancestors(user=request.user, unit=unit),
         "children": selectors.unit_children(user=request.user, unit=unit),
         "can_view_employees": access.holds_on_path(request.user, access.VIEW_EMPLOYMENT, unit.path),
         "headcount": selectors.unit_headcount(unit=unit),

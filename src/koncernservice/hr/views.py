@@ -459,6 +459,9 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
             "can_hire": found.stage == Application.Stage.OFFER
             and core_access.holds_on_path(user, access.HIRE, unit_path),
             "hire": hire,
+            # The employment letter is for those who hire (hires_visible); others see the
+            # hire without a link that would answer 404.
+            "may_read_letter": core_access.holds_on_path(user, access.HIRE, unit_path),
             "letters": services.LETTERS,
             "form": request.POST if request.method == "POST" else {},
         },

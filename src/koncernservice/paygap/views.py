@@ -59,6 +59,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "years": selectors.years(),
             "rows": rows,
             "may_manage": may_manage,
+            # An auditor sees the statistics, not individual pay: no link to a 404.
+            "may_view_pay": core_access.has_permission_anywhere(request.user, access.VIEW_PAY),
             "open_flags": selectors.flags(user=request.user).filter(status="open").count(),
         },
     )
