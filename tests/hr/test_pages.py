@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from koncernservice.hr import services
-from koncernservice.hr.models import Application, JobCategory, JobPosting
+from koncernservice.hr.models import Application, JobCategory, JobPosting, Requisition
 from tests.hr.conftest import SYSTEM
 from tests.hr.test_recruitment import apply, offer
 
@@ -197,3 +197,12 @@ def test_manager_requests_a_position_on_the_page(client, world, agreements) -> N
         },
     )
     assert bad.status_code == 200 and "adgang" in bad.content.decode().lower()
+    # A tampered form (not an id) is refused with the form's message, nothing stored.
+    before = Requisition.objects.count()
+    for garbage in ("abc", "99999999999999999999", "²"):
+        bad = client.post(
+            reverse("hr:requisitions"),
+            {"unit": garbage, "title": "X", "job_category": garbage, "weekly_hours": "37"},
+        )
+        assert bad.status_code == 200 and "Vælg en enhed." in bad.content.decode()
+    assert Requisition.objects.count() == before

@@ -53,6 +53,10 @@ def test_bad_order_is_shown_and_not_saved(client, world, buyer) -> None:
     )
     assert "8 cifre" in response.content.decode()
     assert PurchaseOrder.objects.count() == 0
+    for garbage in ("abc", "9" * 20):  # a tampered unit field: the form's message, no error
+        response = client.post("/indkoeb/ny/", {**ORDER, "unit": garbage}, follow=True)
+        assert response.status_code == 200 and "Vælg en enhed." in response.content.decode()
+    assert PurchaseOrder.objects.count() == 0
 
 
 def test_api_orders_and_receipts(world, buyer) -> None:

@@ -39,12 +39,14 @@ def test_week_is_prefilled_from_the_schedule_and_saves(client, world) -> None:
     assert [e.kind for e in entries] == ["work", "sickness", "work", "work", "work"]
 
 
-def test_week_with_errors_is_shown_again_with_messages(client, world) -> None:
+@pytest.mark.parametrize("typed", ["8.0x", "99999999999999999999"])
+def test_week_with_errors_is_shown_again_with_messages(client, world, typed: str) -> None:
     client.force_login(world.employee)
-    response = client.post("/worktime/", week_post(start_0="8.0x"))
+    response = client.post("/worktime/", week_post(start_0=typed))
     assert response.status_code == 400
     html = response.content.decode()
     assert 'role="alert"' in html and "2026-03-02" in html
+    assert "Ikke et klokkeslæt" in html
     assert TimeEntry.objects.count() == 0
 
 
@@ -151,7 +153,9 @@ def test_times_can_be_typed_quickly(typed: str, expected: dt.time) -> None:
     assert parse_clock(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["25:00", "14:7", "x", "14:60"])
+@pytest.mark.parametrize(
+    "typed", ["25:00", "14:7", "x", "14:60", "99999999999999999999", "123:00", "²:00"]
+)
 def test_bad_times_are_refused(typed: str) -> None:
     from koncernservice.worktime.views import parse_clock
 

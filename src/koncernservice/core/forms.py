@@ -6,10 +6,28 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from koncernservice.core import services
 from koncernservice.core.models import AuditEntry
+
+
+def posted_id(value: Any) -> int | None:
+    """A row id sent by a form or a query string: a whole number the database can hold, or
+    None. A tampered or garbage value ("abc", "²", twenty digits) must not reach the query,
+    where it raises instead of finding nothing."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
+def posted_id_or_404(value: Any) -> int:
+    found = posted_id(value)
+    if found is None:
+        raise Http404
+    return found
 
 
 class LoginForm(AuthenticationForm):

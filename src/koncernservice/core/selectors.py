@@ -50,15 +50,16 @@ def unit_children(*, user: Any, unit: OrgUnit) -> QuerySet[OrgUnit]:
     )
 
 
-def unit_ancestors(*, user: Any, unit: OrgUnit) -> list[OrgUnit]:
-    """The units above, from the top; ``visible`` on each says whether the user may open it
-    (a manager's breadcrumbs show the administration above as text, not as a link to 404)."""
+def unit_ancestors(*, user: Any, unit: OrgUnit) -> list[tuple[OrgUnit, bool]]:
+    """The units above, from the top, each with whether the user may open it (a manager's
+    breadcrumbs show the administration above as text, not as a link to a 404)."""
     ids = unit.ancestor_ids[:-1]
     by_id = OrgUnit.objects.in_bulk(ids)
-    ancestors = [by_id[i] for i in ids if i in by_id]
-    for ancestor in ancestors:
-        ancestor.visible = access.holds_on_path(user, access.VIEW_ORG, ancestor.path)
-    return ancestors
+    return [
+        (by_id[i], access.holds_on_path(user, access.VIEW_ORG, by_id[i].path))
+        for i in ids
+        if i in by_id
+    ]
 
 
 def _current(on: dt.date | None = None) -> Q:

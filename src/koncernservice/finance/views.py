@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from koncernservice.core.access import has_permission_anywhere
 from koncernservice.core.charts import columns
 from koncernservice.core.errors import DomainError
+from koncernservice.core.forms import posted_id, posted_id_or_404
 from koncernservice.core.periods import Period, period_from_query
 from koncernservice.core.tables import Column, Table, excel_response, export_query, render_table
 from koncernservice.finance import access, selectors, services
@@ -502,13 +503,6 @@ def exchange_rates(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 @login_required
 def approval_settings(request: HttpRequest) -> HttpResponse:
     """Amount limits per role and unit (finance), and one's own substitutes."""
@@ -524,11 +518,11 @@ def approval_settings(request: HttpRequest) -> HttpResponse:
         try:
             if request.POST.get("action") == "end":
                 substitution = selectors.substitution_get(
-                    user=request.user, pk=_int(request.POST.get("substitution"))
+                    user=request.user, pk=posted_id_or_404(request.POST.get("substitution"))
                 )
                 services.substitution_end(actor=request.user, substitution=substitution)
             elif request.POST.get("action") == "limit":
-                unit = units.filter(pk=request.POST.get("unit") or 0).first()
+                unit = units.filter(pk=posted_id(request.POST.get("unit"))).first()
                 if unit is None:
                     raise Http404
                 services.approval_limit_set(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from koncernservice.core import access as core_access
 from koncernservice.core.errors import DomainError
+from koncernservice.core.forms import posted_id
 from koncernservice.core.models import OrgUnit
 from koncernservice.core.tables import Column, Table, render_table
 from koncernservice.hr import access, selectors, services
@@ -193,8 +194,10 @@ def requisitions(request: HttpRequest) -> HttpResponse:
         raise Http404
     errors: list[str] = []
     if request.method == "POST":
-        unit = OrgUnit.objects.filter(pk=request.POST.get("unit") or 0).first()
-        category = JobCategory.objects.filter(pk=request.POST.get("job_category") or 0).first()
+        unit = OrgUnit.objects.filter(pk=posted_id(request.POST.get("unit"))).first()
+        category = JobCategory.objects.filter(
+            pk=posted_id(request.POST.get("job_category"))
+        ).first()
         if unit is None:
             errors.append(_("Choose a unit."))
         else:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from koncernservice.core import access as core_access
 from koncernservice.core.errors import DomainError, ErrorDetail
+from koncernservice.core.forms import posted_id_or_404
 from koncernservice.core.models import OrgUnit
 from koncernservice.core.tables import Column, Table, excel_response, render_table
 from koncernservice.paygap import access, documents, rules, selectors, services
@@ -31,12 +32,6 @@ def _year(request: HttpRequest) -> int | None:
 
 def _errors(exc: DomainError) -> list[ErrorDetail]:
     return exc.errors or [ErrorDetail(str(exc.message))]
-
-
-def _pk(value: Any) -> int:
-    if not str(value).isdigit():
-        raise Http404
-    return int(value)
 
 
 @login_required
@@ -446,7 +441,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     errors: list[ErrorDetail] = []
     if request.method == "POST":
         year = _year(request)
-        entity = OrgUnit.objects.filter(pk=_pk(request.POST.get("unit", "0"))).first()
+        entity = OrgUnit.objects.filter(pk=posted_id_or_404(request.POST.get("unit", "0"))).first()
         try:
             if entity is None or year is None:
                 raise DomainError.single(_("Choose a legal entity and a year."), field="unit")
@@ -543,7 +538,7 @@ def record_category(request: HttpRequest, pk: int) -> HttpResponse:
     choices = selectors.categories(user=request.user).order_by("name")
     errors: list[ErrorDetail] = []
     if request.method == "POST":
-        target = choices.filter(pk=_pk(request.POST.get("category", ""))).first()
+        target = choices.filter(pk=posted_id_or_404(request.POST.get("category", ""))).first()
         try:
             if target is None:
                 raise DomainError.single(_("Choose a category."), field="category")

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from koncernservice.core import access
 from koncernservice.core.charts import columns
 from koncernservice.core.errors import DomainError
+from koncernservice.core.forms import posted_id
 from koncernservice.core.models import User
 from koncernservice.core.periods import period_from_query
 from koncernservice.core.tables import Column, Table, excel_response, export_query, render_table
@@ -1194,7 +1195,7 @@ def setup_queues(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The team member is added."))
             elif action == "member_remove" and editing is not None:
                 member = QueueMember.objects.filter(
-                    queue=editing, pk=request.POST.get("member", "0") or 0
+                    queue=editing, pk=posted_id(request.POST.get("member"))
                 ).first()
                 if member is None:
                     raise Http404
@@ -1256,10 +1257,7 @@ def setup_routing(request: HttpRequest) -> HttpResponse:
                 services.routing_rule_delete(actor=request.user, rule=editing)
                 messages.success(request, _("The rule is deleted."))
             else:
-                unit_id = request.POST.get("unit", "")
-                unit = (
-                    OrgUnit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
-                )
+                unit = OrgUnit.objects.filter(pk=posted_id(request.POST.get("unit"))).first()
                 service_code = request.POST.get("service", "")
                 services.routing_rule_save(
                     actor=request.user,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from koncernservice.core.access import has_permission_anywhere, restrict, scope_paths
 from koncernservice.core.errors import DomainError
+from koncernservice.core.forms import posted_id
 from koncernservice.core.models import OrgUnit
 from koncernservice.core.tables import Column, Table, render_table
 from koncernservice.procurement import access, selectors, services
@@ -111,7 +112,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     values: dict[str, Any] = {}
     if request.method == "POST":
         values = request.POST.dict()
-        unit = units.filter(pk=values.get("unit") or 0).first()
+        unit = units.filter(pk=posted_id(values.get("unit"))).first()
         lines = [
             services.LineInput(
                 line_no=str(i),

@@ -62,7 +62,9 @@ def parse_clock(value: str) -> dt.time:
     if ":" not in text and text.isdigit():
         text = f"{text}:00" if len(text) <= 2 else f"{text[:-2]}:{text[-2:]}"
     hours, _sep, minutes = text.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+    if not (hours.isascii() and hours.isdigit() and len(hours) <= 2):
+        raise ValueError(value)  # also "99999999999999999999", which dt.time overflows on
+    if not (minutes.isascii() and minutes.isdigit() and len(minutes) == 2):
         raise ValueError(value)
     if int(hours) == 24 and int(minutes) == 0:
         return dt.time(0)
