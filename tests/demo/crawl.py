@@ -16,6 +16,9 @@ HREF = re.compile(r'href="([^"#]*)"')
 NOT_PAGES = re.compile(r"^/(api/docs|static/|logout)")
 FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
 FIELD = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"', re.I)
+HIDDEN = re.compile(r'<input\b[^>]*\btype="hidden"[^>]*>', re.I)
+SELECT = re.compile(r'<select\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', re.S | re.I)
+OPTION = re.compile(r'<option\b[^>]*\bvalue="([^"]+)"', re.I)
 BUTTON = re.compile(r'<button\b[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', re.I)
 
 
@@ -25,6 +28,7 @@ class PostForm:
     action: str
     fields: tuple[str, ...]
     button: tuple[str, str] | None  # the first named submit button, as a browser sends it
+    kept: tuple[tuple[str, str], ...]  # hidden fields' values and each list's first choice
 
 
 def signed_in(username: str, password: str) -> Client:
@@ -49,7 +53,16 @@ def post_forms(page: str, body: str) -> Iterator[PostForm]:
             continue
         fields = tuple(name for name in FIELD.findall(inner) if name != "csrfmiddlewaretoken")
         buttons = BUTTON.findall(inner)
-        yield PostForm(page, action, fields, buttons[0] if buttons else None)
+        kept = [
+            (name, html.unescape(value))
+            for tag in HIDDEN.findall(inner)
+            if (name := _attribute(tag, "name")) and (value := _attribute(tag, "value"))
+        ]
+        for name, options in SELECT.findall(inner):
+            choices = OPTION.findall(options)
+            if choices:
+                kept.append((name, html.unescape(choices[0])))
+        yield PostForm(page, action, fields, buttons[0] if buttons else None, tuple(kept))
 
 
 def crawl(

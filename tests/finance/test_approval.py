@@ -13,7 +13,7 @@ from koncernservice.core.errors import DomainError
 from koncernservice.core.models import AuditEntry
 from koncernservice.core.system import system_operator
 from koncernservice.finance import services
-from koncernservice.finance.models import ApprovalStep, Invoice
+from koncernservice.finance.models import ApprovalLimit, ApprovalStep, Invoice
 from koncernservice.finance.services import CodingInput
 from tests.factories import make_user
 from tests.finance.ap import ingest_spec, invoice_of, spec_for
@@ -78,6 +78,25 @@ def test_amount_limit_per_role_and_unit(ap) -> None:
     )
     services.invoice_approve(actor=ap.manager2, invoice=invoice)
     assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.APPROVED
+
+
+def test_a_limit_beyond_the_amount_column_is_refused(ap) -> None:
+    """Amounts are DecimalField(max_digits=14, decimal_places=2): 12 digits before the
+    point. 10^12 kr. is refused with a message (PostgreSQL would raise a numeric overflow,
+    SQLite would store it) and the limit already set stays."""
+    services.approval_limit_set(
+        actor=ap.finance, unit=ap.world.school, role="manager", max_amount="500"
+    )
+    for too_large in ("1" + "0" * 12, "9" * 20):
+        with pytest.raises(DomainError) as exc:
+            services.approval_limit_set(
+                actor=ap.finance, unit=ap.world.school, role="manager", max_amount=too_large
+            )
+        assert str(exc.value) == "feltet 'max_amount': For stort: højst 12 cifre før kommaet."
+    assert ApprovalLimit.objects.get(unit=ap.world.school).max_amount == Decimal("500.00")
+    services.approval_limit_set(
+        actor=ap.finance, unit=ap.world.school, role="manager", max_amount="999999999999.99"
+    )
 
 
 def test_substitute_acts_for_an_absent_approver(ap) -> None:

@@ -103,3 +103,42 @@ def test_receipt_on_unknown_line_is_refused(world, buyer) -> None:
             actor=world.manager, order=order, received_on=dt.date(2026, 1, 3), quantities={"9": 1}
         )
     assert order.receipts.count() == 0
+
+
+def test_quantities_and_prices_beyond_the_columns_are_refused(world, buyer) -> None:
+    """Quantities and prices have ten digits before the point (max_digits 14, 4 decimals):
+    10,000,000,000 is refused with a message on the line, on SQLite as on PostgreSQL (which
+    would raise a numeric overflow), and nothing is stored; 9,999,999,999 is accepted."""
+    too_large = "1" + "0" * 10
+    with pytest.raises(DomainError) as exc:
+        services.order_create(
+            actor=buyer,
+            number="PO-10",
+            supplier_cvr="25313763",
+            supplier_name="X",
+            unit=world.school,
+            ordered_on=dt.date(2026, 1, 2),
+            lines=[LineInput("1", "Papir", too_large, "40", "22110")],
+        )
+    assert [(e.field, str(e.message)) for e in exc.value.errors] == [
+        ("lines[1].quantity", "For stort: højst 10 cifre før kommaet.")
+    ]
+    assert PurchaseOrder.objects.count() == 0
+    order = services.order_create(
+        actor=buyer,
+        number="PO-11",
+        supplier_cvr="25313763",
+        supplier_name="X",
+        unit=world.school,
+        ordered_on=dt.date(2026, 1, 2),
+        lines=[LineInput("1", "Papir", "9999999999", "40", "22110")],
+    )
+    with pytest.raises(DomainError) as exc:
+        services.goods_receipt_create(
+            actor=world.manager,
+            order=order,
+            received_on=dt.date(2026, 1, 3),
+            quantities={"1": "9" * 20},
+        )
+    assert str(exc.value.errors[0].message) == "For stort: højst 10 cifre før kommaet."
+    assert order.receipts.count() == 0

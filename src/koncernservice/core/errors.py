@@ -71,3 +71,15 @@ class AccessDenied(DomainError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, [ErrorDetail(message=message, code="forbidden")], status=403)
+
+
+def too_large(column: object, where: str | None = None) -> ErrorDetail:
+    """The error for a number with more digits than its column (``core.rules.numbers``)."""
+    from koncernservice.core.rules.numbers import integer_digits
+
+    return ErrorDetail(
+        gettext("Too large: at most %(digits)d digits before the decimal point.")
+        % {"digits": integer_digits(column)},
+        field=where,
+        code="too_large",
+    )

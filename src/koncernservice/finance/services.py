@@ -26,8 +26,9 @@ from koncernservice.core.access import (
     scope_paths,
 )
 from koncernservice.core.audit import audit_context, record_event
-from koncernservice.core.errors import DomainError, ErrorDetail
+from koncernservice.core.errors import DomainError, ErrorDetail, too_large
 from koncernservice.core.models import OrgUnit, Role, RoleAssignment, User
+from koncernservice.core.rules import numbers
 from koncernservice.finance import access, rules
 from koncernservice.finance.einvoice.parse import LARGE_DOCUMENT_BYTES
 from koncernservice.finance.ingest import STATS, Incoming, IngestStats, ingest
@@ -606,6 +607,10 @@ def approval_limit_set(*, actor: Any, unit: OrgUnit, role: str, max_amount: Any)
         raise DomainError.single(_("Not a number."), field="max_amount") from None
     if amount < 0:
         raise DomainError.single(_("Must be above 0."), field="max_amount")
+    column = ApprovalLimit._meta.get_field("max_amount")
+    if not numbers.fits(amount, column):
+        detail = too_large(column, "max_amount")
+        raise DomainError(detail.message, [detail])
     with transaction.atomic(), audit_context(actor=actor):
         limit, _created = ApprovalLimit.objects.update_or_create(
             unit=unit, role=role, defaults={"max_amount": amount}

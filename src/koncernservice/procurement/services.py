@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from koncernservice.core.access import require_on_unit_path
 from koncernservice.core.audit import audit_context, record_event
-from koncernservice.core.errors import DomainError, ErrorDetail
+from koncernservice.core.errors import DomainError, ErrorDetail, too_large
 from koncernservice.core.models import OrgUnit
+from koncernservice.core.rules import numbers
 from koncernservice.procurement import access
 from koncernservice.procurement.models import (
     GoodsReceipt,
@@ -42,6 +43,8 @@ def _decimal(value: Any, field: str, errors: list[ErrorDetail], *, positive: boo
         return Decimal(0)
     if not number.is_finite() or (positive and number <= 0) or number < 0:
         errors.append(ErrorDetail(_("Must be above 0."), field=field))
+    elif not numbers.fits(number, OrderLine._meta.get_field("quantity")):
+        errors.append(too_large(OrderLine._meta.get_field("quantity"), field))
     return number
 
 
