@@ -34,6 +34,7 @@ PUBLIC_MODULES = {
     "rules",
     "access",
     "errors",
+    "forms",  # input parsing shared by the apps' views (posted ids)
     "audit",
     "system",
     "calendars",
