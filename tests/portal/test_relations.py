@@ -272,6 +272,16 @@ def test_api_link_parent_merge_and_split(portal) -> None:
         content_type="application/json",
     )
     assert loop.status_code == 400
+    # An entry id beyond a database id (SQLite could not bind it) is refused by the schema.
+    before = Case.objects.count()
+    for entry in (10**20, 0):
+        refused = api.post(
+            f"{base}/split",
+            {"title": "Udskilt", "entries": [entry]},
+            content_type="application/json",
+        )
+        assert refused.status_code == 422
+    assert Case.objects.count() == before
     split = api.post(f"{base}/split", {"title": "Udskilt"}, content_type="application/json")
     assert split.status_code == 201 and split.json()["title"] == "Udskilt"
     merged = api.post(f"{base}/merge", {"case": b.number}, content_type="application/json")

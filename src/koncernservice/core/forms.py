@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from pydantic import Field
 
 from koncernservice.core import services
 from koncernservice.core.models import AuditEntry
+
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A row id in an API body: larger numbers are refused (422) before a query, where SQLite
+cannot bind them (``pk__in``)."""
 
 
 def posted_id(value: Any) -> int | None:

@@ -17,6 +17,7 @@ from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from koncernservice.core.errors import DomainError
+from koncernservice.core.forms import RowId
 from koncernservice.portal import selectors, services
 from koncernservice.portal.models import Case
 
@@ -418,8 +419,8 @@ class ParentIn(Schema):
 class SplitIn(Schema):
     title: str
     description: str = ""
-    entries: list[int] = []
-    attachments: list[int] = []
+    entries: list[RowId] = []
+    attachments: list[RowId] = []
 
 
 def _other(user: Any, number: str, field: str) -> Case:
