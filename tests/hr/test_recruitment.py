@@ -92,6 +92,25 @@ def test_manager_requests_only_for_own_units_and_hr_approves(world, agreements) 
     assert Requisition.objects.get().state == "approved"
 
 
+def test_a_budget_beyond_the_amount_columns_is_refused(world, agreements) -> None:
+    """Amounts are DecimalField(max_digits=14, decimal_places=2): a budget of 10^12 kr. is
+    refused on the field (PostgreSQL would raise a numeric overflow) and nothing is stored;
+    999.999.999.999,99 is the largest accepted."""
+    category = JobCategory.objects.get(agreement__code="laerere", code="laerer")
+    request = dict(
+        actor=world.manager, unit=world.school, title="x", job_category=category, weekly_hours=37
+    )
+    for budget in ("1000000000000", "9" * 20):
+        with pytest.raises(DomainError) as exc:
+            services.requisition_create(**request, annual_budget=budget)
+        assert [(e.field, e.message) for e in exc.value.errors] == [
+            ("annual_budget", "For stort: højst 12 cifre før kommaet.")
+        ]
+    assert not Requisition.objects.exists()
+    created = services.requisition_create(**request, annual_budget="999.999.999.999,99")
+    assert created.annual_budget == D("999999999999.99")
+
+
 def test_posting_needs_approval_and_a_pay_range_and_warns_on_gendered_titles(
     world, agreements
 ) -> None:

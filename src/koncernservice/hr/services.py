@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from koncernservice.core import access as core_access
 from koncernservice.core import services as core_services
 from koncernservice.core.audit import audit_context, record_event
-from koncernservice.core.errors import AccessDenied, DomainError, ErrorDetail
+from koncernservice.core.errors import AccessDenied, DomainError, ErrorDetail, too_large
 from koncernservice.core.models import CostCentre, Employment, OrgUnit
+from koncernservice.core.rules import numbers
 from koncernservice.hr import access, assistant, letters, rules, selectors
 from koncernservice.hr.files import PayRow
 from koncernservice.hr.models import (
@@ -452,6 +453,8 @@ def _require_unit(actor: Any, permission: str, path: str) -> None:
 
 
 def _money(value: Any, field: str, errors: list[ErrorDetail]) -> Decimal:
+    """An amount typed in Danish or plain notation, above 0 and within the amount columns
+    (``MONEY``: 12 digits before the point)."""
     try:
         text = str(value).replace(" ", "")
         if "," in text:
@@ -459,10 +462,15 @@ def _money(value: Any, field: str, errors: list[ErrorDetail]) -> Decimal:
         result = Decimal(text)
         if not result.is_finite() or result <= 0:
             raise ArithmeticError
-        return result.quantize(Decimal("0.01"))
+        result = result.quantize(Decimal("0.01"))
     except (ArithmeticError, ValueError, InvalidOperation):
         errors.append(ErrorDetail(message=_("Give an amount above 0."), field=field, code="amount"))
         return Decimal(0)
+    column = Requisition._meta.get_field("annual_budget")
+    if not numbers.fits(result, column):
+        errors.append(too_large(column, field))
+        return Decimal(0)
+    return result
 
 
 @transaction.atomic
