@@ -27,6 +27,18 @@ def lines():
     ]
 
 
+def make_order(world, buyer, number: str, order_lines=None):
+    return services.order_create(
+        actor=buyer,
+        number=number,
+        supplier_cvr="25313763",
+        supplier_name="X",
+        unit=world.school,
+        ordered_on=dt.date(2026, 1, 2),
+        lines=order_lines if order_lines is not None else lines(),
+    )
+
+
 def test_order_with_lines_and_receipts(world, buyer) -> None:
     order = services.order_create(
         actor=buyer,
@@ -89,15 +101,7 @@ def test_order_outside_scope_is_refused(world, buyer) -> None:
 
 
 def test_receipt_on_unknown_line_is_refused(world, buyer) -> None:
-    order = services.order_create(
-        actor=buyer,
-        number="PO-9",
-        supplier_cvr="25313763",
-        supplier_name="X",
-        unit=world.school,
-        ordered_on=dt.date(2026, 1, 2),
-        lines=lines(),
-    )
+    order = make_order(world, buyer, "PO-9")
     with pytest.raises(DomainError):
         services.goods_receipt_create(
             actor=world.manager, order=order, received_on=dt.date(2026, 1, 3), quantities={"9": 1}
@@ -111,27 +115,13 @@ def test_quantities_and_prices_beyond_the_columns_are_refused(world, buyer) -> N
     would raise a numeric overflow), and nothing is stored; 9,999,999,999 is accepted."""
     too_large = "1" + "0" * 10
     with pytest.raises(DomainError) as exc:
-        services.order_create(
-            actor=buyer,
-            number="PO-10",
-            supplier_cvr="25313763",
-            supplier_name="X",
-            unit=world.school,
-            ordered_on=dt.date(2026, 1, 2),
-            lines=[LineInput("1", "Papir", too_large, "40", "22110")],
-        )
+        make_order(world, buyer, "PO-10", [LineInput("1", "Papir", too_large, "40", "22110")])
     assert [(e.field, str(e.message)) for e in exc.value.errors] == [
         ("lines[1].quantity", "For stort: højst 10 cifre før kommaet.")
     ]
     assert PurchaseOrder.objects.count() == 0
-    order = services.order_create(
-        actor=buyer,
-        number="PO-11",
-        supplier_cvr="25313763",
-        supplier_name="X",
-        unit=world.school,
-        ordered_on=dt.date(2026, 1, 2),
-        lines=[LineInput("1", "Papir", "9999999999", "40", "22110")],
+    order = make_order(
+        world, buyer, "PO-11", [LineInput("1", "Papir", "9999999999", "40", "22110")]
     )
     with pytest.raises(DomainError) as exc:
         services.goods_receipt_create(
