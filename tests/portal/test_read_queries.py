@@ -158,3 +158,15 @@ def test_the_visibility_filter_kept_for_the_request_follows_a_change_of_roles(po
     assert selectors.cases_visible(user=nobody).filter(pk=case.pk).exists()
     Case.objects.filter(pk=case.pk).update(confidential=True)
     assert not selectors.cases_visible(user=nobody).filter(pk=case.pk).exists()
+
+
+def test_the_assignee_on_the_case_page_costs_no_query_of_its_own(portal) -> None:
+    """The assignee is a member of the case's team, which the caseworker's page reads anyway:
+    an assigned case's page sends as many queries as an unassigned one's and names them."""
+    case = make_cases(portal, 1)[0]
+    worker = client_for(portal.caseworker)
+    url = f"/portal/sager/{case.number}/"
+    Case.objects.filter(pk=case.pk).update(assignee=portal.caseworker)
+    assert len(queries(worker, url)) == EXPECTED["caseworker case page"]
+    html = worker.get(url).content.decode()
+    assert f"<dd>{portal.caseworker.username}</dd>" in html

@@ -254,7 +254,11 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     if worker:
         context["macros"] = list(selectors.macros_for(case=case))
         context["requester_context"] = selectors.requester_context(user=request.user, case=case)
-        context["team"] = selectors.users_in_team(case.queue)
+        context["team"] = team = list(selectors.users_in_team(case.queue))
+        # The assignee is nearly always in the team just read: no query of its own.
+        member = next((m for m in team if m.pk == case.assignee_id), None)
+        if member is not None:
+            case.assignee = member
     return render(request, "portal/case_detail.html", context)
 
 
