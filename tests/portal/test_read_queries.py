@@ -123,6 +123,9 @@ def test_a_big_queue_is_counted_only_as_far_as_the_pager_needs(portal, monkeypat
     # The last page: fewer rows than the limit, so the count is exact again.
     page = client.get("/portal/koeer/loen/?state=all&sort=created_at&page=4").content.decode()
     assert cases[6].number in page and "7 rækker" in page and "Side 4 af 4" in page
+    # A page far past the end (twenty digits: SQLite cannot bind such a LIMIT) is the last.
+    response = client.get(f"/portal/koeer/loen/?state=all&sort=created_at&page={'9' * 20}")
+    assert response.status_code == 200 and "Side 4 af 4" in response.content.decode()
     # Below the cap the count is exact.
     monkeypatch.setattr(views, "QUEUE_COUNT_CAP", 100)
     page = client.get("/portal/koeer/loen/?state=all").content.decode()

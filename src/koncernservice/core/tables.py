@@ -66,6 +66,10 @@ class Row(dict[str, Any]):
             raise AttributeError(name) from None
 
 
+MAX_PAGE = 1_000_000
+"""No list pages further: 50 million rows at the default page size."""
+
+
 class CappedPaginator(Paginator):
     """Counts the rows only as far as the pager needs: up to ``cap`` rows, or just past the
     requested page. Counting every case of a big queue (a year: 230,000 rows) cost ~150 ms
@@ -75,7 +79,9 @@ class CappedPaginator(Paginator):
         super().__init__(object_list, per_page)
         self.queryset = object_list
         try:
-            number = max(1, int(page))
+            # Past the last page shows the last page (Paginator.get_page); a page number of
+            # twenty digits must not reach the LIMIT, which SQLite cannot bind.
+            number = min(max(1, int(page)), MAX_PAGE)
         except (TypeError, ValueError):
             number = 1
         # One row past the requested page, so it exists and knows it has a next one.
