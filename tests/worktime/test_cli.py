@@ -100,6 +100,31 @@ def test_check_refuses_a_file_without_the_header(tmp_path: Path) -> None:
     assert code == 2
 
 
+@pytest.mark.parametrize("command", ["check", "import"])
+def test_a_file_that_is_not_utf8_text_is_named_not_a_crash(tmp_path: Path, command: str) -> None:
+    """A Latin-1 export (or any binary) stops with a Danish message naming the file, exit 2,
+    and nothing is imported (the text decoder used to raise past the command)."""
+    path = tmp_path / "tid-latin1.csv"
+    path.write_bytes(
+        (HEADER + "A1,2026-03-02,08:00,16:00,30,sygdom\n").encode() + b"\xe6\xf8\xe5\n"
+    )
+    code, _out, err = run(
+        "worktime", command, str(path), *(["--json"] if command == "check" else [])
+    )
+    assert code == 2
+    if command == "check":
+        assert json.loads(err)["errors"] == [
+            {
+                "message": "Filen er ikke UTF-8-tekst.",
+                "code": "encoding",
+                "source": "tid-latin1.csv",
+            }
+        ]
+    else:
+        assert "Filen er ikke UTF-8-tekst." in err and "tid-latin1.csv" in err
+    assert TimeEntry.objects.count() == 0
+
+
 def test_check_accepts_semicolons_and_danish_types(tmp_path: Path) -> None:
     text = "employee;date;start;end;break_minutes;type\nA1;2026-03-02;;;;ferie\n"
     code, out, _err = run("worktime", "check", str(write(tmp_path, text)), "--json")

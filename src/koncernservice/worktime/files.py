@@ -170,15 +170,20 @@ def read_time_file(path: Path) -> list[Row]:
             _("File not found: %(f)s") % {"f": str(path)},
             [ErrorDetail(_("File not found."), source=source, code="not_found")],
         )
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
-        header = [
-            c.strip().lower() for c in next(csv.reader([first], delimiter=_dialect(first)), [])
-        ]
-        if tuple(header) != COLUMNS:
-            message = _("The first row must be the header: %(h)s") % {"h": ",".join(COLUMNS)}
-            raise DomainError(message, [ErrorDetail(message, row=1, source=source, code="header")])
-        return _read(csv.reader(handle, delimiter=_dialect(first)), source)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+            header = [
+                c.strip().lower() for c in next(csv.reader([first], delimiter=_dialect(first)), [])
+            ]
+            if tuple(header) != COLUMNS:
+                message = _("The first row must be the header: %(h)s") % {"h": ",".join(COLUMNS)}
+                detail = ErrorDetail(message, row=1, source=source, code="header")
+                raise DomainError(message, [detail])
+            return _read(csv.reader(handle, delimiter=_dialect(first)), source)
+    except UnicodeDecodeError:
+        message = _("The file is not UTF-8 text.")
+        raise DomainError(message, [ErrorDetail(message, source=source, code="encoding")]) from None
 
 
 def read_time_rows(lines: Iterable[list[str]], source: str = "") -> list[Row]:
