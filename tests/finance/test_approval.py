@@ -146,6 +146,10 @@ def test_escalation_near_due_date(ap) -> None:
     assert Invoice.objects.get(pk=soon.pk).escalated_at is not None
     assert Invoice.objects.get(pk=later.pk).escalated_at is None
     assert services.invoices_escalate(actor=system_operator(), days=3) == 0  # not twice
+    for days in (-5, 366, 10**20):  # a window before today, or past any due date, is refused
+        with pytest.raises(DomainError) as exc:
+            services.invoices_escalate(actor=system_operator(), days=days)
+        assert str(exc.value) == "feltet 'days': Antallet af dage skal være mellem 0 og 365."
 
 
 def test_hold_needs_reason(ap) -> None:

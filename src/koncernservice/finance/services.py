@@ -623,6 +623,10 @@ def invoices_escalate(*, actor: Any, days: int = 3) -> int:
     days (or are overdue); they show as escalated to the unit and to finance. Safe to run
     again: an escalated invoice is not escalated twice."""
     require(actor, access.ATTEST_INVOICE)
+    if not 0 <= days <= 365:
+        raise DomainError.single(
+            _("The number of days must be between 0 and 365."), field="days", code="range"
+        )
     today = timezone.localdate()
     waiting = Invoice.objects.filter(
         status__in=[Invoice.Status.TO_CODE, Invoice.Status.TO_ATTEST, Invoice.Status.TO_APPROVE],
