@@ -60,7 +60,13 @@ def test_telephony_import_all_or_nothing_and_idempotent(portal) -> None:
         {"time": "2026-03-02T09:20:00", "queue": "Løn", "wait": "12", "talk": "95"},
     ]
     assert services.telephony_import(rows=rows)["imported"] == 2
-    assert services.telephony_import(rows=rows) == {"rows": 2, "imported": 0, "skipped": 2}
+    assert services.telephony_import(rows=rows) == {
+        "rows": 2,
+        "imported": 0,
+        "skipped": 2,
+        "unknown": 2,  # no team answers "Løn" yet
+        "unknown_queues": ["Løn"],
+    }
     with pytest.raises(DomainError) as caught:
         services.telephony_import(rows=[*rows, {"time": "i går", "queue": "", "wait": "x"}])
     assert caught.value.errors[0].row == 4
@@ -86,6 +92,13 @@ def test_calls_page_logs_a_call_and_is_closed_to_employees(portal) -> None:
 
 
 def test_report_per_team_and_per_phone_queue(portal) -> None:
+    services.queue_save(
+        actor=portal.world.admin,
+        queue=portal.general,
+        code="loen",
+        name="Løn",
+        phone_queues="Løn\nLøn-linjen",
+    )
     caller = portal.world.teacher.person
     for outcome, seconds in (("resolved", 100), ("resolved", 200), ("transferred", 600)):
         services.call_log(
@@ -110,12 +123,112 @@ def test_report_per_team_and_per_phone_queue(portal) -> None:
     assert report["per_team"] == [
         {"team": "Løn", "calls": 4, "first_contact_resolution": 75.0, "avg_handle_seconds": 237.5},
     ]
+    # Telephony by the team answering each telephony queue; "Systemer" is answered by none.
+    assert report["per_team_phone"] == [
+        {"team": "Løn", "records": 2, "avg_wait_seconds": 20.0, "avg_talk_seconds": 140.0},
+        {"team": "Ukendt kø", "records": 1, "avg_wait_seconds": 5.0, "avg_talk_seconds": 60.0},
+    ]
     assert report["per_phone_queue"] == [
-        {"queue": "Løn", "records": 2, "avg_wait_seconds": 20.0, "avg_talk_seconds": 140.0},
-        {"queue": "Systemer", "records": 1, "avg_wait_seconds": 5.0, "avg_talk_seconds": 60.0},
+        {
+            "queue": "Løn",
+            "team": "Løn",
+            "records": 2,
+            "avg_wait_seconds": 20.0,
+            "avg_talk_seconds": 140.0,
+        },
+        {
+            "queue": "Systemer",
+            "team": "Ukendt kø",
+            "records": 1,
+            "avg_wait_seconds": 5.0,
+            "avg_talk_seconds": 60.0,
+        },
     ]
     page = client_for(portal.caseworker).get("/portal/opkald/").content.decode()
     assert 'id="calls-per-team"' in page and 'id="calls-per-phone-queue"' in page
+    assert 'id="phone-per-team"' in page
+
+
+def test_telephony_queues_map_records_to_teams_and_follow_a_change(portal) -> None:
+    """Three calls came in on "Løn-linjen" and one on "Løn 2". Mapped to the Løn team on its
+    queue page, the three count for Løn; the import names the unknown one. Mapping "Løn 2"
+    later moves the record already imported (no re-import), and unmapping moves it back."""
+    admin = portal.world.admin
+    client = client_for(admin)
+    response = client.post(
+        "/portal/opsaetning/koeer/?rediger=loen",
+        {
+            "action": "save",
+            "code": "loen",
+            "name": "Løn",
+            "calendar_name": "standard",
+            "phone_queues": "Løn-linjen\n løn-linjen \n",
+        },
+    )
+    assert response.status_code == 302
+    portal.general.refresh_from_db()
+    assert portal.general.phone_queues == ["Løn-linjen"]  # stripped, once
+    rows = [
+        {"time": f"2026-03-02T09:{m}:00", "queue": "Løn-linjen", "wait": "30", "talk": "120"}
+        for m in ("10", "20", "30")
+    ] + [{"time": "2026-03-02T09:40:00", "queue": "Løn 2", "wait": "90", "talk": "60"}]
+    counts = services.telephony_import(rows=rows)
+    assert (counts["imported"], counts["unknown"], counts["unknown_queues"]) == (4, 1, ["Løn 2"])
+    by_team = dict(TelephonyRecord.objects.values_list("queue", "team__code").distinct())
+    assert by_team == {"Løn-linjen": "loen", "Løn 2": None}
+    services.queue_save(
+        actor=admin,
+        queue=portal.general,
+        code="loen",
+        name="Løn",
+        phone_queues=["Løn-linjen", "Løn 2"],
+    )
+    assert TelephonyRecord.objects.filter(team=portal.general).count() == 4
+    services.queue_save(
+        actor=admin, queue=portal.general, code="loen", name="Løn", phone_queues=["Løn 2"]
+    )
+    assert TelephonyRecord.objects.filter(team=portal.general).count() == 1
+    assert TelephonyRecord.objects.filter(team__isnull=True).count() == 3
+
+
+def test_a_telephony_queue_rings_one_team_and_bad_input_changes_nothing(portal) -> None:
+    """A name another team already answers is refused in Danish naming both, and nothing
+    is saved; someone who may not change the catalogue changes nothing."""
+    admin = portal.world.admin
+    services.queue_save(
+        actor=admin, queue=portal.general, code="loen", name="Løn", phone_queues="Løn-linjen"
+    )
+    with pytest.raises(DomainError) as caught:
+        services.queue_save(
+            actor=admin,
+            queue=portal.law,
+            code="jura",
+            name="Personalejura",
+            restricted=True,
+            phone_queues="Jura\nLØN-LINJEN",
+        )
+    assert [str(e.message) for e in caught.value.errors] == [
+        "Telefonkøen 'LØN-LINJEN' ringer allerede hos teamet Løn."
+    ]
+    portal.law.refresh_from_db()
+    assert portal.law.phone_queues == []
+    with pytest.raises(AccessDenied):
+        services.queue_save(
+            actor=portal.caseworker,
+            queue=portal.general,
+            code="loen",
+            name="Løn",
+            phone_queues="Noget andet",
+        )
+    portal.general.refresh_from_db()
+    assert portal.general.phone_queues == ["Løn-linjen"]
+    response = client_for(portal.caseworker).post(
+        "/portal/opsaetning/koeer/?rediger=loen",
+        {"action": "save", "code": "loen", "name": "Løn", "phone_queues": "Noget andet"},
+    )
+    assert response.status_code in (403, 404)
+    portal.general.refresh_from_db()
+    assert portal.general.phone_queues == ["Løn-linjen"]
 
 
 def test_a_call_is_counted_under_the_team_that_took_it(portal) -> None:

@@ -72,3 +72,37 @@ def test_calls_import_command(portal, tmp_path) -> None:
     path.write_text("time;queue;wait;talk\nforkert;Løn;x;1\n", encoding="utf-8")
     code, out, err = run("calls-import", str(path), "--json")
     assert code == 2 and json.loads(err)["errors"][0]["row"] == 2
+
+
+def test_calls_import_names_unknown_telephony_queues_and_bad_files(portal, tmp_path) -> None:
+    """Calls from a telephony queue no team answers are imported and named in the summary;
+    a file that is missing, empty or not UTF-8 text stops with a Danish message, exit 2."""
+    services.queue_save(
+        actor=portal.world.admin, queue=portal.general, code="loen", name="Løn", phone_queues="Løn"
+    )
+    path = tmp_path / "opkald.csv"
+    path.write_text(
+        "time,queue,wait,talk\n2026-03-02T09:15:00,Løn,35,180\n"
+        "2026-03-02T09:16:00,Løn 2,10,60\n2026-03-02T09:17:00,Løn 2,10,60\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run("calls-import", str(path))
+    assert code == 0
+    assert "3 importeret, 0 fandtes allerede." in out
+    assert "2 opkald fra en telefonkø, som intet team besvarer: Løn 2" in out
+    for name, content, message in (
+        ("mangler.csv", None, "Filen blev ikke fundet"),
+        ("tom.csv", b"", "Filen er tom."),
+        (
+            "latin1.csv",
+            "time;queue;wait;talk\n2026-03-02T09:15:00;Løn;1;2\n".encode("latin-1"),
+            "Filen er ikke UTF-8-tekst.",
+        ),
+    ):
+        if content is not None:
+            (tmp_path / name).write_bytes(content)
+        code, _out, err = run("calls-import", str(tmp_path / name))
+        assert code == 2 and message in err, (name, err)
+    from koncernservice.portal.models import TelephonyRecord
+
+    assert TelephonyRecord.objects.count() == 3

@@ -22,6 +22,7 @@ from koncernservice.portal.models import (
     CaseEntry,
     Deflection,
     Macro,
+    Queue,
     QueueMember,
     SavedView,
     Service,
@@ -120,6 +121,11 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
         "Kreditorer og debitorer",
         "Systemadgange",
     }
+    # The teams' queue pages name the telephony queues they answer, so the telephony records
+    # count under the same teams (none under "Ukendt kø") with as many records as calls.
+    phone = {row["team"]: row["records"] for row in calls["per_team_phone"]}
+    assert phone == {row["team"]: row["calls"] for row in calls["per_team"]}
+    assert Queue.objects.get(code="loen").phone_queues == ["Løn"]
     # Calls that created a case are linked to it: same caller and service, the call first.
     from koncernservice.portal.models import Call
 

@@ -1135,7 +1135,10 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
         return 0
     tz = timezone.get_current_timezone()
     desk = User.objects.filter(username="sagsbehandler").values_list("pk", flat=True).first()
-    # The team that took a call: the one answering the telephony queue it came in on.
+    # The team that took a call: the one answering the telephony queue it came in on (the
+    # teams' queue pages say so: Queue.phone_queues, which imports resolve records by).
+    for phone, code in PHONE_TEAMS.items():
+        Queue.objects.filter(code=code).update(phone_queues=[phone], updated_at=timezone.now())
     team_ids = dict(Queue.objects.values_list("code", "pk"))
     team_of = {phone: team_ids.get(code) for phone, code in PHONE_TEAMS.items()}
     open_services = [s.pk for s in services.values() if not s.confidential]
@@ -1147,7 +1150,9 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
     eight = [int(dt.datetime.combine(day, dt.time(8), tzinfo=tz).timestamp()) for day in weekdays]
     now = int(timezone.now().timestamp())
     moment, _json = _adapters(connections[router.db_for_write(Call)])
-    record_table = _Rows(TelephonyRecord, ["id", "at", "queue", "wait_seconds", "talk_seconds"])
+    record_table = _Rows(
+        TelephonyRecord, ["id", "at", "queue", "team_id", "wait_seconds", "talk_seconds"]
+    )
     call_table = _Rows(
         Call,
         [
@@ -1183,7 +1188,9 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
             continue
         used.add((at, queue))
         when = moment(at)
-        records.append((record_pk, when, queue, int(rng.expovariate(1 / 60)), talk))
+        records.append(
+            (record_pk, when, queue, team_of.get(queue), int(rng.expovariate(1 / 60)), talk)
+        )
         record_pk += 1
         calls.append(
             (

@@ -49,6 +49,12 @@ class Queue(AuditedModel, TimeStampedModel):
         null=True,
         blank=True,
     )
+    phone_queues = models.JSONField(
+        _("telephony queues"),
+        default=list,
+        blank=True,
+        help_text=_("The telephony system's queues this team answers (names, as in its files)."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="QueueMember",
@@ -845,6 +851,15 @@ class TelephonyRecord(models.Model):
 
     at = models.DateTimeField(_("time"), db_index=True)
     queue = models.CharField(_("telephony queue"), max_length=100)
+    team = models.ForeignKey(
+        Queue,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="telephony_records",
+        help_text=_("The team answering the telephony queue (Queue.phone_queues); empty: unknown."),
+    )
     wait_seconds = models.PositiveIntegerField(_("wait (seconds)"))
     talk_seconds = models.PositiveIntegerField(_("talk time (seconds)"))
 

@@ -849,6 +849,7 @@ def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
     if not access.has_permission_anywhere(user, VIEW_REPORTS):
         raise access.AccessDenied(_("You do not have access to do this."))
     since = since or timezone.localdate() - dt.timedelta(days=30)
+    unknown = _("Unknown queue")  # records from a telephony queue no team answers
     records = TelephonyRecord.objects.filter(at__date__gte=since)
     per_hour = dict(
         records.annotate(hour=ExtractHour("at")).values_list("hour").annotate(n=Count("pk"))
@@ -867,14 +868,26 @@ def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         "first_contact_resolution": round(100 * resolved / total, 1) if total else None,
         "avg_handle_seconds": round(calls.aggregate(a=Avg("duration_seconds"))["a"] or 0, 1),
         "per_team": _calls_per_team(calls),
-        "per_phone_queue": [
+        "per_team_phone": [
             {
-                "queue": row["queue"],
+                "team": row["team__name"] or unknown,
                 "records": row["n"],
                 "avg_wait_seconds": round(row["wait"] or 0, 1),
                 "avg_talk_seconds": round(row["talk"] or 0, 1),
             }
-            for row in records.values("queue")
+            for row in records.values("team__name")
+            .annotate(n=Count("pk"), wait=Avg("wait_seconds"), talk=Avg("talk_seconds"))
+            .order_by(F("team__name").asc(nulls_last=True))  # "Ukendt kø" last
+        ],
+        "per_phone_queue": [
+            {
+                "queue": row["queue"],
+                "team": row["team__name"] or unknown,
+                "records": row["n"],
+                "avg_wait_seconds": round(row["wait"] or 0, 1),
+                "avg_talk_seconds": round(row["talk"] or 0, 1),
+            }
+            for row in records.values("queue", "team__name")
             .annotate(n=Count("pk"), wait=Avg("wait_seconds"), talk=Avg("talk_seconds"))
             .order_by("queue")
         ],

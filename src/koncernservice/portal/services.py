@@ -1906,9 +1906,12 @@ def queue_save(
     calendar_name: Any = "standard",
     restricted: bool = False,
     ola_hours: Any = None,
+    phone_queues: Any = None,
 ) -> Queue:
     """Create or change a queue. Making a queue confidential (or not) re-flags its cases at
-    once, so visibility follows the queue from the moment it is saved."""
+    once, so visibility follows the queue from the moment it is saved. ``phone_queues``: the
+    telephony system's queues the team answers (one name a line, or a list; None: as they
+    are); the telephony records already imported follow at once."""
     from koncernservice.core.models import BusinessCalendar
 
     access.require(actor, MANAGE_CATALOGUE)
@@ -1934,14 +1937,24 @@ def queue_save(
         taken = taken.exclude(pk=queue.pk)
     if code and taken.exists():
         errors.append(ErrorDetail(_("The code is already in use."), field="code", code="unique"))
+    phones = _clean_phone_queues(phone_queues, queue, errors)
     if errors:
         raise _invalid(errors)
     was_restricted = queue.restricted if queue is not None else None
     queue = queue or Queue()
     queue.code, queue.name, queue.calendar_name = code, name, calendar
     queue.restricted, queue.ola_hours = bool(restricted), ola
+    phones_changed = phones is not None and phones != queue.phone_queues
+    if phones is not None:
+        queue.phone_queues = phones
     with audit_context(actor=actor):
         queue.save()
+        if phones_changed:
+            record_event(
+                queue,
+                "portal.queue_phone_queues",
+                data={"phone_queues": phones, "records": telephony_resolve()},
+            )
         if was_restricted is not None and was_restricted != queue.restricted:
             cases = Case.objects.filter(queue=queue)
             if queue.restricted:
@@ -2307,11 +2320,68 @@ def _case_for_caller(
     return case
 
 
-def telephony_import(*, rows: list[dict[str, str]]) -> dict[str, int]:
+def _clean_phone_queues(value: Any, queue: Queue | None, errors: list[ErrorDetail]) -> Any:
+    """The telephony queue names (stripped, without repeats), each answered by one team."""
+    if value is None:
+        return None
+    raw = value.splitlines() if isinstance(value, str) else list(value)
+    names: list[str] = []
+    for item in raw:
+        name = str(item).strip()
+        if not name or name.casefold() in {n.casefold() for n in names}:
+            continue
+        if len(name) > 100:
+            errors.append(
+                ErrorDetail(_("A telephony queue name has at most 100 characters."), "phone_queues")
+            )
+            continue
+        names.append(name)
+    taken = _phone_queue_teams(exclude=queue.pk if queue is not None else None)
+    for name in names:
+        if name.casefold() in taken:
+            errors.append(
+                ErrorDetail(
+                    _("The telephony queue '%(phone)s' already rings the team %(team)s.")
+                    % {"phone": name, "team": taken[name.casefold()][1]},
+                    field="phone_queues",
+                    code="unique",
+                )
+            )
+    return names
+
+
+def _phone_queue_teams(exclude: int | None = None) -> dict[str, tuple[int, str]]:
+    """Telephony queue name (case-folded) -> (team id, team name)."""
+    teams: dict[str, tuple[int, str]] = {}
+    queues = Queue.objects.all() if exclude is None else Queue.objects.exclude(pk=exclude)
+    for pk, name, phones in queues.values_list("pk", "name", "phone_queues"):
+        for phone in phones or []:
+            teams[str(phone).strip().casefold()] = (pk, name)
+    return teams
+
+
+def telephony_resolve() -> int:
+    """Give every imported telephony record the team that answers its telephony queue now
+    (none when no team does): one UPDATE per telephony queue name, not one per record.
+    Returns the records changed."""
+    teams = _phone_queue_teams()
+    changed = 0
+    for name in TelephonyRecord.objects.values_list("queue", flat=True).distinct():
+        team = teams.get(name.strip().casefold(), (None, ""))[0]
+        changed += (
+            TelephonyRecord.objects.filter(queue=name).exclude(team_id=team).update(team_id=team)
+        )
+    return changed
+
+
+def telephony_import(*, rows: list[dict[str, str]]) -> dict[str, Any]:
     """Import the telephony system's call records (time, queue, wait, talk), all or nothing.
 
     Every bad row is reported at once with its row number; a record already imported (same
-    time and queue) is skipped, so the same file can be imported twice.
+    time and queue) is skipped, so the same file can be imported twice. Each record gets
+    the team answering its telephony queue (``Queue.phone_queues``); records from a queue no
+    team answers are imported without one, counted (``unknown``) and named
+    (``unknown_queues``).
     """
     errors: list[ErrorDetail] = []
     records = []
@@ -2333,8 +2403,21 @@ def telephony_import(*, rows: list[dict[str, str]]) -> dict[str, int]:
         records.append(TelephonyRecord(at=at, queue=queue, wait_seconds=wait, talk_seconds=talk))
     if errors:
         raise _invalid(errors)
+    teams = _phone_queue_teams()
+    unknown: set[str] = set()
+    for record in records:
+        team = teams.get(record.queue.casefold())
+        record.team_id = team[0] if team else None
+        if team is None:
+            unknown.add(record.queue)
     with transaction.atomic():
         before = TelephonyRecord.objects.count()
         TelephonyRecord.objects.bulk_create(records, ignore_conflicts=True, batch_size=2000)
         imported = TelephonyRecord.objects.count() - before
-    return {"rows": len(records), "imported": imported, "skipped": len(records) - imported}
+    return {
+        "rows": len(records),
+        "imported": imported,
+        "skipped": len(records) - imported,
+        "unknown": sum(1 for r in records if r.team_id is None),
+        "unknown_queues": sorted(unknown),
+    }

@@ -1218,6 +1218,7 @@ def setup_queues(request: HttpRequest) -> HttpResponse:
                     calendar_name=request.POST.get("calendar_name"),
                     restricted=request.POST.get("restricted") == "1",
                     ola_hours=request.POST.get("ola_hours"),
+                    phone_queues=request.POST.get("phone_queues"),
                 )
                 messages.success(request, _("The queue is saved."))
         except DomainError as exc:
@@ -1237,6 +1238,7 @@ def setup_queues(request: HttpRequest) -> HttpResponse:
             "calendars": sorted(
                 {"standard", *BusinessCalendar.objects.values_list("name", flat=True)}
             ),
+            "phone_queues_text": "\n".join(editing.phone_queues) if editing else "",
         },
         errors,
     )

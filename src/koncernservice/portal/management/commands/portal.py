@@ -88,12 +88,24 @@ class Command(KsCommand):
 
             path = Path(options["file"])
             if not path.is_file():
-                raise DomainError.single(_("Unknown folder or service."), field="file")
-            text = path.read_text(encoding="utf-8-sig")
-            dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=";,")
-            rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
-            counts = services.telephony_import(rows=rows)
-            return counts, _("%(imported)d imported, %(skipped)d already there.") % counts
+                raise DomainError.single(_("File not found: %(f)s") % {"f": path}, field="file")
+            try:
+                lines = path.read_text(encoding="utf-8-sig").splitlines()
+            except UnicodeDecodeError:
+                raise DomainError.single(_("The file is not UTF-8 text."), field="file") from None
+            if not lines:
+                raise DomainError.single(_("The file is empty."), field="file")
+            delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+            counts = services.telephony_import(
+                rows=list(csv.DictReader(lines, delimiter=delimiter))
+            )
+            text = _("%(imported)d imported, %(skipped)d already there.") % counts
+            if counts["unknown"]:
+                text += " " + _(
+                    "%(n)d calls from a telephony queue no team answers: %(names)s "
+                    "(set it on the team's queue page)."
+                ) % {"n": counts["unknown"], "names": ", ".join(counts["unknown_queues"])}
+            return counts, text
         if action == "mail-import":
             return self.mail_import(options)
         if action == "case":
