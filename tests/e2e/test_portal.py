@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from koncernservice.portal import services
 from koncernservice.portal.models import Case
@@ -131,8 +132,8 @@ def test_confidential_case_is_invisible_to_an_admin_outside_the_team(
 
 def test_caseworker_remaps_a_shortcut_key(live_server, live_world, browser):
     """WCAG 2.1.4: single-key shortcuts can be turned off or remapped. The caseworker puts
-    "next case" on "n" (kept in the browser), a key used twice or "?" is refused with a
-    message, and the standard keys come back."""
+    "next case" on "n" (kept with the account: another browser has it too), a key used
+    twice or "?" is refused with a message, and the standard keys come back."""
     portal = build_portal(live_world)
     case = services.case_create(
         actor=live_world.employee,
@@ -154,7 +155,7 @@ def test_caseworker_remaps_a_shortcut_key(live_server, live_world, browser):
     assert "Skriv én tast" in page.locator("#shortcut-keys-status").text_content()
     page.get_by_label("Næste sag").fill("n")
     page.get_by_role("button", name="Gem taster").click()
-    assert "gemt" in page.locator("#shortcut-keys-status").text_content()
+    expect(page.locator("#shortcut-keys-status")).to_contain_text("gemt på din konto")
     page.reload()
     assert page.locator('kbd[data-shortcut="next"]').text_content() == "n"
     page.locator("body").click()
@@ -162,8 +163,14 @@ def test_caseworker_remaps_a_shortcut_key(live_server, live_world, browser):
     assert page.evaluate("document.activeElement.closest('#table-region') === null")
     page.keyboard.press("n")
     assert page.evaluate("document.activeElement.textContent") == case.number
+    # Another browser (a fresh context, signed in anew) has the same keys.
+    elsewhere = session(browser, live_server.url, "sagsbehandler")
+    elsewhere.goto(f"{live_server.url}/portal/koeer/loen/")
+    assert elsewhere.locator('kbd[data-shortcut="next"]').text_content() == "n"
+    elsewhere.context.close()
     page.locator("#shortcuts-help summary").click()
     page.get_by_role("button", name="Standardtaster").click()
+    expect(page.locator("#shortcut-keys-status")).to_contain_text("Standardtasterne")
     assert page.locator('kbd[data-shortcut="next"]').text_content() == "j"
 
 

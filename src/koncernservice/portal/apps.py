@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -22,3 +24,16 @@ class PortalConfig(AppConfig):
         from koncernservice.portal.permissions import ROLE_GRANTS
 
         register_role_permissions(ROLE_GRANTS)
+
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.connect(_shortcuts_into_session, dispatch_uid="portal_shortcuts")
+
+
+def _shortcuts_into_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """The user's own keyboard shortcuts follow them to any browser: read once at login."""
+    from koncernservice.portal import services
+
+    prefs = services.shortcuts_of(user)
+    if prefs is not None and request is not None and hasattr(request, "session"):
+        request.session[services.SHORTCUTS_SESSION_KEY] = prefs

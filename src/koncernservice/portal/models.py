@@ -877,6 +877,30 @@ class TelephonyRecord(models.Model):
 # --- Workspace -------------------------------------------------------------------------------
 
 
+class ShortcutPreference(models.Model):
+    """A caseworker's own keyboard shortcuts (WCAG 2.1.4), kept with the account so they
+    follow the user to another browser; copied into the session at login (no query per
+    page)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="portal_shortcuts",
+    )
+    keys = models.JSONField(_("keys"), default=dict, blank=True)
+    off = models.BooleanField(_("shortcuts turned off"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("keyboard shortcut preference")
+        verbose_name_plural = _("keyboard shortcut preferences")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
 class SavedView(AuditedModel, TimeStampedModel):
     """A caseworker's named filter and sort of a queue list."""
 

@@ -870,3 +870,34 @@ def word_diff(old: str, new: str) -> tuple[DiffPart, ...] | None:
         else:
             merged.append(part)
     return tuple(merged)
+
+
+# --- Keyboard shortcuts ------------------------------------------------------------------------
+
+SHORTCUT_DEFAULTS = {
+    "next": "j",
+    "previous": "k",
+    "select": "x",
+    "open": "o",
+    "search": "/",
+    "reply": "r",
+    "note": "n",
+    "state": "s",
+    "macro": "m",
+}
+"""The standard single keys of the queue list (first five) and the case page (last four)."""
+
+
+def shortcut_key_problem(keys: Mapping[str, Any]) -> str | None:
+    """Why a page's set of keys cannot be saved, or None: every action a known one, every
+    key one printable character other than ``?`` (the help) and a space, no key twice."""
+    if not keys or any(action not in SHORTCUT_DEFAULTS for action in keys):
+        return "unknown_action"
+    if any(
+        not isinstance(key, str) or len(key) != 1 or key in "? " or not key.isprintable()
+        for key in keys.values()
+    ):
+        return "one_key"
+    if len(set(keys.values())) != len(keys):
+        return "twice"
+    return None

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +58,7 @@ from koncernservice.portal.models import (
     Service,
     ServiceArea,
     ServiceForm,
+    ShortcutPreference,
     SlaTimer,
     TelephonyRecord,
     WebhookDelivery,
@@ -1116,6 +1117,54 @@ def saved_view_delete(*, actor: Any, view: SavedView) -> None:
         raise _not_found()
     with audit_context(actor=actor):
         view.delete()
+
+
+SHORTCUTS_SESSION_KEY = "portal_shortcuts"
+"""The user's shortcut keys in the session (set at login and on save): pages read them with
+the session they load anyway."""
+
+
+def shortcuts_of(user: Any) -> dict[str, Any] | None:
+    """The user's saved keys (all actions, the standard ones filled in) and whether
+    shortcuts are off; None when the user never changed them."""
+    if not getattr(user, "pk", None):
+        return None
+    pref = ShortcutPreference.objects.filter(user_id=user.pk).first()
+    if pref is None:
+        return None
+    return {"keys": {**rules.SHORTCUT_DEFAULTS, **pref.keys}, "off": pref.off}
+
+
+@transaction.atomic
+def shortcuts_save(
+    *, actor: Any, keys: Any = None, off: Any = None, reset: bool = False
+) -> dict[str, Any]:
+    """Save the actor's own keyboard shortcuts: ``keys`` one page's keys by action (merged
+    into those saved), ``off`` on or off, ``reset`` back to the standard keys. Refused with
+    a Danish message, nothing saved, when a key is not one character, is ``?`` or a space,
+    or is used twice."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise access.AccessDenied(_("You do not have access to do this."))
+    if keys is not None:
+        problem = rules.shortcut_key_problem(keys) if isinstance(keys, Mapping) else "one_key"
+        if problem == "twice":
+            twice = sorted({k for k in keys.values() if list(keys.values()).count(k) > 1})
+            message = _("Each key can be used for one thing only:") + " " + ", ".join(twice)
+        elif problem == "unknown_action":
+            message = _("Unknown keyboard shortcut.")
+        else:
+            message = _("Type one key (not ? or a space) in each field.")
+        if problem:
+            raise DomainError.single(message, field="keys", code=problem)
+    pref, _created = ShortcutPreference.objects.select_for_update().get_or_create(user=actor)
+    if reset:
+        pref.keys = {}
+    if keys is not None:
+        pref.keys = {**pref.keys, **keys}
+    if off is not None:
+        pref.off = bool(off)
+    pref.save()
+    return {"keys": {**rules.SHORTCUT_DEFAULTS, **pref.keys}, "off": pref.off}
 
 
 @transaction.atomic

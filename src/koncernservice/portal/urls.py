@@ -29,6 +29,7 @@ urlpatterns = [
     path("koeer/<slug:code>/tildel/", views.bulk_assign, name="bulk_assign"),
     path("koeer/<slug:code>/status/", views.bulk_state, name="bulk_state"),
     path("koeer/<slug:code>/visninger/", views.saved_view_save, name="saved_view_save"),
+    path("genveje/", views.shortcuts_save, name="shortcuts_save"),
     path(
         "koeer/<slug:code>/visninger/<int:pk>/omdoeb/",
         views.saved_view_rename,

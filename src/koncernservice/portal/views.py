@@ -7,6 +7,7 @@ page (list, detail, search, export), so a confidential case's existence is not r
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -465,6 +466,30 @@ def queue_detail(request: HttpRequest, code: str) -> HttpResponse:
             "sort": request.GET.get("sort", ""),
         },
     )
+
+
+@login_required
+@require_POST
+def shortcuts_save(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own keyboard shortcuts (JSON: ``keys``, ``off``, ``reset``);
+    answers the keys now in force, or 400 with the Danish reason."""
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return JsonResponse({"error": _("Not valid JSON.")}, status=400)
+    try:
+        prefs = services.shortcuts_save(
+            actor=request.user,
+            keys=data.get("keys"),
+            off=data.get("off"),
+            reset=data.get("reset") is True,
+        )
+    except DomainError as exc:
+        return JsonResponse({"error": str(exc.message)}, status=400)
+    request.session[services.SHORTCUTS_SESSION_KEY] = prefs
+    return JsonResponse(prefs)
 
 
 @login_required
