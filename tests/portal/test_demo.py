@@ -16,7 +16,7 @@ from koncernservice.core.rules.calendar import add_business_seconds
 from koncernservice.core.selectors import calendar_spec
 from koncernservice.demo.services import demo_build
 from koncernservice.portal import rules, selectors
-from koncernservice.portal.demo import BusinessClock
+from koncernservice.portal.demo import LIMITED_SERVICES, BusinessClock
 from koncernservice.portal.models import (
     Case,
     CaseEntry,
@@ -93,7 +93,10 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
         assert timer.kind == "first_response" or timer.status in ("paused", "breached")
     starts = {t.pauses[0][0] for t in paused}
     assert len(starts) > len(paused) // 4  # not one build-time instant
-    events = CaseEntry.objects.filter(kind="event", event="state", data__to="awaiting_requester")
+    # (a case merged into another by the demo caseworker is cancelled since)
+    events = CaseEntry.objects.filter(
+        kind="event", event="state", data__to="awaiting_requester", case__merged_into__isnull=True
+    )
     assert events.count() == Case.objects.filter(state="awaiting_requester").count()
     # The first reply sits in the timeline at the moment of the first response.
     entry = CaseEntry.objects.filter(kind="reply").select_related("case").first()
@@ -160,6 +163,58 @@ def test_demo_builds_catalogue_teams_and_cases() -> None:
     assert Case.objects.filter(parent__isnull=False).count() == summary.counts["portal_children"]
     views = SavedView.objects.filter(user=user)
     assert views.count() == 3 and views.filter(shared=True).count() == 2
+
+
+def test_demo_limits_administration_services_to_their_employees() -> None:
+    """A child certificate is obtained for staff of the children's administrations (BUF,
+    SOF), driving allowance in home care is the care administration's (SUF) and winter road
+    duty the technical administration's (TMF): the demo limits the three to them, so a demo
+    employee elsewhere is not offered them, one inside is, and their cases come from inside."""
+    from koncernservice.core.models import OrgUnit, User
+
+    demo_build(scale=Decimal("0.002"))
+    limits = {
+        code: sorted(Service.objects.get(code=code).requester_units.values_list("code", flat=True))
+        for code in LIMITED_SERVICES
+    }
+    assert limits == {
+        "boerneattest": ["BUF", "SOF"],
+        "koersel-pleje": ["SUF"],
+        "vintertjeneste": ["TMF"],
+    }
+    everyone = Service.objects.filter(is_active=True, requester_units__isnull=True)
+
+    def offered(username: str) -> tuple[set[str], int]:
+        user = User.objects.get(username=username)
+        codes = set(selectors.services_for(user=user).values_list("code", flat=True))
+        for service in Service.objects.filter(code__in=LIMITED_SERVICES):
+            assert selectors.may_request(user, service) == (service.code in codes)
+        return codes & set(LIMITED_SERVICES), len(codes - set(LIMITED_SERVICES))
+
+    # 'leder' manages a BUF day-care centre, 'medarbejder' works there, 'leder2' manages an
+    # SUF care home; the child certificate is requested by managers.
+    assert offered("leder") == ({"boerneattest"}, everyone.count())
+    assert offered("medarbejder") == (set(), everyone.filter(audience="all").count())
+    assert offered("leder2") == ({"koersel-pleje"}, everyone.count())
+    page = Client()
+    page.force_login(User.objects.get(username="medarbejder"))
+    catalogue = page.get(reverse("portal:catalogue")).content.decode()
+    assert "Kørselsgodtgørelse i hjemmeplejen" not in catalogue
+    assert "Spørgsmål til lønsedlen" in catalogue
+    page.force_login(User.objects.get(username="leder2"))
+    assert (
+        "Kørselsgodtgørelse i hjemmeplejen"
+        in page.get(reverse("portal:catalogue")).content.decode()
+    )
+    # Every case of a limited service was requested from one of its administrations.
+    paths = dict(OrgUnit.objects.values_list("code", "path"))
+    cases = Case.objects.filter(service__code__in=LIMITED_SERVICES).select_related(
+        "service", "unit"
+    )
+    assert cases.count() >= 10  # weight 2.5 of 106.6: about 33 of some 1,400 cases
+    for case in cases:
+        prefixes = tuple(paths[code] for code in LIMITED_SERVICES[case.service.code])
+        assert case.unit.path.startswith(prefixes), case.number
 
 
 def test_business_clock_matches_the_calendar() -> None:

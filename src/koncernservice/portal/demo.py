@@ -25,7 +25,7 @@ from django.db.models import Count, Max, Model
 from django.db.models.functions import Mod
 from django.utils import timezone
 
-from koncernservice.core.models import Employment, User
+from koncernservice.core.models import Employment, OrgUnit, User
 from koncernservice.core.rules.calendar import CalendarSpec, open_intervals
 from koncernservice.core.selectors import calendar_spec
 from koncernservice.portal import rules
@@ -208,7 +208,33 @@ SERVICES: list[tuple[str, str, str, str, float, int, int, str, bool]] = [
     ),
     ("adgang-portal", "Adgang til Serviceportalen", "systemer", "systemer", 1, 2, 8, A, False),
     ("andet", "Andet spørgsmål til Koncernservice", "systemer", "systemer", 3, 8, 40, A, False),
+    # Services of some administrations only (LIMITED_SERVICES below).
+    (
+        "boerneattest",
+        "Børneattest for ny medarbejder",
+        "personale",
+        "personale",
+        1,
+        8,
+        24,
+        M,
+        False,
+    ),
+    ("koersel-pleje", "Kørselsgodtgørelse i hjemmeplejen", "loen", "loen", 1, 8, 24, A, False),
+    ("vintertjeneste", "Vintertjeneste og rådighedsvagt", "tid", "tid", 0.5, 8, 24, A, False),
 ]
+
+# Services only the employees of some administrations may request (Service.requester_units;
+# the administrations' codes are those of the demo organisation, demo/data.py): a child
+# certificate is obtained for staff working with children (børneattestloven: day care and
+# schools, and the social administration's children's institutions), driving allowance in
+# home care is the health and care administration's, and winter road duty the technical
+# administration's. Their cases are requested by employees of those administrations.
+LIMITED_SERVICES: dict[str, tuple[str, ...]] = {
+    "boerneattest": ("BUF", "SOF"),
+    "koersel-pleje": ("SUF",),
+    "vintertjeneste": ("TMF",),
+}
 
 BASE_FIELDS = [
     {
@@ -591,6 +617,7 @@ def build_demo(*, scale: Decimal, seed: int) -> dict[str, int]:
             retention_days=5 * 365 if not confidential else 10 * 365,
         )
     Service.objects.bulk_create(services.values())
+    _limit_services(services)
     forms = {
         code: ServiceForm(service=service, version=1, fields=FORMS.get(code, BASE_FIELDS))
         for code, service in services.items()
@@ -632,6 +659,47 @@ def build_demo(*, scale: Decimal, seed: int) -> dict[str, int]:
         "portal_cases": cases,
         "portal_sla_timers": timers,
         "portal_case_entries": entries,
+    }
+
+
+def _limit_services(services: dict[str, Service]) -> None:
+    """Limit LIMITED_SERVICES to their administrations (one insert of the link rows)."""
+    codes = {code for codes in LIMITED_SERVICES.values() for code in codes}
+    units = dict(
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.ADMINISTRATION, code__in=codes).values_list(
+            "code", "pk"
+        )
+    )
+    through = Service.requester_units.through
+    through.objects.bulk_create(
+        through(service_id=services[service].pk, orgunit_id=units[code])
+        for service, codes in LIMITED_SERVICES.items()
+        for code in codes
+        if code in units
+    )
+
+
+def _limited_requesters(
+    employments: list[tuple[Any, ...]], managers: list[tuple[Any, ...]]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Per limited service, the employments (managers for a managers' service) it may be
+    requested from: those in its units or below, as ``selectors.services_for`` decides."""
+    limits: dict[str, list[str]] = {}
+    for code, path in Service.requester_units.through.objects.values_list(
+        "service__code", "orgunit__path"
+    ):
+        limits.setdefault(code, []).append(path)
+    if not limits:
+        return {}
+    path_of = dict(OrgUnit.objects.values_list("pk", "path"))
+    audience = {s[0]: s[7] for s in SERVICES}
+    return {
+        code: [
+            e
+            for e in (managers if audience.get(code) == M else employments)
+            if path_of.get(e[1], "").startswith(tuple(paths))
+        ]
+        for code, paths in limits.items()
     }
 
 
@@ -839,9 +907,13 @@ def _cases(
         for d, h in zip(day_picks, hour_picks, strict=True)
     )
     planned = [p for p in planned if p[0] <= now]
+    limited = _limited_requesters(employments, managers)
+    # A limited service with nobody to request it (a tiny demo) gets no cases.
     service_picks = rng.choices(
         [s[0] for s in SERVICES],
-        cum_weights=list(itertools.accumulate(s[4] for s in SERVICES)),
+        cum_weights=list(
+            itertools.accumulate(0 if limited.get(s[0]) == [] else s[4] for s in SERVICES)
+        ),
         k=len(planned),
     )
     priorities = ["normal"] * 85 + ["high"] * 8 + ["low"] * 5 + ["urgent"] * 2
@@ -926,7 +998,8 @@ def _cases(
         service = services[code]
         queue = queue_of[code]
         person_id, unit_id, _manager, employee_number = rng.choice(
-            managers if service.audience == Service.Audience.MANAGERS else employments
+            limited.get(code)
+            or (managers if service.audience == Service.Audience.MANAGERS else employments)
         )
         clock = clocks[queue.calendar_name]
         start = clock.position_at(created)
@@ -1141,7 +1214,10 @@ def _calls(rng: random.Random, scale: Decimal, today: dt.date, services: dict[st
         Queue.objects.filter(code=code).update(phone_queues=[phone], updated_at=timezone.now())
     team_ids = dict(Queue.objects.values_list("code", "pk"))
     team_of = {phone: team_ids.get(code) for phone, code in PHONE_TEAMS.items()}
-    open_services = [s.pk for s in services.values() if not s.confidential]
+    # A call's topic is a service anyone may ask about (not one limited to some units).
+    open_services = [
+        s.pk for c, s in services.items() if not s.confidential and c not in LIMITED_SERVICES
+    ]
     weekdays = [
         today - dt.timedelta(days=i)
         for i in range(1, 366)
