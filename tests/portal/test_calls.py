@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
+from koncernservice.core.audit import AuditEntry
 from koncernservice.core.errors import AccessDenied, DomainError
 from koncernservice.portal import selectors, services
 from koncernservice.portal.models import Call, TelephonyRecord
@@ -184,6 +186,10 @@ def test_telephony_queues_map_records_to_teams_and_follow_a_change(portal) -> No
         phone_queues=["Løn-linjen", "Løn 2"],
     )
     assert TelephonyRecord.objects.filter(team=portal.general).count() == 4
+    # The change is audited: who, the new names and the one record it moved.
+    event = AuditEntry.objects.filter(event="portal.queue_phone_queues").latest("id")
+    assert (event.actor_id, event.object_id) == (admin.pk, str(portal.general.pk))
+    assert event.changes == {"phone_queues": ["Løn-linjen", "Løn 2"], "records": 1}
     services.queue_save(
         actor=admin, queue=portal.general, code="loen", name="Løn", phone_queues=["Løn 2"]
     )
@@ -281,3 +287,34 @@ def test_calls_page_and_api_choose_a_team_and_name_an_unknown_one(portal) -> Non
         content_type="application/json",
     )
     assert created.status_code == 201 and created.json()["team"] == "loen"
+
+
+def test_telephony_calls_per_hour_are_counted_per_team(portal) -> None:
+    """Calls per hour of the day per team: "Løn-linjen" rings Løn (two calls 9-10, one
+    10-11), "Løn 2" rings no team (one call 10-11, under "Ukendt kø")."""
+    services.queue_save(
+        actor=portal.world.admin,
+        queue=portal.general,
+        code="loen",
+        name="Løn",
+        phone_queues="Løn-linjen",
+    )
+    day = timezone.localdate() - dt.timedelta(days=3)  # within the page's last 30 days
+    services.telephony_import(
+        rows=[
+            {"time": f"{day}T09:15:00", "queue": "Løn-linjen", "wait": "30", "talk": "180"},
+            {"time": f"{day}T09:50:00", "queue": "Løn-linjen", "wait": "10", "talk": "100"},
+            {"time": f"{day}T10:05:00", "queue": "Løn-linjen", "wait": "20", "talk": "90"},
+            {"time": f"{day}T10:30:00", "queue": "Løn 2", "wait": "5", "talk": "60"},
+        ]
+    )
+    report = selectors.call_report(user=portal.world.admin, since=day)
+    assert report["phone_hours"] == [9, 10]
+    assert report["per_team_hour"] == [
+        {"team": "Løn", "counts": [2, 1]},
+        {"team": "Ukendt kø", "counts": [0, 1]},
+    ]
+    page = client_for(portal.world.admin).get("/portal/opkald/").content.decode()
+    table = page.split('id="phone-per-team-hour"', 1)[1].split("</table>", 1)[0]
+    assert "kl. 09–10" in table and "kl. 10–11" in table
+    assert '<th scope="row">Ukendt kø</th><td>0</td><td>1</td>' in table

@@ -855,6 +855,15 @@ def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         records.annotate(hour=ExtractHour("at")).values_list("hour").annotate(n=Count("pk"))
     )
     averages = records.aggregate(wait=Avg("wait_seconds"), talk=Avg("talk_seconds"))
+    hours = sorted(per_hour)
+    per_team_hour: dict[str | None, dict[int, int]] = {}
+    for team, hour, n in (
+        records.annotate(hour=ExtractHour("at"))
+        .values_list("team__name", "hour")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        per_team_hour.setdefault(team, {})[hour] = n
     calls = Call.objects.filter(created_at__date__gte=since)
     total = calls.count()
     resolved = calls.filter(outcome=Call.Outcome.RESOLVED).count()
@@ -862,6 +871,14 @@ def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         "since": since,
         "records": records.count(),
         "per_hour": per_hour,
+        "phone_hours": hours,
+        # Telephony calls per hour of the day per team, in the order of ``phone_hours``.
+        "per_team_hour": [
+            {"team": team or unknown, "counts": [counts.get(hour, 0) for hour in hours]}
+            for team, counts in sorted(
+                per_team_hour.items(), key=lambda item: (item[0] is None, item[0] or "")
+            )
+        ],
         "avg_wait_seconds": round(averages["wait"] or 0, 1),
         "avg_talk_seconds": round(averages["talk"] or 0, 1),
         "calls": total,
