@@ -125,6 +125,54 @@ CATEGORIES: list[tuple[str, str, list[tuple[str, int, int]]]] = [
     ("27210", "Transport", [("Kørsel, tur", 250, 900), ("Buskørsel, dag", 2500, 5000)]),
     ("40210", "Konsulentydelser", [("Konsulenttime", 900, 1400), ("Kursus, deltager", 2500, 6000)]),
 ]
+# Foreign suppliers (Peppol BIS 3 only) invoicing in their own currency, paid by IBAN
+# transfer: a small share of the year's invoices. They are registered for Danish VAT (a
+# Danish VAT number, Danish moms on the invoice); reverse charge is not in the demo.
+FOREIGN_SHARE = 0.008
+
+
+class _Foreign(NamedTuple):
+    name: str
+    country: str
+    street: str
+    city: str
+    postal_code: str
+    legal_id: str  # endpoint and legal identification
+    legal_scheme: str  # Peppol EAS: 0007 Swedish organisation number, 9930 German VAT
+    currency: str
+    iban: str
+    bic: str
+    category: str  # account of CATEGORIES whose items it sells
+
+
+FOREIGN_SUPPLIERS = [
+    _Foreign(
+        "Skandinaviska Skolmaterial AB",
+        "SE",
+        "Stortorget",
+        "Malmö",
+        "21122",
+        "5560360793",
+        "0007",
+        "SEK",
+        "SE4550000000058398257466",
+        "ESSESESS",
+        "22110",
+    ),
+    _Foreign(
+        "Berliner Labortechnik GmbH",
+        "DE",
+        "Friedrichstraße",
+        "Berlin",
+        "10117",
+        "DE136695976",
+        "9930",
+        "EUR",
+        "DE89370400440532013000",
+        "COBADEFFXXX",
+        "22120",
+    ),
+]
 NAME_PARTS = (
     [
         "Nordisk",
@@ -178,7 +226,7 @@ class _Written(NamedTuple):
     due_date: dt.date | None
     supplier_id: int | None
     payable_amount: Decimal
-    payment_means_code: str
+    target: rules.PaymentTarget
 
 
 def _date_spread(rng: random.Random) -> dt.date:
@@ -239,6 +287,9 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
     )
 
     suppliers = _suppliers(rng, max(8, min(400, count // 40)))
+    foreign = _foreign_suppliers(random.Random(seed * 7919 + 3))
+    # a stream of its own, so that the other invoices are drawn as without foreign ones
+    foreign_rng = random.Random(seed * 15485863 + 5)
     supplier_weights = [1 / (i + 1) ** 0.8 for i in range(len(suppliers))]
     now = timezone.now()
     system_label = "ks demo"
@@ -255,12 +306,16 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
             spec, fmt, supplier, unit = _invoice(
                 rng, n, suppliers, supplier_weights, chosen_units, weights
             )
+            abroad = foreign_rng.random() < FOREIGN_SHARE
+            if abroad:  # no order and no error: those draws are made and not used
+                fmt, supplier = "peppol", _make_foreign(foreign_rng, spec, foreign, n)
             if rng.random() < ORDER_SHARE:
-                spec.order_reference = f"PO-{spec.issue_date:%Y}-{n + 1:07d}"
                 roll = rng.random()
                 outcome = "match" if roll < 0.85 else ("price" if roll < 0.93 else "short")
-                orders.append((spec, unit, supplier, outcome))
-            if rng.random() < ERROR_SHARE:
+                if not abroad:
+                    spec.order_reference = f"PO-{spec.issue_date:%Y}-{n + 1:07d}"
+                    orders.append((spec, unit, supplier, outcome))
+            if rng.random() < ERROR_SHARE and not abroad:
                 faulty.append(
                     (_faulty(rng, spec, fmt, sent), f"demo-{n + 1:07d}.xml", spec.issue_date)
                 )
@@ -350,6 +405,66 @@ def _invoice(
     )
     fmt = "oioubl" if rng.random() < 0.55 else "peppol"
     return spec, fmt, supplier, unit
+
+
+def _foreign_suppliers(rng: random.Random) -> list[tuple[Supplier, _Foreign]]:
+    """The foreign suppliers, approved, each with its Danish VAT number."""
+    rows = [
+        (
+            Supplier(
+                name=f.name,
+                endpoint_id=f.legal_id,
+                endpoint_scheme=f.legal_scheme,
+                vat_number=f"DK{_cvr(rng)}",
+                iban=f.iban,
+                bic=f.bic,
+                status=Supplier.Status.APPROVED,
+            ),
+            f,
+        )
+        for f in FOREIGN_SUPPLIERS
+    ]
+    fast_insert([s for s, _f in rows])
+    return rows
+
+
+def _make_foreign(
+    rng: random.Random, spec: InvoiceSpec, foreign: list[tuple[Supplier, _Foreign]], n: int
+) -> Supplier:
+    """Turn the ``n``th invoice into one from a foreign supplier: its party, its currency
+    (prices the DKK ones at the demo rate, in whole units), its items, paid by IBAN."""
+    supplier, f = rng.choice(foreign)
+    items = next(items for code, _name, items in CATEGORIES if code == f.category)
+    rate = Decimal(str(DEMO_RATES[f.currency]))
+    lines = []
+    for index, _line in enumerate(spec.lines):
+        description, low, high = rng.choice(items)
+        price = Decimal(rng.randint(low, high)) * 100 / rate
+        lines.append(
+            LineSpec(
+                description,
+                Decimal(rng.choice([1, 1, 2, 3, 5])),
+                price.quantize(Decimal(1)),
+                item_id=f"{f.category}-{_item_hash(description)}",
+                order_line=str(index + 1),
+            )
+        )
+    spec.lines = lines
+    spec.number = f"{f.country}{n + 1:07d}"
+    spec.currency = f.currency
+    spec.supplier = PartySpec(
+        name=f.name,
+        street=f.street,
+        number=str(n % 40 + 1),
+        city=f.city,
+        postal_code=f.postal_code,
+        country=f.country,
+        legal_id=f.legal_id,
+        legal_scheme=f.legal_scheme,
+        vat_number=supplier.vat_number,
+    )
+    spec.payment, spec.iban, spec.bic = "iban", f.iban, f.bic
+    return supplier
 
 
 @lru_cache(maxsize=256)
@@ -592,7 +707,24 @@ def _write_clean(
             matched, reasons = result.ok, result.reasons
         line_total, vat_total = spec.line_total, spec.vat_total
         final = Invoice.Status.APPROVED.value if matched else status
-        means = "93" if spec.payment == "fik" else ("58" if spec.payment == "iban" else "31")
+        means = (
+            "93"
+            if spec.payment == "fik"
+            else "31"
+            if spec.payment != "iban"
+            else ("58" if spec.currency in {"DKK", "EUR"} else "30")  # as xmlgen writes it
+        )
+        payment_id = f"71#{spec.fik_payment_id}" if spec.payment == "fik" else spec.number
+        account = (
+            spec.fik_creditor
+            if spec.payment == "fik"
+            else (spec.iban if spec.payment == "iban" else spec.account_no)
+        )
+        branch = spec.reg_no if spec.payment == "domestic" else spec.bic
+        target = rules.payment_target(
+            means_code=means, payment_id=payment_id, account_id=account, branch_id=branch
+        )
+        assert target is not None
         invoice_rows.append(
             (
                 pk,
@@ -608,7 +740,7 @@ def _write_clean(
                 spec.uuid,
                 spec.issue_date,
                 spec.due_date,
-                "DKK",
+                spec.currency,
                 unit.gln or "",
                 spec.buyer_reference,
                 spec.order_reference,
@@ -621,11 +753,9 @@ def _write_clean(
                 vat_total,
                 line_total + vat_total,
                 means,
-                f"71#{spec.fik_payment_id}" if spec.payment == "fik" else spec.number,
-                spec.fik_creditor
-                if spec.payment == "fik"
-                else (spec.iban if spec.payment == "iban" else spec.account_no),
-                "" if spec.payment != "domestic" else spec.reg_no,
+                payment_id,
+                account,
+                branch,
                 (
                     Invoice.Match.MATCHED
                     if matched
@@ -643,7 +773,7 @@ def _write_clean(
             )
         )
         written.append(
-            _Written(pk, final, spec.due_date, supplier.pk, line_total + vat_total, means)
+            _Written(pk, final, spec.due_date, supplier.pk, line_total + vat_total, target)
         )
         if matched:
             step_rows.append(
@@ -741,10 +871,8 @@ def _post_and_pay(invoices: list[_Written], rng: random.Random) -> tuple[int, in
                     paid_amount=invoice.payable_amount,
                     execution_date=invoice.due_date
                     + dt.timedelta(days=rng.randint(1, 6) if late else 0),
-                    method="fik"
-                    if invoice.payment_means_code == "93"
-                    else ("iban" if invoice.payment_means_code == "58" else "domestic"),
-                    target={},
+                    method=invoice.target.method,
+                    target={k: v for k, v in invoice.target.__dict__.items() if v},
                     end_to_end_id=f"KS{run.pk:06d}I{invoice.pk:010d}P0000",
                     status=Payment.Status.PAID,
                 )

@@ -53,6 +53,12 @@ class PartySpec:
     number: str = "1"
     city: str = "København V"
     postal_code: str = "1550"
+    # a foreign party (Peppol only): its country, its legal id and scheme (e.g. a Swedish
+    # organisation number, 0007) as endpoint and identification, and its VAT number
+    country: str = "DK"
+    legal_id: str = ""
+    legal_scheme: str = ""
+    vat_number: str = ""
 
 
 @dataclass
@@ -76,6 +82,8 @@ class InvoiceSpec:
     iban: str = ""
     fik_creditor: str = ""
     fik_payment_id: str = ""
+    bic: str = ""
+    currency: str = "DKK"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -118,8 +126,9 @@ class _Doc:
     """A document written in order as a list of strings: ``cbc`` leaves whole, ``cac``
     aggregates opened and closed around their content."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, currency: str = "DKK") -> None:
         self.kind = kind
+        self.currency = currency
         self.parts = [
             f'{DECLARATION}<{kind} xmlns="{ROOT_NS[kind]}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}">'
         ]
@@ -131,9 +140,9 @@ class _Doc:
         else:
             self.parts.append(f"<cbc:{tag}>{_esc(text)}</cbc:{tag}>")
 
-    def amount(self, tag: str, value: Decimal, currency: str = "DKK") -> None:
+    def amount(self, tag: str, value: Decimal) -> None:
         self.parts.append(
-            f'<cbc:{tag} currencyID="{_attr(currency)}">{money(value):.2f}</cbc:{tag}>'
+            f'<cbc:{tag} currencyID="{_attr(self.currency)}">{money(value):.2f}</cbc:{tag}>'
         )
 
     def open(self, *tags: str) -> None:
@@ -163,7 +172,7 @@ def render(spec: InvoiceSpec, fmt: str) -> bytes:
 
 
 def peppol(spec: InvoiceSpec) -> bytes:
-    doc = _Doc("CreditNote" if spec.credit_note else "Invoice")
+    doc = _Doc("CreditNote" if spec.credit_note else "Invoice", spec.currency)
     doc.cbc("CustomizationID", PEPPOL_CUSTOMIZATION)
     doc.cbc("ProfileID", PEPPOL_PROFILE)
     doc.cbc("ID", spec.number)
@@ -174,7 +183,7 @@ def peppol(spec: InvoiceSpec) -> bytes:
         doc.cbc("CreditNoteTypeCode", "381")
     else:
         doc.cbc("InvoiceTypeCode", "380")
-    doc.cbc("DocumentCurrencyCode", "DKK")
+    doc.cbc("DocumentCurrencyCode", spec.currency)
     doc.cbc("BuyerReference", spec.buyer_reference or spec.order_reference or spec.number)
     if spec.order_reference:
         doc.leaf(("OrderReference",), "ID", spec.order_reference)
@@ -189,28 +198,35 @@ def peppol(spec: InvoiceSpec) -> bytes:
         ("AccountingCustomerParty", spec.buyer),
     ):
         doc.open(role, "Party")
+        legal_id, legal_scheme = (
+            (party.legal_id, party.legal_scheme) if party.legal_id else (party.cvr, "0184")
+        )
         if party.gln:
             doc.cbc("EndpointID", party.gln, schemeID="0088")
         else:
-            doc.cbc("EndpointID", party.cvr, schemeID="0184")
-        if party.cvr:
-            doc.leaf(("PartyIdentification",), "ID", party.cvr, schemeID="0184")
+            doc.cbc("EndpointID", legal_id, schemeID=legal_scheme)
+        # an EAS-only scheme (99xx, e.g. 9930 German VAT) is no ISO 6523 ICD: it names the
+        # endpoint only (BR-CL-10, BR-CL-11)
+        legal_id = "" if legal_scheme.startswith("99") else legal_id
+        if legal_id:
+            doc.leaf(("PartyIdentification",), "ID", legal_id, schemeID=legal_scheme)
         doc.leaf(("PartyName",), "Name", party.name)
         doc.open("PostalAddress")
         doc.cbc("StreetName", f"{party.street} {party.number}")
         doc.cbc("CityName", party.city)
         doc.cbc("PostalZone", party.postal_code)
-        doc.leaf(("Country",), "IdentificationCode", "DK")
+        doc.leaf(("Country",), "IdentificationCode", party.country)
         doc.close("PostalAddress")
-        if role == "AccountingSupplierParty" and party.cvr:
+        vat_number = party.vat_number or (f"DK{party.cvr}" if party.cvr else "")
+        if role == "AccountingSupplierParty" and vat_number:
             doc.open("PartyTaxScheme")
-            doc.cbc("CompanyID", f"DK{party.cvr}")
+            doc.cbc("CompanyID", vat_number)
             doc.leaf(("TaxScheme",), "ID", "VAT")
             doc.close("PartyTaxScheme")
         doc.open("PartyLegalEntity")
         doc.cbc("RegistrationName", party.name)
-        if party.cvr:
-            doc.cbc("CompanyID", party.cvr, schemeID="0184")
+        if legal_id:
+            doc.cbc("CompanyID", legal_id, schemeID=legal_scheme)
         doc.close("PartyLegalEntity", "Party", role)
     doc.open("PaymentMeans")
     if spec.payment == "fik":
@@ -218,9 +234,14 @@ def peppol(spec: InvoiceSpec) -> bytes:
         doc.cbc("PaymentID", f"71#{spec.fik_payment_id}")
         doc.leaf(("PayeeFinancialAccount",), "ID", spec.fik_creditor)
     elif spec.payment == "iban":
-        doc.cbc("PaymentMeansCode", "58")
+        # 58 is a SEPA transfer (euro, and DKK IBANs as before); 30 a credit transfer
+        doc.cbc("PaymentMeansCode", "58" if spec.currency in {"DKK", "EUR"} else "30")
         doc.cbc("PaymentID", spec.number)
-        doc.leaf(("PayeeFinancialAccount",), "ID", spec.iban)
+        doc.open("PayeeFinancialAccount")
+        doc.cbc("ID", spec.iban)
+        if spec.bic:
+            doc.leaf(("FinancialInstitutionBranch",), "ID", spec.bic)
+        doc.close("PayeeFinancialAccount")
     else:
         doc.cbc("PaymentMeansCode", "31")
         doc.cbc("PaymentID", spec.number)
@@ -300,7 +321,7 @@ def _oioubl_category(doc: _Doc, percent: Decimal) -> None:
 
 
 def oioubl(spec: InvoiceSpec) -> bytes:
-    doc = _Doc("CreditNote" if spec.credit_note else "Invoice")
+    doc = _Doc("CreditNote" if spec.credit_note else "Invoice", spec.currency)
     doc.cbc("UBLVersionID", "2.1")
     doc.cbc("CustomizationID", "OIOUBL-2.1")
     doc.cbc(
@@ -320,7 +341,7 @@ def oioubl(spec: InvoiceSpec) -> bytes:
             listAgencyID="320",
             listID="urn:oioubl:codelist:invoicetypecode-1.1",
         )
-    doc.cbc("DocumentCurrencyCode", "DKK")
+    doc.cbc("DocumentCurrencyCode", spec.currency)
     if spec.order_reference:
         doc.open("OrderReference")
         doc.cbc("ID", spec.order_reference)
