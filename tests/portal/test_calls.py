@@ -16,6 +16,17 @@ from tests.portal.test_views import client_for
 pytestmark = pytest.mark.django_db
 
 
+def salary_team_answers(portal, phone_queues, actor=None):
+    """The Løn team's queue page names the telephony queues it answers."""
+    return services.queue_save(
+        actor=actor or portal.world.admin,
+        queue=portal.general,
+        code="loen",
+        name="Løn",
+        phone_queues=phone_queues,
+    )
+
+
 def test_caller_lookup_by_name_employee_number_and_cpr_masked(portal) -> None:
     teacher = portal.world.teacher
     by_name = selectors.caller_search(user=portal.caseworker, text="Lars Lærer")
@@ -94,13 +105,7 @@ def test_calls_page_logs_a_call_and_is_closed_to_employees(portal) -> None:
 
 
 def test_report_per_team_and_per_phone_queue(portal) -> None:
-    services.queue_save(
-        actor=portal.world.admin,
-        queue=portal.general,
-        code="loen",
-        name="Løn",
-        phone_queues="Løn\nLøn-linjen",
-    )
+    salary_team_answers(portal, "Løn\nLøn-linjen")
     caller = portal.world.teacher.person
     for outcome, seconds in (("resolved", 100), ("resolved", 200), ("transferred", 600)):
         services.call_log(
@@ -178,21 +183,13 @@ def test_telephony_queues_map_records_to_teams_and_follow_a_change(portal) -> No
     assert (counts["imported"], counts["unknown"], counts["unknown_queues"]) == (4, 1, ["Løn 2"])
     by_team = dict(TelephonyRecord.objects.values_list("queue", "team__code").distinct())
     assert by_team == {"Løn-linjen": "loen", "Løn 2": None}
-    services.queue_save(
-        actor=admin,
-        queue=portal.general,
-        code="loen",
-        name="Løn",
-        phone_queues=["Løn-linjen", "Løn 2"],
-    )
+    salary_team_answers(portal, ["Løn-linjen", "Løn 2"])
     assert TelephonyRecord.objects.filter(team=portal.general).count() == 4
     # The change is audited: who, the new names and the one record it moved.
     event = AuditEntry.objects.filter(event="portal.queue_phone_queues").latest("id")
     assert (event.actor_id, event.object_id) == (admin.pk, str(portal.general.pk))
     assert event.changes == {"phone_queues": ["Løn-linjen", "Løn 2"], "records": 1}
-    services.queue_save(
-        actor=admin, queue=portal.general, code="loen", name="Løn", phone_queues=["Løn 2"]
-    )
+    salary_team_answers(portal, ["Løn 2"])
     assert TelephonyRecord.objects.filter(team=portal.general).count() == 1
     assert TelephonyRecord.objects.filter(team__isnull=True).count() == 3
 
@@ -201,9 +198,7 @@ def test_a_telephony_queue_rings_one_team_and_bad_input_changes_nothing(portal) 
     """A name another team already answers is refused in Danish naming both, and nothing
     is saved; someone who may not change the catalogue changes nothing."""
     admin = portal.world.admin
-    services.queue_save(
-        actor=admin, queue=portal.general, code="loen", name="Løn", phone_queues="Løn-linjen"
-    )
+    salary_team_answers(portal, "Løn-linjen")
     with pytest.raises(DomainError) as caught:
         services.queue_save(
             actor=admin,
@@ -219,13 +214,7 @@ def test_a_telephony_queue_rings_one_team_and_bad_input_changes_nothing(portal) 
     portal.law.refresh_from_db()
     assert portal.law.phone_queues == []
     with pytest.raises(AccessDenied):
-        services.queue_save(
-            actor=portal.caseworker,
-            queue=portal.general,
-            code="loen",
-            name="Løn",
-            phone_queues="Noget andet",
-        )
+        salary_team_answers(portal, "Noget andet", actor=portal.caseworker)
     portal.general.refresh_from_db()
     assert portal.general.phone_queues == ["Løn-linjen"]
     response = client_for(portal.caseworker).post(
@@ -292,13 +281,7 @@ def test_calls_page_and_api_choose_a_team_and_name_an_unknown_one(portal) -> Non
 def test_telephony_calls_per_hour_are_counted_per_team(portal) -> None:
     """Calls per hour of the day per team: "Løn-linjen" rings Løn (two calls 9-10, one
     10-11), "Løn 2" rings no team (one call 10-11, under "Ukendt kø")."""
-    services.queue_save(
-        actor=portal.world.admin,
-        queue=portal.general,
-        code="loen",
-        name="Løn",
-        phone_queues="Løn-linjen",
-    )
+    salary_team_answers(portal, "Løn-linjen")
     day = timezone.localdate() - dt.timedelta(days=3)  # within the page's last 30 days
     services.telephony_import(
         rows=[

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from koncernservice.portal import services
 from koncernservice.portal.models import Case
+from tests.portal.test_calls import salary_team_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -77,9 +78,7 @@ def test_calls_import_command(portal, tmp_path) -> None:
 def test_calls_import_names_unknown_telephony_queues_and_bad_files(portal, tmp_path) -> None:
     """Calls from a telephony queue no team answers are imported and named in the summary;
     a file that is missing, empty or not UTF-8 text stops with a Danish message, exit 2."""
-    services.queue_save(
-        actor=portal.world.admin, queue=portal.general, code="loen", name="Løn", phone_queues="Løn"
-    )
+    salary_team_answers(portal, "Løn")
     path = tmp_path / "opkald.csv"
     path.write_text(
         "time,queue,wait,talk\n2026-03-02T09:15:00,Løn,35,180\n"

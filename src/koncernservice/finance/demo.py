@@ -707,13 +707,7 @@ def _write_clean(
             matched, reasons = result.ok, result.reasons
         line_total, vat_total = spec.line_total, spec.vat_total
         final = Invoice.Status.APPROVED.value if matched else status
-        means = (
-            "93"
-            if spec.payment == "fik"
-            else "31"
-            if spec.payment != "iban"
-            else ("58" if spec.currency in {"DKK", "EUR"} else "30")  # as xmlgen writes it
-        )
+        means = spec.means_code
         payment_id = f"71#{spec.fik_payment_id}" if spec.payment == "fik" else spec.number
         account = (
             spec.fik_creditor

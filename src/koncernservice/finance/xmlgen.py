@@ -87,6 +87,16 @@ class InvoiceSpec:
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
+    def means_code(self) -> str:
+        """The payment means (UNCL 4461) as the Peppol document states it: 93 FIK, 58 a SEPA
+        transfer (euro, and DKK IBANs as before), 30 another credit transfer, 31 domestic."""
+        if self.payment == "fik":
+            return "93"
+        if self.payment == "iban":
+            return "58" if self.currency in {"DKK", "EUR"} else "30"
+        return "31"
+
+    @property
     def line_total(self) -> Decimal:
         return sum((ln.net for ln in self.lines), Decimal(0))
 
@@ -229,13 +239,11 @@ def peppol(spec: InvoiceSpec) -> bytes:
             doc.cbc("CompanyID", legal_id, schemeID=legal_scheme)
         doc.close("PartyLegalEntity", "Party", role)
     doc.open("PaymentMeans")
+    doc.cbc("PaymentMeansCode", spec.means_code)
     if spec.payment == "fik":
-        doc.cbc("PaymentMeansCode", "93")
         doc.cbc("PaymentID", f"71#{spec.fik_payment_id}")
         doc.leaf(("PayeeFinancialAccount",), "ID", spec.fik_creditor)
     elif spec.payment == "iban":
-        # 58 is a SEPA transfer (euro, and DKK IBANs as before); 30 a credit transfer
-        doc.cbc("PaymentMeansCode", "58" if spec.currency in {"DKK", "EUR"} else "30")
         doc.cbc("PaymentID", spec.number)
         doc.open("PayeeFinancialAccount")
         doc.cbc("ID", spec.iban)
@@ -243,7 +251,6 @@ def peppol(spec: InvoiceSpec) -> bytes:
             doc.leaf(("FinancialInstitutionBranch",), "ID", spec.bic)
         doc.close("PayeeFinancialAccount")
     else:
-        doc.cbc("PaymentMeansCode", "31")
         doc.cbc("PaymentID", spec.number)
         doc.open("PayeeFinancialAccount")
         doc.cbc("ID", spec.account_no)

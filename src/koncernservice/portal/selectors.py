@@ -851,11 +851,9 @@ def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
     since = since or timezone.localdate() - dt.timedelta(days=30)
     unknown = _("Unknown queue")  # records from a telephony queue no team answers
     records = TelephonyRecord.objects.filter(at__date__gte=since)
-    per_hour = dict(
-        records.annotate(hour=ExtractHour("at")).values_list("hour").annotate(n=Count("pk"))
-    )
     averages = records.aggregate(wait=Avg("wait_seconds"), talk=Avg("talk_seconds"))
-    hours = sorted(per_hour)
+    # One grouping per team and hour; the hours of all teams are its sums.
+    per_hour: dict[int, int] = {}
     per_team_hour: dict[str | None, dict[int, int]] = {}
     for team, hour, n in (
         records.annotate(hour=ExtractHour("at"))
@@ -864,6 +862,8 @@ def call_report(*, user: Any, since: dt.date | None = None) -> dict[str, Any]:
         .order_by()
     ):
         per_team_hour.setdefault(team, {})[hour] = n
+        per_hour[hour] = per_hour.get(hour, 0) + n
+    hours = sorted(per_hour)
     calls = Call.objects.filter(created_at__date__gte=since)
     total = calls.count()
     resolved = calls.filter(outcome=Call.Outcome.RESOLVED).count()
