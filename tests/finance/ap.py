@@ -43,6 +43,7 @@ def ap_world(world: Any) -> AP:
         ("22120", "Inventar", "expense"),
         ("95580", "Kreditorer", "payable"),
         ("90180", "Købsmoms", "vat"),
+        ("90181", "Moms af køb i udlandet (omvendt betalingspligt)", "vat_owed"),
     ]:
         Account.objects.create(code=code, name=name, kind=kind)
     supplier = Supplier.objects.create(

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from lxml import etree
 
 from koncernservice.core.models import User
 from koncernservice.core.system import system_operator
 from koncernservice.demo.services import demo_build
-from koncernservice.finance import demo, iso20022, selectors, services
+from koncernservice.finance import demo, iso20022, rules, selectors, services
 from koncernservice.finance.demo import CHUNK, MAX_INVOICES, invoice_count
 from koncernservice.finance.einvoice import validate_bytes
 from koncernservice.finance.models import (
@@ -19,6 +19,7 @@ from koncernservice.finance.models import (
     ExchangeRate,
     Invoice,
     InvoiceDocument,
+    InvoiceLine,
     InvoiceResponse,
     JournalLine,
     Payment,
@@ -127,11 +128,23 @@ def test_demo_has_foreign_invoices_posted_in_dkk_and_paid_by_iban(db) -> None:
     assert not foreign.filter(status="approved").exists()
     posted = foreign.filter(status__in=["posted", "paid"])
     assert posted.count() >= 5
+    # goods delivered from another EU country: no VAT charged (category K), the municipality
+    # owes 25 % of the DKK base (erhvervelsesmoms) as VAT owed and deducts it as input VAT
+    assert not foreign.exclude(vat_amount=0).exists()
+    assert not foreign.exclude(reverse_charge_base=F("net_amount")).exists()
+    assert set(
+        InvoiceLine.objects.filter(invoice__in=foreign).values_list("vat_category", "vat_percent")
+    ) == {("K", 0)}
     for invoice in posted:
         lines = JournalLine.objects.filter(invoice=invoice, batch=invoice.posting_batch)
         assert set(lines.values_list("currency", flat=True)) == {invoice.currency}
         payable = lines.get(account="95580")
         assert payable.currency_amount == -invoice.payable_amount
+        owed = rules.reverse_charge_vat(-payable.amount)
+        assert (lines.get(account="90180").amount, lines.get(account="90181").amount) == (
+            owed,
+            -owed,
+        )
         # DKK at the rate of the day, DKK per 100 units: EUR about 746, SEK about 68
         assert payable.amount == -(invoice.payable_amount * invoice.exchange_rate / 100).quantize(
             Decimal("0.01")

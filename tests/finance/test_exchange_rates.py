@@ -16,10 +16,19 @@ from django.utils import timezone
 from koncernservice.core.errors import DomainError
 from koncernservice.core.system import system_operator
 from koncernservice.finance import ledger, rules, services
-from koncernservice.finance.models import ExchangeRate, Invoice, JournalLine, Payment, PaymentRun
+from koncernservice.finance.models import (
+    ExchangeRate,
+    Invoice,
+    JournalLine,
+    Payment,
+    PaymentRun,
+    Supplier,
+)
+from koncernservice.finance.xmlgen import PartySpec
 from tests.core.test_import import run
 from tests.finance.ap import spec_for
 from tests.finance.test_payments import _camt_v4, approved
+from tests.finance.test_xmlgen import SWEDISH
 
 SYSTEM = system_operator()
 FRIDAY = dt.date(2026, 11, 27)
@@ -226,6 +235,53 @@ def test_a_eur_invoice_is_posted_in_dkk_and_paid_with_an_exchange_difference(ap,
     }
     assert _journal(invoice)["95580"] == 0  # nothing owed in DKK either
     assert sum(JournalLine.objects.values_list("amount", flat=True)) == 0
+
+
+def test_a_reverse_charge_invoice_posts_the_danish_vat_the_municipality_owes(ap, client) -> None:
+    """A Swedish supplier's 460.00 SEK without VAT (category AE, momslovens § 46): posted at
+    64.37 the payable is 296.10 DKK, and the buyer's 25 % of the DKK base, 296.10 × 25 % =
+    74.025 → 74.03, is posted as input VAT (90180, debit) and as VAT owed (90181, credit)."""
+    posted_on = timezone.localdate() - dt.timedelta(days=1)
+    Supplier.objects.create(
+        name=SWEDISH.name,
+        endpoint_id=SWEDISH.legal_id,
+        endpoint_scheme=SWEDISH.legal_scheme,
+        vat_number=SWEDISH.vat_number,
+        iban="SE4550000000058398257466",
+        status=Supplier.Status.APPROVED,
+    )
+    invoice = approved(
+        ap,
+        supplier=SWEDISH,
+        buyer=PartySpec(name="Skole", gln=ap.world.school.gln, vat_number="DK64942212"),
+        currency="SEK",
+        payment="iban",
+        iban="SE4550000000058398257466",
+        bic="ESSESESS",
+        vat_category="AE",
+    )
+    assert (invoice.vat_amount, invoice.reverse_charge_base) == (0, Decimal("460.00"))
+    assert invoice.reverse_charge_vat == Decimal("115.00")
+    ExchangeRate.objects.create(currency="SEK", date=posted_on, rate=Decimal("64.37"))
+    assert services.invoices_post(actor=SYSTEM, on=posted_on)["invoices"] == 1
+    assert _journal(invoice) == {
+        "22110": Decimal("296.10"),  # 400 → 257.48 and 60 → 38.62
+        "90180": Decimal("74.03"),
+        "90181": Decimal("-74.03"),
+        "95580": Decimal("-296.10"),  # 460 × 0.6437 = 296.102
+    }
+    originals = dict(
+        JournalLine.objects.filter(invoice=invoice)
+        .values("account")
+        .annotate(s=Sum("currency_amount"))
+        .values_list("account", "s")
+    )
+    assert (originals["90180"], originals["90181"]) == (Decimal("115.00"), Decimal("-115.00"))
+    client.force_login(ap.finance)
+    page = client.get(f"/finans/faktura/{invoice.pk}/").content.decode()
+    assert "Moms ved omvendt betalingspligt" in page and "115,00 SEK" in page
+    api = client.get(f"/api/finance/invoices/{invoice.pk}").json()
+    assert (api["vat_amount"], api["reverse_charge_base"]) == ("0.00", "460.00")
 
 
 def test_the_bank_side_is_what_the_bank_booked_in_dkk(ap) -> None:

@@ -56,7 +56,8 @@ def test_posting_is_set_based_and_balances(ap) -> None:
         for q in queries.captured_queries
         if "INSERT INTO" in q["sql"] and "journal" in q["sql"]
     ]
-    assert len(inserts) == 4  # expense lines, adjustments, VAT, payable: one statement each
+    # expense lines, adjustments, VAT, payable, reverse-charge VAT: one statement each
+    assert len(inserts) == 5
     assert JournalLine.objects.aggregate(s=Sum("amount"))["s"] == 0
     lines = JournalLine.objects.filter(invoice=invoices[0])
     by_account = {

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from koncernservice.finance import rules
+from koncernservice.finance.einvoice import parse_document
 from koncernservice.finance.rules import InvoiceLineFacts, OrderLineFacts, Tolerance
 
 
@@ -225,3 +226,35 @@ def test_amount_paid_is_compared_in_the_payments_currency() -> None:
     assert rules.amount_paid(currency="DKK", booked=D("500.00"), booked_currency="") == D("500")
     # only a converted amount: cannot be compared
     assert rules.amount_paid(currency="EUR", booked=D("4288.50"), booked_currency="DKK") is None
+
+
+def test_reverse_charge_base_is_the_taxable_amount_of_the_buyer_pays_categories() -> None:
+    """AE (reverse charge), K (intra-community goods) and OIOUBL's ReverseCharge put the
+    VAT on the buyer; standard (S), zero-rated (Z) and exempt (E) do not."""
+    breakdown = [
+        ("S", D("1000.00")),
+        ("AE", D("400.00")),
+        ("K", D("60.50")),
+        (" ReverseCharge ", D("39.50")),
+        ("Z", D("10.00")),
+        ("E", D("5.00")),
+        ("AE", None),
+    ]
+    assert rules.reverse_charge_base(breakdown) == D("500.00")
+    assert rules.reverse_charge_base([("S", D("1000.00"))]) == 0
+
+
+def test_reverse_charge_vat_is_25_percent_to_the_ore_half_up() -> None:
+    assert rules.reverse_charge_vat(D("296.10")) == D("74.03")  # 74.025
+    assert rules.reverse_charge_vat(D("140000")) == D("35000.00")
+    assert rules.reverse_charge_vat(D("-296.10")) == D("-74.03")  # a credit note
+
+
+def test_the_official_reverse_charge_example_has_its_whole_net_as_base(einvoice_data) -> None:
+    """The Swedish BIS Billing 3 example of reverse charge (omvänd betalningsskyldighet):
+    140,000 SEK under category AE, no VAT charged."""
+    path = einvoice_data / "en16931/test/testfiles/BIS_Billing_30-OmvandSkattskyldighet.xml"
+    doc = parse_document(path.read_bytes(), filename=path.name).document
+    assert doc.totals.vat_total == 0
+    breakdown = [(b.category, b.taxable_amount) for b in doc.vat_breakdown]
+    assert rules.reverse_charge_base(breakdown) == D("140000")

@@ -66,3 +66,39 @@ def test_written_as_lxml_serializes_the_same_tree(db, fmt, payment, credit) -> N
     assert (
         b"Smith &amp; S\xc3\xb8n" in data and b"Skole &amp; B\xc3\xb8rnehave &lt;Nord&gt;" in data
     )
+
+
+# A Swedish supplier invoicing a Danish municipality without Danish VAT: the buyer accounts
+# for it (reverse charge "AE" for services, "K" for goods delivered from another EU country).
+SWEDISH = PartySpec(
+    name="Skandinaviska Skolmaterial AB",
+    street="Stortorget",
+    city="Malmö",
+    postal_code="21122",
+    country="SE",
+    legal_id="5560360793",
+    legal_scheme="0007",
+    vat_number="SE556036079301",
+)
+
+
+@pytest.mark.parametrize("category", ["AE", "K"])
+def test_reverse_charge_documents_are_valid(db, official_verdict, category) -> None:
+    unit = make_unit("Skole")
+    spec = spec_for(
+        unit,
+        supplier=SWEDISH,
+        buyer=PartySpec(name=unit.name, gln=unit.gln, vat_number="DK64942212"),
+        currency="SEK",
+        payment="iban",
+        iban="SE4550000000058398257466",
+        bic="ESSESESS",
+        vat_category=category,
+    )
+    data = render(spec, "peppol")
+    assert official_verdict(data, official.stylesheets_for(etree.fromstring(data))) == {}
+    result = validate_bytes(data, filename="x.xml")
+    assert (result["valid"], result["errors"]) == (True, [])
+    # no VAT charged: the payable is the net (400 + 60 SEK), the breakdown names the category
+    assert spec.payable == spec.line_total == 460
+    assert f"<cbc:ID>{category}</cbc:ID>".encode() in data

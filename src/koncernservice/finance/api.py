@@ -63,6 +63,9 @@ class InvoiceOut(Schema):
     currency: str
     net_amount: Decimal
     vat_amount: Decimal
+    reverse_charge_base: Decimal = Field(
+        description="Taxable amount on which the buyer owes Danish VAT (categories AE, K)."
+    )
     payable_amount: Decimal
     exchange_rate: Decimal | None = Field(
         None, description="DKK per 100 units at posting (100 for DKK); empty before posting."

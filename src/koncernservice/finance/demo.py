@@ -50,6 +50,7 @@ from koncernservice.finance.ledger import (
     ADJUSTMENT_ACCOUNT,
     EXCHANGE_DIFFERENCE_ACCOUNT,
     PAYABLE_ACCOUNT,
+    REVERSE_CHARGE_VAT_ACCOUNT,
     VAT_ACCOUNT,
 )
 from koncernservice.finance.models import (
@@ -63,6 +64,7 @@ from koncernservice.finance.models import (
     PaymentRun,
     Supplier,
 )
+from koncernservice.finance.payments import DEBTOR
 from koncernservice.finance.xmlgen import InvoiceSpec, LineSpec, PartySpec, render
 from koncernservice.procurement.models import (
     GoodsReceipt,
@@ -126,8 +128,9 @@ CATEGORIES: list[tuple[str, str, list[tuple[str, int, int]]]] = [
     ("40210", "Konsulentydelser", [("Konsulenttime", 900, 1400), ("Kursus, deltager", 2500, 6000)]),
 ]
 # Foreign suppliers (Peppol BIS 3 only) invoicing in their own currency, paid by IBAN
-# transfer: a small share of the year's invoices. They are registered for Danish VAT (a
-# Danish VAT number, Danish moms on the invoice); reverse charge is not in the demo.
+# transfer: a small share of the year's invoices. They sell goods delivered from another EU
+# country, so they charge no VAT (category K, intra-community supply) and the municipality
+# owes the Danish VAT (erhvervelsesmoms), posted as input VAT and VAT owed.
 FOREIGN_SHARE = 0.008
 
 
@@ -139,6 +142,7 @@ class _Foreign(NamedTuple):
     postal_code: str
     legal_id: str  # endpoint and legal identification
     legal_scheme: str  # Peppol EAS: 0007 Swedish organisation number, 9930 German VAT
+    vat_number: str  # the supplier's own country's VAT number
     currency: str
     iban: str
     bic: str
@@ -154,6 +158,7 @@ FOREIGN_SUPPLIERS = [
         "21122",
         "5560360793",
         "0007",
+        "SE556036079301",
         "SEK",
         "SE4550000000058398257466",
         "ESSESESS",
@@ -167,6 +172,7 @@ FOREIGN_SUPPLIERS = [
         "10117",
         "DE136695976",
         "9930",
+        "DE136695976",
         "EUR",
         "DE89370400440532013000",
         "COBADEFFXXX",
@@ -276,6 +282,11 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
         + [
             Account(code=PAYABLE_ACCOUNT, name="Kreditorer", kind=Account.Kind.PAYABLE),
             Account(code=VAT_ACCOUNT, name="Købsmoms", kind=Account.Kind.VAT),
+            Account(
+                code=REVERSE_CHARGE_VAT_ACCOUNT,
+                name="Moms af køb i udlandet (omvendt betalingspligt)",
+                kind=Account.Kind.VAT_OWED,
+            ),
             Account(code=ADJUSTMENT_ACCOUNT, name="Rabatter og gebyrer", kind=Account.Kind.EXPENSE),
             Account(
                 code=EXCHANGE_DIFFERENCE_ACCOUNT,
@@ -287,7 +298,7 @@ def build_demo(*, scale: Any, seed: int) -> dict[str, int]:
     )
 
     suppliers = _suppliers(rng, max(8, min(400, count // 40)))
-    foreign = _foreign_suppliers(random.Random(seed * 7919 + 3))
+    foreign = _foreign_suppliers()
     # a stream of its own, so that the other invoices are drawn as without foreign ones
     foreign_rng = random.Random(seed * 15485863 + 5)
     supplier_weights = [1 / (i + 1) ** 0.8 for i in range(len(suppliers))]
@@ -407,15 +418,15 @@ def _invoice(
     return spec, fmt, supplier, unit
 
 
-def _foreign_suppliers(rng: random.Random) -> list[tuple[Supplier, _Foreign]]:
-    """The foreign suppliers, approved, each with its Danish VAT number."""
+def _foreign_suppliers() -> list[tuple[Supplier, _Foreign]]:
+    """The foreign suppliers, approved, each with its own country's VAT number."""
     rows = [
         (
             Supplier(
                 name=f.name,
                 endpoint_id=f.legal_id,
                 endpoint_scheme=f.legal_scheme,
-                vat_number=f"DK{_cvr(rng)}",
+                vat_number=f.vat_number,
                 iban=f.iban,
                 bic=f.bic,
                 status=Supplier.Status.APPROVED,
@@ -464,6 +475,8 @@ def _make_foreign(
         vat_number=supplier.vat_number,
     )
     spec.payment, spec.iban, spec.bic = "iban", f.iban, f.bic
+    spec.vat_category = "K"
+    spec.buyer.vat_number = f"DK{DEBTOR.org_id}"
     return supplier
 
 
@@ -673,8 +686,8 @@ def _write_clean(
                     "EA",
                     ln.unit_price,
                     ln.net,
-                    "S",
-                    ln.vat_percent,
+                    spec.vat_category or "S",
+                    spec.vat_percent(ln),
                     ln.order_line if spec.order_reference else "",
                     order_line.pk if order_line else None,
                     ln.item_id.split("-")[0] if coded else "",
@@ -745,6 +758,7 @@ def _write_clean(
                 line_total,
                 line_total,
                 vat_total,
+                spec.reverse_charge_base,
                 line_total + vat_total,
                 means,
                 payment_id,

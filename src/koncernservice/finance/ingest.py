@@ -229,7 +229,13 @@ def _amounts_in_range(doc: Document) -> bool:
     t = doc.totals
     if not _in_range(t.line_extension, t.tax_exclusive, t.vat_total, t.payable):
         return False
-    return all(_in_range(ln.net_amount, ln.quantity, ln.price) for ln in doc.lines)
+    return all(_in_range(ln.net_amount, ln.quantity, ln.price) for ln in doc.lines) and all(
+        _in_range(b.taxable_amount) for b in doc.vat_breakdown
+    )
+
+
+def _reverse_charge_base(doc: Document) -> Decimal:
+    return rules.reverse_charge_base((b.category, b.taxable_amount) for b in doc.vat_breakdown)
 
 
 _CVR_SCHEMES = frozenset({"DK:CVR", "0184", "DK:SE", "VAT", "0198", ""})
@@ -738,6 +744,7 @@ INVOICE_COLUMNS = (
     "line_total",
     "net_amount",
     "vat_amount",
+    "reverse_charge_base",
     "payable_amount",
     "payment_means_code",
     "payment_id",
@@ -818,6 +825,7 @@ def _invoice_row(item: _Item, document_id: int, now: dt.datetime) -> tuple[Any, 
         _amount(t.line_extension) if ok_amounts else 0,
         _amount(t.tax_exclusive) if ok_amounts else 0,
         _amount(t.vat_total) if ok_amounts else 0,
+        _amount(_reverse_charge_base(doc)) if ok_amounts else 0,
         _amount(t.payable) if ok_amounts else 0,
         code[:10],
         pid[:60],

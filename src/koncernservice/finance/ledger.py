@@ -2,9 +2,10 @@
 
 One posting claims every approved, routed invoice with a single UPDATE (which also records
 each invoice's exchange rate: DKK per 100 units on the posting date, 100 for DKK), then
-writes the journal with four ``INSERT … SELECT`` statements (expense lines per invoice
-line, input VAT, the supplier payable, and the difference from document-level allowances
-and charges together with the øre of rounding the converted lines) and marks the invoices
+writes the journal with five ``INSERT … SELECT`` statements (expense lines per invoice
+line, input VAT, the supplier payable, the reverse-charge VAT, and the difference from
+document-level allowances and charges together with the øre of rounding the converted
+lines) and marks the invoices
 posted with one more UPDATE: no ORM save per line. Debit is positive, credit negative; a
 credit note posts with the opposite sign. ``amount`` is DKK; ``currency`` and
 ``currency_amount`` keep the original. The batch is refused (rolled back) unless its lines
@@ -38,6 +39,9 @@ from koncernservice.finance.models import Invoice, InvoiceLine, JournalLine, Pay
 
 PAYABLE_ACCOUNT = getattr(settings, "FINANCE_PAYABLE_ACCOUNT", "95580")
 VAT_ACCOUNT = getattr(settings, "FINANCE_VAT_ACCOUNT", "90180")
+# VAT the municipality owes on purchases under reverse charge (EU services and goods): the
+# counterpart of the input VAT posted for them; check the account in the municipality's chart.
+REVERSE_CHARGE_VAT_ACCOUNT = getattr(settings, "FINANCE_REVERSE_CHARGE_VAT_ACCOUNT", "90181")
 ADJUSTMENT_ACCOUNT = getattr(settings, "FINANCE_ADJUSTMENT_ACCOUNT", "95590")
 # The bank account paid from (8.22.05 "indskud i pengeinstitutter" in the municipal chart)
 # and the expense account for bank charges; settings, as each municipality's chart differs.
@@ -58,7 +62,8 @@ def _dkk(amount: str, rate: str) -> str:
     away from zero as ``rules.to_dkk`` (ROUND_HALF_UP). PostgreSQL's numeric ROUND does
     exactly that; SQLite computes in binary floating point, where 2.675 is 2.67499…, so a
     nudge of 1e-9 (far below the 1e-8 steps of a 2-decimal amount times a 4-decimal rate
-    over 100) puts exact halves on the right side."""
+    over 100) puts exact halves on the right side. With a percent as ``rate`` it is that
+    percent of the amount, rounded the same way (``rules.reverse_charge_vat``)."""
     value = f"(({amount}) * ({rate}) / 100.0)"
     if connection.vendor == "sqlite":
         return f"ROUND({value} + (CASE WHEN {value} < 0 THEN -1e-9 ELSE 1e-9 END), 2)"
@@ -163,6 +168,19 @@ def invoices_post(
                 f"-(i.net_amount + i.vat_amount) * {sign}, i.number "
                 f"FROM {inv} i WHERE i.posting_batch_id = %s",
                 [batch.pk, posted_on, PAYABLE_ACCOUNT, batch.pk],
+            )
+            # Reverse charge: 25 % of the base in DKK as input VAT (debit) and as VAT owed
+            # (credit), so the payable stays the invoice's amount (rules.reverse_charge_vat).
+            owed = _dkk(dkk(f"i.reverse_charge_base * {sign}"), str(rules.DANISH_VAT_PERCENT))
+            owed_original = _dkk(f"i.reverse_charge_base * {sign}", str(rules.DANISH_VAT_PERCENT))
+            cursor.execute(
+                f"INSERT INTO {journal} ({COLUMNS}) "
+                f"SELECT %s, i.id, i.unit_id, %s, s.account, '', s.side * {owed}, {CURRENCY}, "
+                f"s.side * {owed_original}, i.number "
+                f"FROM {inv} i CROSS JOIN (SELECT %s AS account, 1 AS side "
+                f"UNION ALL SELECT %s, -1) s "
+                f"WHERE i.posting_batch_id = %s AND i.reverse_charge_base <> 0",
+                [batch.pk, posted_on, VAT_ACCOUNT, REVERSE_CHARGE_VAT_ACCOUNT, batch.pk],
             )
             # Document-level allowances and charges (net amount less the sum of the lines)
             # in the currency; in DKK whatever balances the invoice, so the øre of

@@ -187,6 +187,9 @@ class Invoice(AuditedModel, TimeStampedModel):
     line_total = models.DecimalField(_("sum of lines"), **MONEY, default=0)
     net_amount = models.DecimalField(_("amount without VAT"), **MONEY, default=0)
     vat_amount = models.DecimalField(_("VAT"), **MONEY, default=0)
+    # the taxable amount of the reverse-charge categories (rules.REVERSE_CHARGE_CATEGORIES):
+    # the buyer owes Danish VAT on it, posted as input VAT and as VAT owed
+    reverse_charge_base = models.DecimalField(_("reverse-charge VAT base"), **MONEY, default=0)
     payable_amount = models.DecimalField(_("amount payable"), **MONEY, default=0)
     payment_means_code = models.CharField(_("payment means"), max_length=10, blank=True)
     payment_id = models.CharField(_("payment id"), max_length=60, blank=True)
@@ -237,6 +240,12 @@ class Invoice(AuditedModel, TimeStampedModel):
     @property
     def sign(self) -> int:
         return -1 if self.kind == self.Kind.CREDIT_NOTE else 1
+
+    @property
+    def reverse_charge_vat(self) -> Decimal:
+        """The Danish VAT the municipality owes on this invoice (reverse charge), in its
+        currency; the journal has it in DKK."""
+        return rules.reverse_charge_vat(self.reverse_charge_base)
 
     @property
     def payable_in_dkk(self) -> Decimal | None:
@@ -477,6 +486,7 @@ class Account(models.Model):
     class Kind(models.TextChoices):
         EXPENSE = "expense", _("Expense")
         VAT = "vat", _("Input VAT")
+        VAT_OWED = "vat_owed", _("VAT owed (reverse charge)")
         PAYABLE = "payable", _("Suppliers (payable)")
         BANK = "bank", _("Bank")
 

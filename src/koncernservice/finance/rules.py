@@ -485,3 +485,33 @@ def rate_problem(currency: str, on: dt.date, rate: Decimal, *, today: dt.date) -
     if on < FIRST_RATE_DATE or on > today:
         return "date"
     return None
+
+
+# --- VAT the buyer pays: reverse charge ----------------------------------------------------
+
+# VAT categories under which the seller charges no VAT and the Danish buyer must account for
+# it (momslovens § 46, stk. 1, nr. 2–3): UNCL 5305 "AE" (reverse charge, e.g. services
+# bought from another EU country) and "K" (intra-community supply of goods: the buyer's
+# acquisition VAT, erhvervelsesmoms), and OIOUBL's named category for the former.
+REVERSE_CHARGE_CATEGORIES = frozenset({"AE", "K", "ReverseCharge"})
+DANISH_VAT_PERCENT = Decimal(25)  # momslovens § 33
+
+
+def reverse_charge_base(breakdown: Iterable[tuple[str, Decimal | None]]) -> Decimal:
+    """The taxable amount on which the buyer owes Danish VAT: the sum of the VAT breakdown's
+    taxable amounts (category, amount) in the reverse-charge categories."""
+    return sum(
+        (
+            amount
+            for category, amount in breakdown
+            if amount is not None and category.strip() in REVERSE_CHARGE_CATEGORIES
+        ),
+        Decimal(0),
+    )
+
+
+def reverse_charge_vat(base: Decimal) -> Decimal:
+    """Danish VAT on a reverse-charge base, to the øre: 25 % of DKK 1,234.50 is 308.63 (half
+    up). Posted twice: as input VAT (deductible, debit) and as VAT owed (credit), so the
+    supplier's payable is the invoice's own amount."""
+    return money(base * DANISH_VAT_PERCENT / 100)

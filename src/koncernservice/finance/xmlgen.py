@@ -14,9 +14,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 
-from koncernservice.finance.rules import money
+from koncernservice.finance.rules import money, reverse_charge_base
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -84,6 +84,10 @@ class InvoiceSpec:
     fik_payment_id: str = ""
     bic: str = ""
     currency: str = "DKK"
+    # Peppol only: "" = standard or zero rated by each line's rate; "AE" (reverse charge) or
+    # "K" (intra-community supply of goods): the seller charges no VAT, the buyer accounts
+    # for it, so every line is at 0 % in that category (set the buyer's ``vat_number``)
+    vat_category: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -100,15 +104,26 @@ class InvoiceSpec:
     def line_total(self) -> Decimal:
         return sum((ln.net for ln in self.lines), Decimal(0))
 
+    def vat_percent(self, line: LineSpec) -> Decimal:
+        """The line's VAT rate as invoiced: 0 in a category where the buyer pays the VAT."""
+        return Decimal(0) if self.vat_category else line.vat_percent
+
     def vat_groups(self) -> dict[Decimal, tuple[Decimal, Decimal]]:
         groups: dict[Decimal, Decimal] = {}
         for ln in self.lines:
-            groups[ln.vat_percent] = groups.get(ln.vat_percent, Decimal(0)) + ln.net
+            percent = self.vat_percent(ln)
+            groups[percent] = groups.get(percent, Decimal(0)) + ln.net
         return {p: (base, money(base * p / 100)) for p, base in sorted(groups.items())}
 
     @property
     def vat_total(self) -> Decimal:
         return sum((v for _b, v in self.vat_groups().values()), Decimal(0))
+
+    @property
+    def reverse_charge_base(self) -> Decimal:
+        """What the buyer owes Danish VAT on (0 unless ``vat_category`` is AE or K)."""
+        groups = self.vat_groups().values()
+        return reverse_charge_base((self.vat_category, base) for base, _vat in groups)
 
     @property
     def payable(self) -> Decimal:
@@ -228,7 +243,7 @@ def peppol(spec: InvoiceSpec) -> bytes:
         doc.leaf(("Country",), "IdentificationCode", party.country)
         doc.close("PostalAddress")
         vat_number = party.vat_number or (f"DK{party.cvr}" if party.cvr else "")
-        if role == "AccountingSupplierParty" and vat_number:
+        if vat_number and (role == "AccountingSupplierParty" or party.vat_number):
             doc.open("PartyTaxScheme")
             doc.cbc("CompanyID", vat_number)
             doc.leaf(("TaxScheme",), "ID", "VAT")
@@ -238,6 +253,12 @@ def peppol(spec: InvoiceSpec) -> bytes:
         if legal_id:
             doc.cbc("CompanyID", legal_id, schemeID=legal_scheme)
         doc.close("PartyLegalEntity", "Party", role)
+    if spec.vat_category == "K":  # BR-IC-11, BR-IC-12: when and to which country
+        doc.open("Delivery")
+        doc.cbc("ActualDeliveryDate", spec.issue_date.isoformat())
+        doc.open("DeliveryLocation", "Address")
+        doc.leaf(("Country",), "IdentificationCode", spec.buyer.country)
+        doc.close("Address", "DeliveryLocation", "Delivery")
     doc.open("PaymentMeans")
     doc.cbc("PaymentMeansCode", spec.means_code)
     if spec.payment == "fik":
@@ -259,7 +280,8 @@ def peppol(spec: InvoiceSpec) -> bytes:
     doc.close("PaymentMeans")
     doc.leaf(("PaymentTerms",), "Note", "Netto 30 dage")
     groups = spec.vat_groups()
-    _tax_total(doc, groups, _peppol_category)
+    category = partial(_peppol_category, code=spec.vat_category)
+    _tax_total(doc, groups, partial(category, exemption=True))
     line_total = spec.line_total
     payable = line_total + sum((v for _b, v in groups.values()), Decimal(0))
     doc.open("LegalMonetaryTotal")
@@ -285,7 +307,7 @@ def peppol(spec: InvoiceSpec) -> bytes:
         if ln.item_id:
             doc.leaf(("SellersItemIdentification",), "ID", ln.item_id)
         doc.open("ClassifiedTaxCategory")
-        _peppol_category(doc, ln.vat_percent)
+        category(doc, spec.vat_percent(ln))
         doc.close("ClassifiedTaxCategory", "Item")
         doc.open("Price")
         doc.amount("PriceAmount", ln.unit_price)
@@ -312,9 +334,21 @@ def _tax_total(
     doc.close("TaxTotal")
 
 
-def _peppol_category(doc: _Doc, percent: Decimal) -> None:
-    doc.cbc("ID", "S" if percent else "Z")
+# The VAT exemption reason (code, text) a breakdown in these categories must give (BR-AE-10,
+# BR-IC-10).
+EXEMPTIONS = {
+    "AE": ("VATEX-EU-AE", "Reverse charge"),
+    "K": ("VATEX-EU-IC", "Intra-Community supply"),
+}
+
+
+def _peppol_category(doc: _Doc, percent: Decimal, code: str = "", exemption: bool = False) -> None:
+    doc.cbc("ID", code or ("S" if percent else "Z"))
     doc.cbc("Percent", _qty(percent))
+    if exemption and code in EXEMPTIONS:
+        reason_code, reason = EXEMPTIONS[code]
+        doc.cbc("TaxExemptionReasonCode", reason_code)
+        doc.cbc("TaxExemptionReason", reason)
     doc.leaf(("TaxScheme",), "ID", "VAT")
 
 
