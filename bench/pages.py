@@ -53,6 +53,9 @@ def main() -> None:
         ("login page (baseline)", None, "/login/"),
         ("landing page, admin", "admin", "/"),
         ("landing page, manager", "leder", "/"),
+        ("landing page, caseworker", "sagsbehandler", "/"),
+        ("landing page, finance", "oekonomi", "/"),
+        ("landing page, employee", "medarbejder", "/"),
         ("organisation tree, admin", "admin", "/organisation/"),
         ("administration page, hr", "hr", f"/organisation/{administration.pk}/"),
         (

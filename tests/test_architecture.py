@@ -44,6 +44,7 @@ PUBLIC_MODULES = {
     "bulk",
     "prepared",
     "management",
+    "worklist",  # each app's waiting work for the landing page
 }
 
 

@@ -10,6 +10,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from koncernservice.core import access
+from koncernservice.core.models import Role
 
 NAVIGATION = [
     ("home", _("Overview"), None),
@@ -50,4 +51,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.person_id:
         url = reverse("core:person_detail", args=[user.person_id])
         items.append({"url": url, "label": _("My profile"), "current": request.path == url})
-    return {"nav_items": items, "user_roles": sorted(access.roles_of(user))}
+    held_roles = access.roles_of(user)
+    roles = [role.label for role in Role if role.value in held_roles]  # Danish names, in order
+    return {"nav_items": items, "user_roles": roles}

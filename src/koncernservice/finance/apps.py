@@ -6,6 +6,7 @@ class FinanceConfig(AppConfig):
     name = "koncernservice.finance"
     label = "finance"
     verbose_name = _("Accounts payable")
+    worklist = "koncernservice.finance.selectors.worklist"  # core.worklist
     # (url name, label, permission) entries shown in the main menu
     navigation: list[tuple[str, object, str | None]] = [
         ("finance:inbox", _("Invoices"), "finance.view_invoice"),

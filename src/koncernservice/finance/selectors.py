@@ -8,16 +8,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from koncernservice.core.access import has_permission_anywhere, restrict, scope_paths
 from koncernservice.core.models import AuditEntry, OrgUnit
+from koncernservice.core.worklist import WorkItem
 from koncernservice.finance import access, rules
 from koncernservice.finance.models import (
     ApprovalLimit,
+    ApprovalStep,
     ExchangeRate,
     Finding,
     Invoice,
@@ -413,3 +417,38 @@ def exchange_rate_currencies(*, user: Any) -> list[str]:
     return list(
         exchange_rates(user=user).order_by("currency").values_list("currency", flat=True).distinct()
     )
+
+
+# The invoice queues a user works in, each with the permission that does the work there.
+WORK = (
+    ("to_code", Invoice.Status.TO_CODE, access.CODE_INVOICE, gettext_lazy("Invoices to code")),
+    (
+        "to_attest",
+        Invoice.Status.TO_ATTEST,
+        access.ATTEST_INVOICE,
+        gettext_lazy("Invoices to attest"),
+    ),
+    (
+        "to_approve",
+        Invoice.Status.TO_APPROVE,
+        access.APPROVE_INVOICE,
+        gettext_lazy("Invoices to approve"),
+    ),
+)
+
+
+def worklist(user: Any) -> list[WorkItem]:
+    """Invoices waiting in the queues where the user codes, attests or approves, counted in
+    the units where the user holds that permission (core.worklist); not those the user
+    attested, which someone else must approve."""
+    inbox = reverse("finance:inbox")
+    attested = ApprovalStep.objects.filter(invoice=OuterRef("pk"), step=ApprovalStep.Step.ATTEST)
+    attested = attested.filter(Q(user_id=user.pk) | Q(on_behalf_of_id=user.pk))
+    items = []
+    for queue, status, permission, label in WORK:
+        if has_permission_anywhere(user, permission):
+            waiting = restrict(Invoice.objects.filter(status=status), user, permission)
+            if status == Invoice.Status.TO_APPROVE:
+                waiting = waiting.exclude(Exists(attested))
+            items.append(WorkItem(str(label), waiting.count(), f"{inbox}?queue={queue}"))
+    return items

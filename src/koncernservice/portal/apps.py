@@ -8,6 +8,7 @@ class PortalConfig(AppConfig):
     name = "koncernservice.portal"
     label = "portal"
     verbose_name = _("Service portal")
+    worklist = "koncernservice.portal.selectors.worklist"  # core.worklist
     # (url name, label, permission) entries shown in the main menu
     navigation: list = [
         ("portal:catalogue", _("Service portal"), None),

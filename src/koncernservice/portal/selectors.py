@@ -27,12 +27,14 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Trim
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koncernservice.core import access
 from koncernservice.core.models import Employment, OrgUnit, Person, User
 from koncernservice.core.prepared import PreparedValues
+from koncernservice.core.worklist import WorkItem
 from koncernservice.portal import config as portal_config
 from koncernservice.portal import rules
 from koncernservice.portal.models import (
@@ -991,3 +993,39 @@ def articles_due_for_review(*, days: int = 30) -> list[Article]:
         .select_related("owner")
         .order_by("review_date", "slug")[:100]
     )
+
+
+def worklist(user: Any) -> list[WorkItem]:
+    """What waits for the user in the service portal (core.worklist): the user's own cases
+    awaiting their answer; open cases assigned to the user, per queue; new cases nobody has
+    taken in the user's teams' queues, per queue. Counts only: no title reaches the page."""
+    if not _active(user) or not user.pk:
+        return []
+    items = []
+    if getattr(user, "person_id", None):
+        waiting = (
+            cases_visible(user=user)
+            .filter(Q(requester_id=user.person_id) | Q(on_behalf_of_id=user.person_id))
+            .filter(state=Case.State.AWAITING_REQUESTER)
+            .count()
+        )
+        mine = reverse("portal:my_cases")
+        label = _("Your cases awaiting your answer")
+        items.append(WorkItem(label, waiting, f"{mine}?state={Case.State.AWAITING_REQUESTER}"))
+    queues = {q.pk: q for q in queues_for(user=user, counted=False).only("code", "name")}
+    if not queues:
+        return items
+    open_states = [Case.State.NEW, Case.State.IN_PROGRESS]
+    assigned = Case.objects.filter(assignee_id=user.pk, state__in=open_states)
+    teams = [pk for pk in _grants_and_teams(user)[1] if pk in queues]
+    untaken = Case.objects.filter(queue_id__in=teams, assignee__isnull=True, state=Case.State.NEW)
+    for cases, label, query in (
+        (assigned, _("Assigned to you in %(queue)s"), "assignee=me"),
+        (untaken, _("New cases nobody has taken in %(queue)s"), "assignee=none&state=new"),
+    ):
+        counts = cases.filter(queue_id__in=list(queues)).values("queue_id").annotate(n=Count("pk"))
+        for row in sorted(counts, key=lambda r: queues[r["queue_id"]].name):
+            queue = queues[row["queue_id"]]
+            url = reverse("portal:queue_detail", args=[queue.code])
+            items.append(WorkItem(label % {"queue": queue.name}, row["n"], f"{url}?{query}"))
+    return items

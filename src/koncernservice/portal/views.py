@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -195,6 +196,9 @@ QUEUE_VALUES = (
 def my_cases(request: HttpRequest) -> HttpResponse:
     qs = selectors.my_cases(user=request.user)
     states = _labels(Case.State)
+    state = request.GET.get("state", "")
+    if state in states:  # the landing page's "awaiting your answer" links here
+        qs = qs.filter(state=state)
     table = Table(
         request,
         qs,
@@ -216,7 +220,16 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         title=str(_("My cases")),
         values=MY_CASES_VALUES,
     )
-    return render_table(request, "portal/my_cases.html", table)
+    shown = states.get(state, "")
+    return render_table(
+        request,
+        "portal/my_cases.html",
+        table,
+        state_shown=shown,
+        extra_fields=format_html('<input type="hidden" name="state" value="{}">', state)
+        if shown
+        else "",
+    )
 
 
 def _my_sla(case: Any) -> str:

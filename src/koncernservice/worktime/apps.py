@@ -6,6 +6,7 @@ class WorktimeConfig(AppConfig):
     name = "koncernservice.worktime"
     label = "worktime"
     verbose_name = _("Time registration")
+    worklist = "koncernservice.worktime.selectors.worklist"  # core.worklist
     # (url name, label, permission) entries shown in the main menu
     navigation = [
         ("worktime:week", _("Time registration"), None),

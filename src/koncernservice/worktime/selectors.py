@@ -12,11 +12,14 @@ from typing import Any, NamedTuple
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from koncernservice.core import access as core_access
 from koncernservice.core.errors import DomainError
 from koncernservice.core.models import Employment, OrgUnit, subtree_q
+from koncernservice.core.worklist import WorkItem
 from koncernservice.worktime import access, rules
 from koncernservice.worktime.models import (
     NEUTRAL_KINDS,
@@ -510,3 +513,25 @@ def absence_figures(rows: Sequence[OverviewRow]) -> list[AbsenceFigure]:
         percent = (Decimal(100 * minutes) / norm).quantize(Decimal("0.1")) if norm else Decimal(0)
         figures.append(AbsenceFigure(kind, str(label), rules.hours(minutes), percent))
     return figures
+
+
+def worklist(user: Any, today: dt.date | None = None) -> list[WorkItem]:
+    """The employments whose last month the user may approve and nobody has approved yet
+    (core.worklist), linked to that month's approval page; not the user's own (a manager's
+    own time is approved by the next level)."""
+    if not core_access.has_permission_anywhere(user, access.APPROVE_TIME):
+        return []
+    first = (today or timezone.localdate()).replace(day=1)
+    month = (first - dt.timedelta(days=1)).replace(day=1)
+    in_month = Q(start_date__lt=first) & (Q(end_date__isnull=True) | Q(end_date__gte=month))
+    waiting = (
+        core_access.restrict(Employment.objects.filter(in_month), user, access.APPROVE_TIME)
+        .exclude(pk__in=PeriodApproval.objects.filter(month=month).values("employment_id"))
+        .exclude(person_id=user.person_id)
+        .count()
+    )
+    label = _("Employees whose time for %(month)s is not approved") % {
+        "month": formats.date_format(month, "F Y")
+    }
+    url = f"{reverse('worktime:overview')}?month={month:%Y-%m}"
+    return [WorkItem(label, waiting, url)]

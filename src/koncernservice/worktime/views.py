@@ -282,9 +282,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     units = _overview_units(request.user)
     if not units:
         raise PermissionDenied
+    month = f"{_parse_month(request.GET['month']):%Y-%m}" if request.GET.get("month") else ""
     if len(units) == 1:
-        return redirect("worktime:unit", pk=units[0].pk)
-    return render(request, "worktime/overview.html", {"units": units})
+        url = reverse("worktime:unit", args=[units[0].pk])
+        return redirect(f"{url}?month={month}" if month else url)
+    return render(request, "worktime/overview.html", {"units": units, "month": month})
 
 
 def _unit(request: HttpRequest, pk: int, permission: str = access.VIEW_TIME) -> OrgUnit:
