@@ -440,15 +440,31 @@ WORK = (
 def worklist(user: Any) -> list[WorkItem]:
     """Invoices waiting in the queues where the user codes, attests or approves, counted in
     the units where the user holds that permission (core.worklist); not those the user
-    attested, which someone else must approve."""
+    attested, which someone else must approve. Queues whose permission the user holds in
+    the same units (the usual case) are counted in one query."""
     inbox = reverse("finance:inbox")
     attested = ApprovalStep.objects.filter(invoice=OuterRef("pk"), step=ApprovalStep.Step.ATTEST)
     attested = attested.filter(Q(user_id=user.pk) | Q(on_behalf_of_id=user.pk))
-    items = []
-    for queue, status, permission, label in WORK:
-        if has_permission_anywhere(user, permission):
-            waiting = restrict(Invoice.objects.filter(status=status), user, permission)
-            if status == Invoice.Status.TO_APPROVE:
-                waiting = waiting.exclude(Exists(attested))
-            items.append(WorkItem(str(label), waiting.count(), f"{inbox}?queue={queue}"))
-    return items
+    by_scope: dict[tuple[str, ...], list[tuple[str, Any, str, Any]]] = {}
+    for work in WORK:
+        paths = tuple(scope_paths(user, work[2]))
+        if paths:
+            by_scope.setdefault(paths, []).append(work)
+    counts: dict[str, int] = {}
+    for works in by_scope.values():
+        waiting = {
+            queue: Count(
+                "pk",
+                filter=Q(status=status) & ~Q(Exists(attested))
+                if status == Invoice.Status.TO_APPROVE
+                else Q(status=status),
+            )
+            for queue, status, _permission, _label in works
+        }
+        qs = restrict(Invoice.objects.filter(status__in=[w[1] for w in works]), user, works[0][2])
+        counts.update(qs.aggregate(**waiting))
+    return [
+        WorkItem(str(label), counts[queue], f"{inbox}?queue={queue}")
+        for queue, _status, _permission, label in WORK
+        if queue in counts
+    ]
