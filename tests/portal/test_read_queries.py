@@ -172,4 +172,4 @@ def test_the_assignee_on_the_case_page_costs_no_query_of_its_own(portal) -> None
     Case.objects.filter(pk=case.pk).update(assignee=portal.caseworker)
     assert len(queries(worker, url)) == EXPECTED["caseworker case page"]
     html = worker.get(url).content.decode()
-    assert f"<dd>{portal.caseworker.username}</dd>" in html
+    assert f"<dd>{portal.caseworker.get_full_name()}</dd>" in html

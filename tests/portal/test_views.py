@@ -284,3 +284,14 @@ def test_case_page_title_is_the_case_number_only(portal) -> None:
     title = page.split("<title>", 1)[1].split("</title>", 1)[0]
     assert title == f"{case.number} · Koncernservice"
     assert page.count('id="shortcuts-help"') == 1
+
+
+def test_case_page_shows_the_answers_with_the_form_labels(portal) -> None:
+    """The answers under the labels of the form version the case was made with, in its
+    order, dates in Danish (not the field names and ISO dates as stored)."""
+    case = make_case(portal)
+    page = client_for(portal.caseworker).get(f"/portal/sager/{case.number}/").content.decode()
+    assert "<dt>Lønmåned</dt><dd>01.03.2026</dd>" in page
+    assert "<dt>Hvad er forkert?</dt><dd>løn</dd>" in page
+    assert "<dt>month</dt>" not in page and "2026-03-01" not in page
+    assert page.index("Lønmåned") < page.index("Hvad er forkert?")

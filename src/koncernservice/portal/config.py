@@ -47,6 +47,9 @@ class Config:
     calendars: Mapping[str, calendar_rules.CalendarSpec | Exception]
     services: Mapping[str, Service] = MappingProxyType({})
     forms: Mapping[int, ServiceForm] = MappingProxyType({})
+    # every version by its id (a case keeps the version it was made with; versions are
+    # never changed, a change makes a new one)
+    form_versions: Mapping[int, ServiceForm] = MappingProxyType({})
 
     def queue(self, pk: int) -> Queue | None:
         """A copy of the queue (callers may set attributes on it), or None if unknown."""
@@ -139,9 +142,8 @@ def _load(stamp_now: tuple[Any, ...]) -> Config:
         paths.setdefault(service_id, []).append(path)
     for service in services.values():
         service._requester_paths = tuple(paths.get(service.pk, ()))  # type: ignore[attr-defined]
-    forms = {
-        form.service_id: form for form in ServiceForm.objects.order_by("service_id", "version")
-    }
+    versions = list(ServiceForm.objects.order_by("service_id", "version"))
+    forms = {form.service_id: form for form in versions}
     return Config(
         stamp=stamp_now,
         rules=rules,
@@ -149,6 +151,7 @@ def _load(stamp_now: tuple[Any, ...]) -> Config:
         calendars=calendars,
         services=MappingProxyType(services),
         forms=MappingProxyType(forms),
+        form_versions=MappingProxyType({form.pk: form for form in versions}),
     )
 
 

@@ -25,10 +25,10 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Concat, Trim
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from koncernservice.core import access
@@ -352,9 +352,19 @@ def queue_cases(
         requester_name=Subquery(
             person.annotate(name=Trim(Concat("first_name", Value(" "), "last_name"))).values("name")
         ),
-        assignee_name=Subquery(User.objects.filter(pk=OuterRef("assignee_id")).values("username")),
+        assignee_name=Subquery(
+            User.objects.filter(pk=OuterRef("assignee_id"))
+            .annotate(name=_full_name_or_username())
+            .values("name")
+        ),
     )
     return _with_resolution_sla(qs).order_by("created_at")
+
+
+def _full_name_or_username() -> Any:
+    """SQL: the user's "first last" name, or the username when the user has no name."""
+    name = Trim(Concat("first_name", Value(" "), "last_name"))
+    return Coalesce(NullIf(name, Value("")), "username")
 
 
 SEARCH_CONFIG = "danish"
@@ -455,11 +465,13 @@ def case_timeline(*, user: Any, case: Case, worker: bool | None = None) -> list[
     return list(qs)
 
 
-def case_sla(*, case: Case, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def case_sla(
+    *, case: Case, now: dt.datetime | None = None, config: portal_config.Config | None = None
+) -> list[dict[str, Any]]:
     """Each timer's live state for display (countdown, percent, status)."""
     now = now or timezone.now()
     # The calendar as kept per process (one stamp query), not read and built per page.
-    spec = portal_config.current().calendar(case.queue.calendar_name)
+    spec = (config or portal_config.current()).calendar(case.queue.calendar_name)
     result = []
     for timer in case.timers.all():
         state = rules.timer_state(
@@ -1026,3 +1038,26 @@ def worklist(user: Any) -> list[WorkItem]:
             url = reverse("portal:queue_detail", args=[queue.code])
             items.append(WorkItem(label % {"queue": queue.name}, row["n"], f"{url}?{query}"))
     return items
+
+
+def case_answers(*, case: Case, config: portal_config.Config) -> list[tuple[str, str]]:
+    """The form answers as (label, text) in the order of the form version the case was made
+    with: dates as 01.03.2026, yes/no in words; an answer the form does not name keeps its
+    key (e.g. from an older import)."""
+    form = config.form_versions.get(case.form_id) if case.form_id else None
+    fields = {spec["name"]: spec for spec in (form.fields if form else [])}
+    answers = case.answers or {}
+    rows = []
+    for name in [*[n for n in fields if n in answers], *[n for n in answers if n not in fields]]:
+        spec, value = fields.get(name, {}), answers[name]
+        if spec.get("type") == "boolean":
+            text = _("Yes") if value else _("No")
+        elif spec.get("type") == "date" and isinstance(value, str):
+            try:
+                text = formats.date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+            except ValueError:
+                text = value
+        else:
+            text = str(value)
+        rows.append((str(spec.get("label") or name), text))
+    return rows

@@ -247,13 +247,15 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("portal:case_detail", number=case.merged_into.number)
     worker = selectors.can_work(request.user, case)
     party = selectors.is_party(request.user, case)
+    config = portal_config.current()
     context: dict[str, Any] = {
         "case": case,
         "worker": worker,
         "party": party,
         "timeline": selectors.case_timeline(user=request.user, case=case, worker=worker),
         "attachments": list(case.attachments.all()),
-        "sla": selectors.case_sla(case=case),
+        "sla": selectors.case_sla(case=case, config=config),
+        "answers": selectors.case_answers(case=case, config=config),
         "states": [
             (value, label)
             for value, label in Case.State.choices
