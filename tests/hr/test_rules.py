@@ -138,7 +138,7 @@ def test_hk_new_graduate_by_hand() -> None:
     result = rules.place(version("hk-kontor"), candidate("hk-kontor", "new_graduate"))
     base = next(line for line in result.lines if line.code == "base_pay")
     assert base.monthly == D("27418.69")
-    assert "løntrin 21" in base.rule and "256.050,00 kr./år" in base.rule and "28.5 %" in base.rule
+    assert "løntrin 21" in base.rule and "256.050,00 kr./år" in base.rule and "28,5 %" in base.rule
     assert result.hourly == (D("27418.69") / D("160.33")).quantize(D("0.01"))
 
 

@@ -243,6 +243,11 @@ def _fmt(amount: Decimal) -> str:
     return f"{money(amount):,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
+def _num(value: Decimal) -> str:
+    """A number as Danish text without trailing zeros: 28.50 → "28,5", 100.00 → "100"."""
+    return f"{value.normalize():f}".replace(".", ",")
+
+
 def place(version: AgreementVersion, candidate: Candidate) -> Placement:
     """Place a candidate under an agreement version, with an explanation line for each result."""
     errors: list[tuple[str, str]] = []
@@ -280,7 +285,7 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
         counted.append(
             f"{period.employer} {period.start.isoformat()}–{period.end.isoformat()} "
             f"{period.weekly_hours} t/uge {'relevant' if period.relevant else 'ikke relevant'}"
-            f" (vægt {weight.normalize()})"
+            f" (vægt {_num(weight)})"
         )
     part_rule = (
         "deltid tæller fuldt" if rules.part_time == "full" else "deltid tæller forholdsmæssigt"
@@ -292,8 +297,8 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
             value=f"{years} år ({int(days)} dage)",
             rule=(
                 f"{version.name}, anciennitetsregler: relevant erfaring tæller fuldt, "
-                f"ikke-relevant med {rules.irrelevant_share.normalize()}; under "
-                f"{rules.min_weekly_hours.normalize()} t/uge tæller ikke; {part_rule}; "
+                f"ikke-relevant med {_num(rules.irrelevant_share)}; under "
+                f"{_num(rules.min_weekly_hours)} t/uge tæller ikke; {part_rule}; "
                 "overlap tæller én gang; huller tæller ikke; "
                 f"hele år = dage // 365,25"
             ),
@@ -347,7 +352,7 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
             rule=(
                 f"{version.name} {version.version}, lønskala: løntrin {final_step}, løngruppe "
                 f"{candidate.area_group}: {_fmt(step_annual)} kr./år (grundbeløb) × "
-                f"(1 + {version.regulation_percent.normalize()} % regulering) / 12"
+                f"(1 + {_num(version.regulation_percent)} % regulering) / 12"
             ),
             inputs=f"løntrin {final_step}; løngruppe {candidate.area_group}",
             monthly=step_monthly_full,
@@ -382,7 +387,7 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
                 rule=(
                     f"{'Lokalt' if allowance.local else 'Centralt'} tillæg "
                     f"{_fmt(amount)} kr./år (grundbeløb) × (1 + "
-                    f"{version.regulation_percent.normalize()} %) / 12; betingelse: "
+                    f"{_num(version.regulation_percent)} %) / 12; betingelse: "
                     f"{allowance.condition_text()}"
                 ),
                 inputs=_allowance_inputs(allowance, candidate, years),
@@ -396,9 +401,9 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
         Line(
             code="occupancy",
             label="Beskæftigelsesgrad",
-            value=f"{hours.normalize()}/{version.weekly_hours.normalize()} timer",
-            rule=f"Fuld tid i {version.name} er {version.weekly_hours.normalize()} timer/uge",
-            inputs=f"ugentlige timer {hours.normalize()}",
+            value=f"{_num(hours)}/{_num(version.weekly_hours)} timer",
+            rule=f"Fuld tid i {version.name} er {_num(version.weekly_hours)} timer/uge",
+            inputs=f"ugentlige timer {_num(hours)}",
         )
     )
     lines.append(
@@ -407,7 +412,7 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
             label="Månedsløn",
             value=f"{_fmt(monthly)} kr.",
             rule="(grundløn + tillæg) × beskæftigelsesgrad",
-            inputs=f"{_fmt(total_full)} kr. × {money(occupancy * 100)} %",
+            inputs=f"{_fmt(total_full)} kr. × {_num(money(occupancy * 100))} %",
             monthly=monthly,
         )
     )
@@ -424,10 +429,8 @@ def place(version: AgreementVersion, candidate: Candidate) -> Placement:
         Line(
             code="pension",
             label="Pension (arbejdsgiverbidrag)",
-            value=f"{_fmt(pension)} kr./md. ({category.pension_percent.normalize()} %)",
-            rule=(
-                f"{category.name}: {category.pension_percent.normalize()} % af pensionsgivende løn"
-            ),
+            value=f"{_fmt(pension)} kr./md. ({_num(category.pension_percent)} %)",
+            rule=(f"{category.name}: {_num(category.pension_percent)} % af pensionsgivende løn"),
             inputs=f"pensionsgivende løn {_fmt(money(pensionable * occupancy))} kr./md.",
             monthly=pension,
         )
@@ -554,7 +557,7 @@ def place_with_overrides(
             lines[i] = replace(
                 line,
                 value=f"{_fmt(monthly)} kr.",
-                inputs=f"{_fmt(total_full)} kr. × {money(occupancy * 100)} %",
+                inputs=f"{_fmt(total_full)} kr. × {_num(money(occupancy * 100))} %",
                 monthly=monthly,
             )
         elif line.code == "hourly":
@@ -562,7 +565,7 @@ def place_with_overrides(
         elif line.code == "pension":
             lines[i] = replace(
                 line,
-                value=f"{_fmt(pension)} kr./md. ({category.pension_percent.normalize()} %)",
+                value=f"{_fmt(pension)} kr./md. ({_num(category.pension_percent)} %)",
                 monthly=pension,
             )
     return replace(
