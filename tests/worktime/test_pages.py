@@ -96,6 +96,7 @@ def test_manager_sees_violation_and_approves_in_bulk(client, world) -> None:
     page = client.get(f"/worktime/enheder/{world.school.pk}/?month=2026-03")
     assert page.status_code == 200
     assert "⚠ 1" in page.content.decode()
+    assert "<td>Fuld registrering" in page.content.decode()  # the mode in words, not "full"
     supervision = client.get(f"/worktime/enheder/{world.school.pk}/overtraedelser/?month=2026-03")
     assert "Lars Lærer" in supervision.content.decode()
     # Outside the manager's scope: 404, and an approval of the nurse changes nothing.

@@ -205,6 +205,11 @@ class OverviewRow:
     absence_by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
+    def mode_label(self) -> str:
+        """The registration mode in words ("Fuld registrering"), for the overview."""
+        return str(WorkPattern.Mode(self.mode).label)
+
+    @property
     def overtime_minutes(self) -> int:
         """Worked plus absence above the norm (what the payroll export counts as overtime)."""
         return max(0, self.worked_minutes + self.absence_minutes - self.norm_minutes)
