@@ -44,6 +44,8 @@ def test_rejected_invoice_shows_why_in_danish(client, ap) -> None:
     client.force_login(ap.finance)
     html = client.get(f"/finans/faktura/{result['invoice']}/").content.decode()
     assert "KS-CVR" in html and "kontrolciffer" in html
+    # the response sent back, by its official name and the status in Danish with its code
+    assert "(Peppol Invoice Response (T111), Afvist (RE))" in html
     queue = client.get("/finans/afviste/").content.decode()
     assert "Fejl ApS" in queue and "KS-CVR (1)" in queue
 

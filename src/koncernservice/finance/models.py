@@ -368,10 +368,27 @@ class InvoiceResponse(TimeStampedModel):
     content = models.TextField(_("content"))
     outbox_path = models.CharField(_("outbox path"), max_length=500, blank=True)
 
+    KINDS = {
+        "peppol_invoice_response": "Peppol Invoice Response (T111)",
+        "oioubl_application_response": "OIOUBL ApplicationResponse",
+    }
+
     class Meta:
         verbose_name = _("invoice response")
         verbose_name_plural = _("invoice responses")
         ordering = ["-created_at"]
+
+    @property
+    def kind_label(self) -> str:
+        """The document type by its official name."""
+        return self.KINDS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        """The UNCL 4343 status in Danish with its code: "Afvist (RE)"."""
+        from koncernservice.finance.einvoice.responses import STATUSES
+
+        return f"{STATUSES.get(self.status_code, self.status_code)} ({self.status_code})"
 
     def __str__(self) -> str:
         return self.filename
