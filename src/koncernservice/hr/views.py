@@ -140,7 +140,7 @@ def unit_pay(request: HttpRequest) -> HttpResponse:
                 link=lambda p: reverse("hr:employment_pay", args=[p.employment_id]),
             ),
             Column("employment__unit__name", gettext_lazy("Unit"), "employment__unit__name"),
-            Column("agreement__code", gettext_lazy("Agreement"), "agreement__code"),
+            Column("agreement__name", gettext_lazy("Agreement"), "agreement__name"),
             Column("job_category__name", gettext_lazy("Job category"), "job_category__name"),
             Column("pay_step", gettext_lazy("Pay step"), "pay_step"),
             Column(
@@ -323,7 +323,7 @@ def postings(request: HttpRequest) -> HttpResponse:
                 link=lambda p: reverse("hr:posting", args=[p.pk]),
             ),
             Column("unit__name", gettext_lazy("Unit"), "unit__name"),
-            Column("agreement__code", gettext_lazy("Agreement"), "agreement__code"),
+            Column("agreement__name", gettext_lazy("Agreement"), "agreement__name"),
             Column("pay_min", gettext_lazy("Pay from"), "pay_min"),
             Column("pay_max", gettext_lazy("Pay up to"), "pay_max"),
             Column("deadline", gettext_lazy("Deadline"), "deadline"),
