@@ -35,6 +35,7 @@ def test_request_post_apply_offer_place_and_hire(live_server, live_world, page) 
     page.get_by_role("navigation", name="Hovedmenu").get_by_role(
         "link", name="Rekruttering"
     ).click()
+    page.locator("summary", has_text="Anmod om en stilling").click()  # the form is folded
     page.get_by_label("Enhed").select_option(label="Husum Skole")
     page.get_by_label("Stillingsbetegnelse").fill("Lærer til indskolingen")
     page.get_by_label("Overenskomst og stillingskategori").select_option(

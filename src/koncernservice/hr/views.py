@@ -215,23 +215,37 @@ def requisitions(request: HttpRequest) -> HttpResponse:
                 return redirect("hr:requisition", requisition.pk)
             except DomainError as exc:
                 errors = _errors(exc)
-    rows = (
-        selectors.requisitions_visible(user)
-        .select_related("unit", "job_category", "agreement")
-        .order_by("-created_at")[:200]
+    table = Table(
+        request,
+        selectors.requisitions_visible(user).select_related("unit", "job_category", "agreement"),
+        [
+            Column(
+                "title",
+                gettext_lazy("Title"),
+                "title",
+                link=lambda r: reverse("hr:requisition", args=[r.pk]),
+            ),
+            Column("unit__name", gettext_lazy("Unit"), "unit__name"),
+            Column("agreement__name", gettext_lazy("Agreement"), "agreement__name"),
+            Column("job_category__name", gettext_lazy("Job category"), "job_category__name"),
+            Column("annual_budget", gettext_lazy("Annual budget"), "annual_budget"),
+            Column("state", gettext_lazy("State"), "state", value=lambda r: r.get_state_display()),
+            Column("created_at", gettext_lazy("Requested"), "created_at"),
+        ],
+        search_fields=["title", "unit__name", "job_category__name"],
+        default_sort="-created_at",
+        title=str(_("Position requests")),
     )
-    return render(
+    return render_table(
         request,
         "hr/requisitions.html",
-        {
-            "rows": rows,
-            "errors": errors,
-            "units": _request_units(user),
-            "categories": JobCategory.objects.select_related("agreement").order_by(
-                "agreement__code", "name"
-            ),
-            "form": request.POST if request.method == "POST" else {},
-        },
+        table,
+        errors=errors,
+        units=_request_units(user),
+        categories=JobCategory.objects.select_related("agreement").order_by(
+            "agreement__code", "name"
+        ),
+        form=request.POST if request.method == "POST" else {},
     )
 
 
