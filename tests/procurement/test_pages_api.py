@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 
 from koncernservice.core.models import Role
 from koncernservice.procurement.models import GoodsReceipt, PurchaseOrder
@@ -106,3 +108,24 @@ def test_outside_scope_sees_nothing_and_changes_nothing(client, world, buyer) ->
     assert api.get(f"/api/procurement/orders/{order.pk}").status_code == 404
     assert api.get("/api/procurement/orders").json() == []
     assert GoodsReceipt.objects.count() == 0
+
+
+def test_the_order_list_filters_by_status_also_in_its_excel_export(client, world, buyer) -> None:
+    """A table's choice filter (core.tables.Filter): ``?status=closed`` lists the closed
+    orders only, in the page, its pager links and its Excel file; an unknown status lists
+    every order (no error), and the list offers the filter as a labelled choice."""
+    client.force_login(buyer)
+    for number in ("PO-1", "PO-2", "PO-3"):
+        client.post("/indkoeb/ny/", {**ORDER, "number": number, "unit": str(world.school.pk)})
+    PurchaseOrder.objects.filter(number="PO-2").update(status=PurchaseOrder.Status.CLOSED)
+    closed = client.get("/indkoeb/?status=closed").content.decode()
+    assert "PO-2" in closed and "PO-1" not in closed and "PO-3" not in closed
+    assert '<label for="table-filter-status">Status</label>' in closed
+    assert '<option value="closed" selected>Lukket</option>' in closed
+    assert "status=closed" in closed  # kept in the sort and export links
+    export = client.get("/indkoeb/?status=closed&export=xlsx")
+    rows = list(load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == ["PO-2"]
+    for anything in ("", "nonsense", "9" * 20):
+        listed = client.get(f"/indkoeb/?status={anything}").content.decode()
+        assert all(number in listed for number in ("PO-1", "PO-2", "PO-3"))

@@ -95,6 +95,17 @@ class CappedPaginator(Paginator):
         return counted
 
 
+@dataclass(frozen=True)
+class Filter:
+    """A choice list above a table: ``?<name>=<value>`` keeps the rows whose ``field``
+    equals one of ``choices`` (value, label); an empty or unknown value shows every row."""
+
+    name: str
+    label: Any
+    field: str
+    choices: Sequence[tuple[str, Any]]
+
+
 @dataclass
 class Table:
     request: HttpRequest
@@ -113,15 +124,22 @@ class Table:
     values: Sequence[str] = ()
     """List the page's rows as these ``values()`` (:class:`Row`) instead of model instances:
     for read-only lists (building 50 model instances cost more than reading them)."""
+    filters: Sequence[Filter] = ()
 
     def __post_init__(self) -> None:
         params = self.request.GET
         self.query = params.get("q", "").strip()[:100]
+        self.chosen: dict[str, str] = {}
+        qs = self.queryset
+        for choice in self.filters:
+            value = params.get(choice.name, "")
+            if value and value in {str(v) for v, _label in choice.choices}:
+                qs = qs.filter(**{choice.field: value})
+                self.chosen[choice.name] = value
         sortable = {c.key: c.sort_field for c in self.columns if c.sort_field}
         requested = params.get("sort", self.default_sort)
         key = requested.lstrip("-")
         self.sort = requested if key in sortable else self.default_sort
-        qs = self.queryset
         if self.query and self.search_fields:
             condition = Q()
             for term in self.query.split():
@@ -254,10 +272,20 @@ class Table:
             "sort": self.sort,
             "extra_query": self.extra_query(),
             "table_caption": self.title,
+            "table_filters": [
+                {
+                    "name": f.name,
+                    "label": f.label,
+                    "choices": [(str(v), label) for v, label in f.choices],
+                    "value": self.chosen.get(f.name, ""),
+                }
+                for f in self.filters
+            ],
         }
 
     def extra_query(self) -> str:
-        """The page's other filters (``&sub=1``), kept in sort, page and export links."""
+        """The page's other filters (``&sub=1``, a :class:`Filter`'s choice), kept in sort,
+        page and export links."""
         others = [
             (k, v) for k, values in self.request.GET.lists() if k not in RESERVED for v in values
         ]

@@ -25,7 +25,7 @@ from koncernservice.core import access as core_access
 from koncernservice.core.errors import DomainError
 from koncernservice.core.forms import posted_id
 from koncernservice.core.models import OrgUnit
-from koncernservice.core.tables import Column, Table, render_table
+from koncernservice.core.tables import Column, Filter, Table, render_table
 from koncernservice.hr import access, selectors, services
 from koncernservice.hr.models import (
     AgreementVersion,
@@ -235,6 +235,7 @@ def requisitions(request: HttpRequest) -> HttpResponse:
         search_fields=["title", "unit__name", "job_category__name"],
         default_sort="-created_at",
         title=str(_("Position requests")),
+        filters=[Filter("state", gettext_lazy("State"), "state", Requisition.State.choices)],
     )
     return render_table(
         request,

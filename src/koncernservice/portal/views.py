@@ -20,7 +20,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -33,7 +32,14 @@ from koncernservice.core.errors import DomainError
 from koncernservice.core.forms import posted_id
 from koncernservice.core.models import User
 from koncernservice.core.periods import period_from_query
-from koncernservice.core.tables import Column, Table, excel_response, export_query, render_table
+from koncernservice.core.tables import (
+    Column,
+    Filter,
+    Table,
+    excel_response,
+    export_query,
+    render_table,
+)
 from koncernservice.portal import config as portal_config
 from koncernservice.portal import rules, selectors, services
 from koncernservice.portal.models import Case
@@ -196,9 +202,6 @@ QUEUE_VALUES = (
 def my_cases(request: HttpRequest) -> HttpResponse:
     qs = selectors.my_cases(user=request.user)
     states = _labels(Case.State)
-    state = request.GET.get("state", "")
-    if state in states:  # the landing page's "awaiting your answer" links here
-        qs = qs.filter(state=state)
     table = Table(
         request,
         qs,
@@ -219,17 +222,10 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         default_sort="-created_at",
         title=str(_("My cases")),
         values=MY_CASES_VALUES,
+        # the landing page's "awaiting your answer" links to ?state=awaiting_requester
+        filters=[Filter("state", gettext_lazy("State"), "state", Case.State.choices)],
     )
-    shown = states.get(state, "")
-    return render_table(
-        request,
-        "portal/my_cases.html",
-        table,
-        state_shown=shown,
-        extra_fields=format_html('<input type="hidden" name="state" value="{}">', state)
-        if shown
-        else "",
-    )
+    return render_table(request, "portal/my_cases.html", table)
 
 
 def _my_sla(case: Any) -> str:

@@ -19,8 +19,9 @@ from koncernservice.core.access import has_permission_anywhere, restrict, scope_
 from koncernservice.core.errors import DomainError
 from koncernservice.core.forms import posted_id
 from koncernservice.core.models import OrgUnit
-from koncernservice.core.tables import Column, Table, render_table
+from koncernservice.core.tables import Column, Filter, Table, render_table
 from koncernservice.procurement import access, selectors, services
+from koncernservice.procurement.models import PurchaseOrder
 
 LINE_ROWS = 5
 
@@ -60,6 +61,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         search_fields=["number", "supplier_name", "supplier_cvr"],
         default_sort="-ordered_on",
         title=_("Purchase orders"),
+        filters=[Filter("status", _("Status"), "status", PurchaseOrder.Status.choices)],
     )
     return render_table(
         request,
