@@ -22,7 +22,14 @@ from koncernservice.core.charts import columns
 from koncernservice.core.errors import DomainError
 from koncernservice.core.forms import posted_id, posted_id_or_404
 from koncernservice.core.periods import Period, period_from_query
-from koncernservice.core.tables import Column, Table, excel_response, export_query, render_table
+from koncernservice.core.tables import (
+    Column,
+    Filter,
+    Table,
+    excel_response,
+    export_query,
+    render_table,
+)
 from koncernservice.finance import access, selectors, services
 from koncernservice.finance.models import Account, Invoice, PaymentRun, Supplier
 
@@ -232,13 +239,10 @@ def upload(request: HttpRequest) -> HttpResponse:
 @login_required
 def supplier_list(request: HttpRequest) -> HttpResponse:
     _need(request, access.VIEW_SUPPLIER)
-    review = request.GET.get("status") == "new"
-    qs = selectors.suppliers(user=request.user)
-    if review:
-        qs = qs.filter(status=Supplier.Status.NEW)
+    review = request.GET.get("status") == Supplier.Status.NEW
     table = Table(
         request,
-        qs,
+        selectors.suppliers(user=request.user),
         [
             Column(
                 "name",
@@ -255,6 +259,7 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
         search_fields=["name", "cvr", "endpoint_id", "vat_number"],
         default_sort="name",
         title=str(_("Suppliers to review") if review else _("Suppliers")),
+        filters=[Filter("status", _("Status"), "status", Supplier.Status.choices)],
     )
     return render_table(request, "finance/suppliers.html", table, review=review)
 
