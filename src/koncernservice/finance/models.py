@@ -354,6 +354,10 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return f"{self.rule} {self.severity}"
 
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        return subtree_q("invoice__unit__path", paths)
+
 
 class InvoiceResponse(TimeStampedModel):
     """The answer sent back to the supplier's system (Peppol T111 or OIOUBL
