@@ -301,8 +301,10 @@ def dashboard(
         accepted=Count("pk", filter=~Q(status=Invoice.Status.REJECTED)),
         auto=Count("pk", filter=Q(auto_approved=True)),
     )
-    paid = Payment.objects.filter(
-        invoice__in=visible, status__in=[Payment.Status.PAID, Payment.Status.PARTIAL]
+    paid = restrict(  # a join, not "invoice IN (…)" (see rejections_by_supplier)
+        Payment.objects.filter(status__in=[Payment.Status.PAID, Payment.Status.PARTIAL]),
+        user,
+        access.VIEW_INVOICE,
     )
     if start is not None:
         paid = paid.filter(execution_date__gte=start)
