@@ -255,3 +255,11 @@ def test_unit_overview_shows_sickness_absence_rate_and_overtime(client, world) -
     shown = f"{sickness.percent_of_norm}".replace(".", ",")  # Danish decimal comma
     assert f'<div class="figure">{shown} %</div>' in html
     assert "<caption>Fravær efter type" in html
+
+
+def test_a_running_month_says_its_figures_count_to_today(client, world) -> None:
+    client.force_login(world.manager)
+    unit = f"/worktime/enheder/{world.school.pk}/"
+    running = client.get(unit).content.decode()  # this month
+    assert 'id="norm-until"' in running and "Måneden er ikke slut" in running
+    assert "Måneden er ikke slut" not in client.get(f"{unit}?month=2026-03").content.decode()

@@ -137,6 +137,9 @@ def test_unit_overview_flags_the_11_hour_violation_and_completeness(world) -> No
     assert [f.rule for f in teacher.violations] == ["daily_rest_11h"]
     assert teacher.days_missing == 3  # Wed-Fri of the first week
     assert teacher.worked_hours == Decimal("15.00")
+    # a month still running: the norm so far, Mon 2 – Fri 6 March, 5 × 7.4 h, not 162.8 h
+    assert teacher.norm_hours == Decimal("37.00")
+    assert teacher.balance_hours == Decimal("-22.00")
     # The manager sees the school and the classroom below it, not the nursing home.
     assert world.nurse.employee_number not in by_number
     assert (

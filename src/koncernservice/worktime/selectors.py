@@ -251,7 +251,9 @@ def unit_overview(
     include_subunits: bool = True,
 ) -> list[OverviewRow]:
     """One row per employment of the unit (and below) in the month that the user may see
-    the time of."""
+    the time of. In a month still running the norm, like the missing days, counts up to and
+    including ``today`` (the balance so far; the whole month's norm made every balance
+    deeply negative early in a month); a past month counts all of it."""
     first, last = month_bounds(month)
     where = subtree_q("unit__path", [unit.path]) if include_subunits else Q(unit=unit)
     employments = list(
@@ -285,7 +287,8 @@ def unit_overview(
         day = max(first, employment.start_date)
         while day <= last and (employment.end_date is None or day <= employment.end_date):
             day_norm = rules.norm_minutes(day, employment.weekly_hours, weekdays)
-            norm += day_norm
+            if day <= counted_until:
+                norm += day_norm
             entries = own.get(day, [])
             worked += sum(e.minutes for e in entries if e.kind in WORKING_KINDS)
             for e in entries:

@@ -323,12 +323,9 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             errors = exc.errors
     include_sub = request.GET.get("sub") == "1"
+    today = timezone.localdate()
     rows = selectors.unit_overview(
-        user=request.user,
-        unit=unit,
-        month=month,
-        today=timezone.localdate(),
-        include_subunits=include_sub,
+        user=request.user, unit=unit, month=month, today=today, include_subunits=include_sub
     )
     if request.GET.get("export") == "xlsx":
         return _overview_xlsx(unit, month, rows)
@@ -343,6 +340,8 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "unit": unit,
             "month": month,
+            # a month still running: the norm counts to today (selectors.unit_overview)
+            "norm_until": today if month <= today < following else None,
             "include_sub": include_sub,
             "children": core_selectors.unit_children(user=request.user, unit=unit),
             "previous": previous,
