@@ -295,3 +295,6 @@ def test_case_page_shows_the_answers_with_the_form_labels(portal) -> None:
     assert "<dt>Hvad er forkert?</dt><dd>løn</dd>" in page
     assert "<dt>month</dt>" not in page and "2026-03-01" not in page
     assert page.index("Lønmåned") < page.index("Hvad er forkert?")
+    bonus = make_case(portal, answers={**GOOD, "kind": "tillæg", "amount": "1234,5"})
+    page = client_for(portal.caseworker).get(f"/portal/sager/{bonus.number}/").content.decode()
+    assert "<dt>Beløb</dt><dd>1.234,5</dd>" in page  # stored "1234.5"

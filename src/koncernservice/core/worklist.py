@@ -20,7 +20,7 @@ class WorkItem:
     label: str  # what waits, in Danish, without the count ("Fakturaer til kontering")
     count: int
     url: str
-    area: str = ""  # the app's name for the group heading
+    area: str = ""  # the app's name (the landing page's "Område" column)
 
 
 def worklist(*, user: Any) -> list[WorkItem]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections, router
@@ -1043,7 +1044,7 @@ def worklist(user: Any) -> list[WorkItem]:
 def case_answers(*, case: Case, config: portal_config.Config) -> list[tuple[str, str]]:
     """The form answers as (label, text) in the order of the form version the case was made
     with: dates as 01.03.2026, yes/no in words; an answer the form does not name keeps its
-    key (e.g. from an older import)."""
+    key (e.g. from an older import); numbers with a decimal comma."""
     form = config.form_versions.get(case.form_id) if case.form_id else None
     fields = {spec["name"]: spec for spec in (form.fields if form else [])}
     answers = case.answers or {}
@@ -1056,6 +1057,11 @@ def case_answers(*, case: Case, config: portal_config.Config) -> list[tuple[str,
             try:
                 text = formats.date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")
             except ValueError:
+                text = value
+        elif spec.get("type") == "number" and isinstance(value, str):
+            try:  # stored as "1234.5": shown "1.234,5"
+                text = formats.number_format(Decimal(value), force_grouping=True)
+            except ArithmeticError:
                 text = value
         else:
             text = str(value)
